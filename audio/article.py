@@ -1,0 +1,288 @@
+"""Read an article file (Markdown or plain text) into a title, metadata and sections."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from markdown_it import MarkdownIt
+
+from audio.errors import EditionError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("markdown", "text")
+META_KEYS = ("title", "author", "date", "description", "cover", "language")
+HEADING_MAX_CHARS = 120
+TITLE_JOINER = " – "
+
+
+@dataclass(frozen=True)
+class Section:
+    """One chapter: a heading and the paragraphs spoken under it."""
+
+    title: str
+    paragraphs: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The section's spoken body, paragraphs separated by a blank line."""
+        return "\n\n".join(self.paragraphs)
+
+
+@dataclass(frozen=True)
+class Article:
+    title: str
+    sections: tuple[Section, ...]
+    meta: dict = field(default_factory=dict)
+    notices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Block:
+    """A unit of the source before sectioning: a heading or a paragraph."""
+
+    kind: str  # "heading" or "paragraph"
+    text: str
+
+
+def read_article(path: Path, fmt: str | None = None) -> Article:
+    """Return the article stored at `path`, parsed as Markdown or plain text."""
+    path = Path(path)
+    if not path.exists():
+        raise EditionError(f"{path}: no such file")
+    if path.is_dir():
+        raise EditionError(f"{path}: is a directory, not an article file")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise EditionError(f"{path}: cannot read ({exc.strerror})") from None
+    text, notice = decode(data, path.name)
+    fmt = fmt or format_for(path)
+    parse = parse_markdown if fmt == "markdown" else parse_text
+    article = parse(text, fallback_title=title_from_filename(path))
+    notices = (notice,) if notice else ()
+    return Article(article.title, article.sections, article.meta, notices)
+
+
+def format_for(path: Path) -> str:
+    """Return the input format implied by a file's extension."""
+    return "markdown" if path.suffix.lower() in (".md", ".markdown", ".mdown") else "text"
+
+
+def decode(data: bytes, name: str = "article") -> tuple[str, str | None]:
+    """Return the text of a file's bytes and a notice when it was not UTF-8."""
+    if not data.strip():
+        raise EditionError(f"{name}: the file is empty")
+    if looks_binary(data):
+        raise EditionError(f"{name}: this looks like a binary file, not an article (text or Markdown)")
+    try:
+        text, notice = data.decode("utf-8-sig"), None
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise EditionError(f"{name}: the file is neither UTF-8 nor Windows-1252 text") from None
+        notice = f"{name} is not UTF-8; read it as Windows-1252"
+    return text.replace("\r\n", "\n").replace("\r", "\n"), notice
+
+
+def looks_binary(data: bytes) -> bool:
+    """Return True for bytes that are not plausibly a text document."""
+    sample = data[:8192]
+    if b"\x00" in sample:
+        return True
+    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 12, 13))
+    return controls > len(sample) * 0.05
+
+
+def title_from_filename(path: Path) -> str:
+    """Return a readable title made from a file name, for articles without one."""
+    words = re.sub(r"[-_]+", " ", Path(path).stem).strip()
+    return words[:1].upper() + words[1:] if words else "Artikel"
+
+
+# --- plain text -------------------------------------------------------------
+
+
+def parse_text(text: str, fallback_title: str = "Artikel") -> Article:
+    """Return the article in plain text: first line is the title, short lines are headings."""
+    raw = drop_source_footer([b for b in (remove_shortcodes(b) for b in split_blocks(text)) if b])
+    if not raw:
+        raise EditionError("the article has no speakable text")
+    first_line, _, rest = raw[0].partition("\n")
+    has_title = is_heading_line(first_line)
+    if has_title:
+        raw = [first_line] + ([rest] if rest.strip() else []) + raw[1:]
+    blocks = []
+    for index, block in enumerate(raw):
+        is_heading = (index == 0 and has_title) or (is_heading_line(block) and index < len(raw) - 1)
+        blocks.append(Block("heading" if is_heading else "paragraph", clean_inline(block)))
+    return assemble(blocks, {}, fallback_title)
+
+
+def split_blocks(text: str) -> list[str]:
+    """Return the blank-line separated blocks of a text, each stripped."""
+    return [b.strip() for b in re.split(r"\n[ \t]*\n", text) if b.strip()]
+
+
+SHORTCODE = re.compile(r"\[/?(?:ad|ads|adsense|advert|anzeige)_?\d*\]", re.IGNORECASE)
+
+
+def remove_shortcodes(block: str) -> str:
+    """Return a block without CMS shortcodes like `[ad_1]` that were never meant to be read."""
+    return SHORTCODE.sub("", block).strip()
+
+
+SOURCE_FOOTER = re.compile(r"^(?:Quelle|Quellen|Source|Source link|Sources)\s*(?::.*)?$", re.IGNORECASE)
+
+
+def drop_source_footer(blocks: list[str]) -> list[str]:
+    """Return blocks without a trailing `Quelle`/`Source link` line left over from publishing."""
+    blocks = list(blocks)
+    while blocks and "\n" not in blocks[-1] and SOURCE_FOOTER.match(blocks[-1]):
+        blocks.pop()
+    if blocks:
+        lines = blocks[-1].split("\n")
+        while len(lines) > 1 and SOURCE_FOOTER.match(lines[-1].strip()):
+            lines.pop()
+        blocks[-1] = "\n".join(lines)
+    return blocks
+
+
+def is_heading_line(block: str) -> bool:
+    """Return True for a standalone short line that reads as a heading, not a sentence."""
+    line = block.strip()
+    if "\n" in line or not line or len(line) > HEADING_MAX_CHARS:
+        return False
+    if line[-1] in ".,;:…" or line.endswith(('."', ".“", '.”', ".»", ".«")):
+        return False
+    return any(ch.isalpha() for ch in line)
+
+
+def clean_inline(block: str) -> str:
+    """Return a block with its hard line breaks and runs of spaces folded to one space."""
+    return re.sub(r"\s+", " ", block).strip()
+
+
+# --- Markdown ---------------------------------------------------------------
+
+FRONT_MATTER = re.compile(r"\A(---|\+\+\+)[ \t]*\n(.*?)\n\1[ \t]*(?:\n|\Z)", re.DOTALL)
+
+
+def parse_markdown(text: str, fallback_title: str = "Artikel") -> Article:
+    """Return the article in Markdown, with front matter as metadata."""
+    meta, body = split_front_matter(text)
+    blocks = [Block(b.kind, remove_shortcodes(b.text)) for b in markdown_blocks(body)]
+    blocks = [b for b in blocks if b.text]
+    texts = drop_source_footer([b.text for b in blocks])
+    blocks = [Block(b.kind, t) for b, t in zip(blocks, texts)]
+    return assemble(blocks, meta, fallback_title)
+
+
+def split_front_matter(text: str) -> tuple[dict, str]:
+    """Return the YAML (---) or TOML (+++) front matter of a Markdown text and the rest."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return {}, text
+    fence, raw = match.group(1), match.group(2)
+    try:
+        data = yaml.safe_load(raw) if fence == "---" else tomllib.loads(raw)
+    except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
+        kind = "YAML" if fence == "---" else "TOML"
+        first = str(exc).strip().splitlines()[0]
+        raise EditionError(f"the front matter is not valid {kind}: {first}") from None
+    if not isinstance(data, dict):
+        return {}, text[match.end():]
+    meta = {key: str(data[key]).strip() for key in META_KEYS if data.get(key) not in (None, "")}
+    return meta, text[match.end():]
+
+
+def markdown_blocks(body: str) -> list[Block]:
+    """Return the headings and readable paragraphs of a Markdown body, in order."""
+    md = MarkdownIt("commonmark").enable("table")
+    blocks: list[Block] = []
+    stack: list[str] = []
+    row: list[str] = []
+    for token in md.parse(body):
+        if token.nesting == 1:
+            stack.append(token.type)
+        elif token.nesting == -1:
+            stack.pop()
+            if token.type == "tr_close" and row:
+                blocks.append(Block("paragraph", as_sentence(", ".join(row))))
+                row = []
+        if token.type != "inline":
+            continue
+        text = inline_text(token.children or [])
+        if not text:
+            continue
+        if stack and stack[-1] == "heading_open":
+            blocks.append(Block("heading", text))
+        elif stack and stack[-1] in ("th_open", "td_open"):
+            row.append(text)
+        elif "bullet_list_open" in stack or "ordered_list_open" in stack or "blockquote_open" in stack:
+            blocks.append(Block("paragraph", as_sentence(text)))
+        else:
+            blocks.append(Block("paragraph", text))
+    return blocks
+
+
+def inline_text(children: list) -> str:
+    """Return what is read of a Markdown inline run: link text yes, images and HTML no."""
+    parts = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+    return clean_inline("".join(parts))
+
+
+def as_sentence(text: str) -> str:
+    """Return text ending in punctuation, so a list item or quote is spoken as a sentence."""
+    return text if text[-1] in ".!?…:;\"“”»«)" else text + "."
+
+
+# --- sections ----------------------------------------------------------------
+
+
+def assemble(blocks: list[Block], meta: dict, fallback_title: str) -> Article:
+    """Return the article made of typed blocks: title, then one section per heading."""
+    blocks = list(blocks)
+    title = meta.get("title")
+    if blocks and blocks[0].kind == "heading":
+        if not title or blocks[0].text.casefold() == title.casefold():
+            title = title or blocks[0].text
+            blocks.pop(0)
+    title = title or fallback_title
+    sections: list[Section] = []
+    current_title, paragraphs, pending = title, [], False
+    for block in blocks:
+        if block.kind == "paragraph":
+            paragraphs.append(block.text)
+            continue
+        if paragraphs:
+            sections.append(Section(current_title, tuple(paragraphs)))
+            current_title, paragraphs = block.text, []
+        elif pending:
+            current_title = current_title + TITLE_JOINER + block.text
+        else:
+            current_title = block.text
+        pending = True
+    if paragraphs:
+        sections.append(Section(current_title, tuple(paragraphs)))
+    elif pending:
+        log.info("dropped heading without text: %s", current_title)
+    if not sections:
+        raise EditionError("the article has no speakable text")
+    return Article(title, tuple(sections), meta)

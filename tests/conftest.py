@@ -1,0 +1,51 @@
+"""Shared fixtures: the sample articles and a way to run the CLI like a user."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from audio.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTICLES = Path(__file__).resolve().parent / "articles"
+SEED = ROOT / "article" / "twitter-microsoft.txt"
+
+
+@pytest.fixture
+def articles() -> Path:
+    return ARTICLES
+
+
+@pytest.fixture
+def seed() -> Path:
+    return SEED
+
+
+@pytest.fixture
+def cli():
+    """Run `audio-edition ARGS...` in-process; returns Click's Result."""
+
+    def run(*args: str):
+        try:
+            runner = CliRunner(mix_stderr=False)  # Click 8.1; 8.2 always keeps stderr apart
+        except TypeError:
+            runner = CliRunner()
+        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return run
+
+
+@pytest.fixture
+def plan(cli):
+    """Return the parsed `sections --json` output for an article."""
+
+    def run(path: Path, *extra: str) -> dict:
+        result = cli("sections", path, "--json", *extra)
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stdout)
+
+    return run

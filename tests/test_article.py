@@ -1,0 +1,187 @@
+"""The article stage: every rule of reading a file into sections, on small articles."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from audio.article import (
+    decode,
+    drop_source_footer,
+    is_heading_line,
+    parse_markdown,
+    parse_text,
+    read_article,
+)
+from audio.errors import EditionError
+
+
+def sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
+
+
+def spoken(article) -> str:
+    return "\n\n".join(s.text for s in article.sections)
+
+
+def assert_each_once(article, expected_sentences):
+    text = spoken(article)
+    for sentence in expected_sentences:
+        assert text.count(sentence) == 1, f"{sentence!r} occurs {text.count(sentence)} times"
+
+
+def test_seed_title_and_four_headings(seed):
+    article = read_article(seed)
+    assert article.title == "Twitter greift Microsoft wegen angeblichen Missbrauchs von Twitter-Daten an"
+    assert [s.title for s in article.sections] == [
+        "Elon Musk betont seine Haltung zur Meinungsfreiheit auf Twitter",
+        "Twitter beschuldigt Microsoft des Missbrauchs von Twitter-Daten",
+        "Elon Musk kämpft gegen OpenAI und Microsoft",
+        "Der Geldaspekt ist für Elon Musk nicht die Priorität",
+    ]
+
+
+def test_seed_every_body_sentence_spoken_once_and_no_leftovers(seed):
+    raw = seed.read_text(encoding="utf-8")
+    article = read_article(seed)
+    body_paragraphs = [b for b in raw.split("\n\n") if b.strip().endswith((".", "?", "“"))]
+    assert len(body_paragraphs) == 5
+    assert_each_once(article, [s for p in body_paragraphs for s in sentences(p)])
+    text = spoken(article)
+    assert "[ad_1]" not in text and "Quelle" not in text
+    assert all(s.title not in s.text for s in article.sections)
+
+
+def test_markdown_front_matter_setext_and_what_is_not_read(articles):
+    article = read_article(articles / "front-matter-setext.md")
+    assert article.title == "Bahn erhöht die Preise & streicht Verbindungen"
+    assert article.meta == {
+        "title": "Bahn erhöht die Preise & streicht Verbindungen",
+        "author": "Erika Muster",
+        "date": "2026-11-02",
+        "description": "Was sich für Pendler ändert.",
+        "language": "de",
+        "cover": "cover.png",
+    }
+    assert [s.title for s in article.sections] == [
+        "Bahn erhöht die Preise & streicht Verbindungen",
+        "Was sich für Pendler ändert",
+        "Wie Verbände reagieren",
+    ]
+    assert article.sections[1].paragraphs == (
+        "Monatskarten werden teurer, wie die Pressestelle mitteilte.",
+        "Fernverkehr wird teurer.",
+        "Nahverkehr bleibt gleich.",
+        "Wir bedauern die Erhöhung.",
+    )
+    text = spoken(article)
+    for unread in ("Redaktion", "Ein Zug", "zug.jpg", "print(", "abonnieren", "https://", "==="):
+        assert unread not in text
+    assert_each_once(article, [
+        "Die Bahn hat am Montag neue Tarife vorgestellt.", "Sie gelten ab Dezember.",
+        "Der Fahrgastverband kritisiert die Pläne scharf.", "Er fordert einen Preisstopp.",
+    ])
+
+
+def test_toml_front_matter_merges_and_drops_headings_without_body(articles):
+    article = read_article(articles / "toml-front-matter.md")
+    assert article.title == "Neue Regeln für E-Scooter"
+    assert article.meta == {"title": "Neue Regeln für E-Scooter", "author": "Max Beispiel"}
+    assert [s.title for s in article.sections] == ["Hintergrund", "Teil 2 – Was sich ändert"]
+    assert_each_once(article, ["Nun greift der Bund ein.", "Ab Januar gilt eine Helmpflicht."])
+
+
+def test_plain_text_question_headings_intro_and_leftovers(articles):
+    article = read_article(articles / "questions-and-leftovers.txt")
+    assert article.title == "Heizkosten steigen im Winter deutlich"
+    assert [s.title for s in article.sections] == [
+        "Heizkosten steigen im Winter deutlich",
+        "Was bedeutet das für Verbraucher?",
+        "Wie lange bleibt es so?",
+    ]
+    assert article.sections[1].text == "Verbraucher sollten ihre Abschläge prüfen. Experten raten zu einem Puffer."
+    text = spoken(article)
+    assert "[ad_" not in text and "Source" not in text
+
+
+def test_no_headings_is_one_section_titled_from_file_name(articles):
+    article = read_article(articles / "no-headings.txt")
+    assert article.title == "No headings"
+    assert len(article.sections) == 1
+    assert article.sections[0].paragraphs == (
+        "Der Stadtrat hat am Abend den Haushalt beschlossen. Die Opposition stimmte dagegen. "
+        "Die Sitzung dauerte bis nach Mitternacht.",
+        "Am Ende fehlten zwei Stimmen zur Mehrheit für den Änderungsantrag.",
+    )
+
+
+def test_windows_1252_with_crlf_is_read_with_a_notice(articles):
+    article = read_article(articles / "cp1252-crlf.txt")
+    assert article.title == "Größere Brücke für Köln"
+    assert [s.title for s in article.sections] == ["Größere Brücke für Köln", "Was sagen die Bürger?"]
+    assert article.sections[0].text == "Die Stadt plant eine größere Brücke über den Rhein. Die Kosten liegen bei 5 Mio. €."
+    assert "Quelle" not in spoken(article)
+    assert article.notices == ("cp1252-crlf.txt is not UTF-8; read it as Windows-1252",)
+
+
+def test_utf8_bom_is_not_part_of_the_title():
+    text, notice = decode("\ufeffTitel\n\nText.".encode("utf-8"))
+    assert text == "Titel\n\nText." and notice is None
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "empty"),
+    (b"  \n\n ", "empty"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+    (bytes(range(256)) * 4, "binary"),
+])
+def test_unreadable_bytes_are_refused(data, message):
+    with pytest.raises(EditionError, match=message):
+        decode(data, "x.txt")
+
+
+@pytest.mark.parametrize("text", ["[ad_1]\n\nQuelle\n", "# Nur eine Überschrift\n\n## Und noch eine\n"])
+def test_no_speakable_text_is_refused(text):
+    parse = parse_markdown if text.startswith("#") else parse_text
+    with pytest.raises(EditionError, match="no speakable text"):
+        parse(text)
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("Was bedeutet das für Verbraucher?", True),
+    ("Elon Musk kämpft gegen OpenAI und Microsoft", True),
+    ("Das ist ein ganzer Satz.", False),
+    ("Er sagte: „Ich gehe.“", False),
+    ("Die Gründe:", False),
+    ("2023", False),
+    ("Zeile eins\nZeile zwei", False),
+    ("Sehr " * 30, False),
+])
+def test_heading_lines(line, expected):
+    assert is_heading_line(line) is expected
+
+
+@pytest.mark.parametrize("blocks, expected", [
+    (["Text.", "Quelle"], ["Text."]),
+    (["Text.", "Quelle: dpa"], ["Text."]),
+    (["Text.", "Source link"], ["Text."]),
+    (["Text.\nQuelle: Reuters"], ["Text."]),
+    (["Die Quelle ist unklar."], ["Die Quelle ist unklar."]),
+])
+def test_source_footer(blocks, expected):
+    assert drop_source_footer(blocks) == expected
+
+
+def test_markdown_lists_quotes_and_tables_are_read_as_sentences():
+    article = parse_markdown(
+        "# Titel\n\nEinleitung hier.\n\n1. Erstens\n2. Zweitens!\n\n| Stadt | Preis |\n|---|---|\n| Köln | 3 Euro |\n"
+    )
+    assert article.sections[0].paragraphs == (
+        "Einleitung hier.", "Erstens.", "Zweitens!", "Stadt, Preis.", "Köln, 3 Euro.",
+    )
+
+
+def test_invalid_front_matter_is_an_error():
+    with pytest.raises(EditionError, match="front matter is not valid YAML"):
+        parse_markdown("---\ntitle: [unclosed\n---\n\nText.\n")
