@@ -10,8 +10,10 @@ from pathlib import Path
 
 import click
 
-from audio import __version__
+from audio import __version__, engines, render
 from audio.article import FORMATS, Article, read_article
+from audio.build import BuildOptions, BuildResult
+from audio.build import build as build_edition
 from audio.errors import EditionError
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -85,3 +87,93 @@ def plan_json(article: Article) -> dict:
         "meta": article.meta,
         "sections": [{"title": s.title, "text": s.text} for s in article.sections],
     }
+
+
+@main.command(context_settings=CONTEXT)
+@article_argument
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Audio file to write  [default: output/<article name>.mp3]")
+@click.option("--engine", type=click.Choice(["auto", *engines.NAMES]), default="auto", show_default=True,
+              help="Voice: gtts (Google, online), espeak (offline), or auto: Google when reachable.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Where synthesised speech is kept  [default: ~/.cache/audio-edition]")
+@click.option("-j", "--jobs", type=click.IntRange(1, 16), default=4, show_default=True,
+              help="Requests to Google at once.")
+@click.option("--tld", default="de", show_default=True, help="Google domain to use (de, com, at, ch …).")
+@click.option("--slow", is_flag=True, help="Google's slower reading speed.")
+@click.option("--cover", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Cover image (JPEG or PNG) to embed; overrides the front matter's cover.")
+@click.option("--bitrate", type=click.IntRange(32, 320), default=64, show_default=True, help="MP3 bitrate in kbit/s.")
+@click.option("--pause-sentence", type=click.FloatRange(0, 10), default=render.Pauses.sentence, show_default=True,
+              help="Seconds of silence between sentences.")
+@click.option("--pause-paragraph", type=click.FloatRange(0, 10), default=render.Pauses.paragraph, show_default=True,
+              help="Seconds of silence between paragraphs.")
+@click.option("--pause-section", type=click.FloatRange(0, 10), default=render.Pauses.section, show_default=True,
+              help="Seconds of silence between sections.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notices; errors and the summary only.")
+@user_errors
+def build(article: Path, fmt, output, engine, cache_dir, jobs, tld, slow, cover, bitrate,
+          pause_sentence, pause_paragraph, pause_section, quiet) -> None:
+    """Build the chaptered audio edition of ARTICLE.
+
+    Example: audio-edition build article/twitter-microsoft.txt -o output/twitter.mp3
+    """
+    options = BuildOptions(
+        output=output, engine=engine, cache_dir=cache_dir, jobs=jobs, tld=tld, slow=slow, cover=cover,
+        bitrate=bitrate, fmt=fmt,
+        pauses=render.Pauses(sentence=pause_sentence, paragraph=pause_paragraph, section=pause_section),
+    )
+    with TerminalEvents(quiet) as events:
+        result = run_build(article, options, events)
+    click.echo(summary(result))
+
+
+def summary(result: BuildResult) -> str:
+    """Return the one line that tells what a build made."""
+    minutes, seconds = divmod(round(result.duration), 60)
+    retries = f", {result.retries} retries" if result.retries else ""
+    return (
+        f"Wrote {result.output}: {minutes}:{seconds:02d}, {len(result.chapters)} chapters, "
+        f"{result.synthesised} chunks synthesised, {result.reused} reused{retries}, voice {result.engine}"
+    )
+
+
+class TerminalEvents:
+    """Shows a build's progress: a bar on a terminal, nothing when piped or quiet."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.bar = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self._close_bar()
+
+    def notice(self, text: str) -> None:
+        if not self.quiet:
+            click.echo(f"Note: {text}", err=True)
+
+    def synthesis_started(self, total: int) -> None:
+        if total and not self.quiet and sys.stderr.isatty():
+            self.bar = click.progressbar(length=total, label="Synthesising", file=sys.stderr)
+            self.bar.__enter__()
+
+    def chunk_done(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def _close_bar(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
+
+
+def run_build(article: Path, options: BuildOptions, events: TerminalEvents) -> BuildResult:
+    """Run a build; Ctrl-C ends it with a one-line message, keeping what was synthesised."""
+    try:
+        return build_edition(article, options, events)
+    except KeyboardInterrupt:
+        events._close_bar()
+        raise EditionError("interrupted; what was synthesised is cached, the previous edition is untouched") from None

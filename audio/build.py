@@ -1,0 +1,254 @@
+"""Make an edition: plan the chunks, synthesise what the cache lacks, stitch, write."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from audio import cache as cache_mod
+from audio import engines, manifest, render, speech
+from audio.article import Article, read_article
+from audio.cache import Cache
+from audio.engines.base import Engine, Speech
+from audio.errors import EditionError
+from audio.export import Chapter, Tags, write_mp3
+
+log = logging.getLogger(__name__)
+
+ENCODER_DELAY = 1105 / render.SAMPLE_RATE  # LAME's priming samples plus the decoder's delay, in seconds
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    output: Path | None = None
+    engine: str = "auto"
+    cache_dir: Path | None = None
+    jobs: int = 4
+    tld: str = "de"
+    slow: bool = False
+    pauses: render.Pauses = field(default_factory=render.Pauses)
+    bitrate: int = 64
+    cover: Path | None = None
+    fmt: str | None = None
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    output: Path
+    duration: float
+    chapters: list[Chapter]
+    synthesised: int
+    reused: int
+    engine: str
+    retries: int = 0
+
+
+class Events(Protocol):
+    """What a build tells whoever runs it; only the CLI prints."""
+
+    def notice(self, text: str) -> None: ...
+
+    def synthesis_started(self, total: int) -> None: ...
+
+    def chunk_done(self) -> None: ...
+
+
+class NoEvents:
+    def notice(self, text: str) -> None:
+        log.info("%s", text)
+
+    def synthesis_started(self, total: int) -> None:
+        pass
+
+    def chunk_done(self) -> None:
+        pass
+
+
+@dataclass
+class SectionPlan:
+    """One section on its way to audio: its chunks, their cache keys, and the section's key."""
+
+    script: speech.SectionScript
+    chunk_keys: list[str]
+    key: str
+    encoded: render.EncodedSection | None = None
+    cues: list[tuple[float, float]] = field(default_factory=list)
+
+
+def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Events = NoEvents()) -> BuildResult:
+    """Build the edition of the article at `article_path` and return what was made."""
+    article = read_article(Path(article_path), options.fmt)
+    for text in article.notices:
+        events.notice(text)
+    output = Path(options.output or Path("output") / f"{Path(article_path).stem}.mp3")
+    if output.suffix.lower() != ".mp3":
+        raise EditionError(f"{output}: only .mp3 output is supported")
+    previous = manifest.load(manifest.path_for(output))
+    engine = choose_engine(options, previous, events)
+    store = Cache(options.cache_dir or cache_mod.default_dir())
+    plans = plan_sections(article, engine, options, store)
+    todo = [p for p in plans if p.encoded is None]
+    synthesised = synthesise_missing(todo, engine, store, options.jobs, events)
+    for plan in todo:
+        render_section(plan, store, options)
+    chapters = chapter_times(plans)
+    duration = chapters[-1].end
+    tags = edition_tags(article, Path(article_path), options.cover, events)
+    write_mp3(output, render.join([p.encoded for p in plans]), tags, chapters)
+    manifest.save(edition_manifest(Path(article_path), article, output, engine, plans, chapters), manifest.path_for(output))
+    total = sum(len(p.chunk_keys) for p in plans)
+    return BuildResult(output, duration, chapters, synthesised, total - synthesised, engine.describe(),
+                       getattr(engine, "retries", 0))
+
+
+def choose_engine(options: BuildOptions, previous: manifest.Manifest | None, events: Events) -> Engine:
+    """Return the voice to use: the one asked for, else the previous edition's, else the best reachable."""
+    from audio.engines.google import GoogleSettings, reachable
+
+    name = options.engine
+    if name == "auto" and previous and previous.engine in engines.NAMES:
+        name = previous.engine
+        if name == "gtts" and not reachable(GoogleSettings(tld=options.tld)):
+            raise EditionError(
+                "this edition was made with Google's voice, which cannot be reached now; "
+                "pass --engine espeak to rebuild it with the offline voice"
+            )
+    elif name == "auto":
+        name = "gtts" if reachable(GoogleSettings(tld=options.tld)) else "espeak"
+        if name == "espeak":
+            events.notice("Google's voice cannot be reached; using the offline voice (espeak)")
+        else:
+            events.notice("Using Google's voice (gtts)")
+    return engines.make(name, tld=options.tld, slow=options.slow)
+
+
+def plan_sections(article: Article, engine: Engine, options: BuildOptions, store: Cache) -> list[SectionPlan]:
+    """Return a plan per section, with its encoded audio already filled in when the cache has it."""
+    voice = engine.cache_key()
+    plans = []
+    for script in speech.script(article, engine.max_chars):
+        keys = [cache_mod.key("chunk", voice, chunk.spoken) for chunk in script.chunks]
+        pauses = [chunk.pause_after for chunk in script.chunks]
+        section_key = cache_mod.key("section", keys, pauses, options.pauses.__dict__, options.bitrate)
+        plan = SectionPlan(script, keys, section_key)
+        load_encoded(plan, store)
+        plans.append(plan)
+    return plans
+
+
+def load_encoded(plan: SectionPlan, store: Cache) -> None:
+    """Fill in a section's encoded audio and cue times from the cache, when both are there and whole."""
+    mp3, cues = store.get_bytes(plan.key, ".mp3"), store.get_bytes(plan.key, ".json")
+    if mp3 is None or cues is None:
+        return
+    try:
+        plan.encoded = render.EncodedSection(mp3, render.count_mp3_frames(mp3))
+        plan.cues = [tuple(c) for c in json.loads(cues)]
+    except (EditionError, ValueError) as exc:
+        log.warning("cached section %s is damaged (%s); encoding it again", plan.key[:12], exc)
+        plan.encoded, plan.cues = None, []
+
+
+def synthesise_missing(plans: list[SectionPlan], engine: Engine, store: Cache, jobs: int, events: Events) -> int:
+    """Synthesise every chunk of `plans` that the cache lacks, storing each as soon as it is made."""
+    wanted: dict[str, tuple[str, str]] = {}
+    for plan in plans:
+        for key, chunk in zip(plan.chunk_keys, plan.script.chunks):
+            if key not in wanted and store.get_speech(key) is None:
+                wanted[key] = (chunk.spoken, plan.script.title)
+    events.synthesis_started(len(wanted))
+    if not wanted:
+        return 0
+    workers = max(1, jobs) if engine.name == "gtts" else 1
+
+    def make(key: str) -> None:
+        store.put_speech(key, engine.synthesize(wanted[key][0]))
+        events.chunk_done()
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="synth")
+    futures = {pool.submit(make, key): key for key in wanted}
+    try:
+        done, pending = wait(futures, return_when=FIRST_EXCEPTION)
+        for future in pending:
+            future.cancel()
+        pool.shutdown(wait=True)
+        for future in done:
+            if future.exception() is not None:
+                failed = futures[future]
+                made = sum(1 for f in futures if f.done() and not f.cancelled() and f.exception() is None)
+                raise EditionError(
+                    f"section “{wanted[failed][1]}” could not be synthesised: {future.exception()}. "
+                    f"The {made} chunks made so far are cached; run the build again to go on"
+                )
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+    return len(wanted)
+
+
+def render_section(plan: SectionPlan, store: Cache, options: BuildOptions) -> None:
+    """Stitch a section's cached chunks with pauses, encode it, and cache the result."""
+    speeches: list[Speech] = []
+    for key in plan.chunk_keys:
+        found = store.get_speech(key)
+        if found is None:
+            raise EditionError("a chunk vanished from the cache during the build; run the build again")
+        speeches.append(found)
+    pauses = [chunk.pause_after for chunk in plan.script.chunks]
+    audio, cues = render.section_audio(speeches, pauses, options.pauses)
+    plan.encoded = render.encode_mp3(audio, options.bitrate)
+    plan.cues = [(start + ENCODER_DELAY, end + ENCODER_DELAY) for start, end in cues]
+    store.put_bytes(plan.key, ".mp3", plan.encoded.mp3)
+    store.put_bytes(plan.key, ".json", json.dumps(plan.cues).encode())
+
+
+def chapter_times(plans: list[SectionPlan]) -> list[Chapter]:
+    """Return one chapter per section, each starting where the previous one's frames end."""
+    chapters, start = [], 0.0
+    for plan in plans:
+        end = start + plan.encoded.duration
+        chapters.append(Chapter(plan.script.title, start, end))
+        start = end
+    return chapters
+
+
+def edition_tags(article: Article, article_path: Path, cover: Path | None, events: Events) -> Tags:
+    """Return the ID3 tags of the edition from the article's metadata."""
+    meta = article.meta
+    if cover is None and meta.get("cover"):
+        cover = article_path.parent / meta["cover"]
+        if not cover.is_file():
+            events.notice(f"cover {meta['cover']} not found next to the article; the edition has no cover")
+            cover = None
+    first_sentences = article.sections[0].paragraphs[0]
+    return Tags(
+        title=article.title,
+        artist=meta.get("author", ""),
+        album=meta.get("publication", "audio-edition"),
+        date=meta.get("date", datetime.date.today().isoformat()),
+        comment=meta.get("description", first_sentences),
+        cover=cover,
+    )
+
+
+def edition_manifest(article_path: Path, article: Article, output: Path, engine: Engine,
+                     plans: list[SectionPlan], chapters: list[Chapter]) -> manifest.Manifest:
+    """Return the manifest that records this edition."""
+    sections = []
+    for plan, chapter in zip(plans, chapters):
+        chunks = tuple(
+            manifest.ChunkRecord(key, chunk.text, chunk.spoken, round(chapter.start + start, 3),
+                                 round(chapter.start + end, 3))
+            for key, chunk, (start, end) in zip(plan.chunk_keys, plan.script.chunks, plan.cues)
+        )
+        sections.append(manifest.SectionRecord(plan.script.title, plan.key, round(chapter.start, 3),
+                                               round(chapter.end - chapter.start, 3), chunks))
+    return manifest.Manifest(
+        article=str(article_path), title=article.title, audio=output.name, engine=engine.name,
+        voice=engine.cache_key(), duration=round(chapters[-1].end, 3), sections=tuple(sections),
+        meta=article.meta,
+    )

@@ -1,0 +1,94 @@
+"""A content-addressed store for synthesised speech and encoded sections, safe to share and interrupt."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import tempfile
+import wave
+from pathlib import Path
+
+from audio.engines.base import Speech
+
+log = logging.getLogger(__name__)
+
+SCHEMA = 1  # bump when the stored format changes, so old entries are simply not found
+
+
+def default_dir() -> Path:
+    """Return the cache folder: $AUDIO_EDITION_CACHE, else the XDG cache folder."""
+    if os.environ.get("AUDIO_EDITION_CACHE"):
+        return Path(os.environ["AUDIO_EDITION_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "audio-edition"
+
+
+def key(*parts: object) -> str:
+    """Return the hash of canonical JSON of everything that changes a cached result."""
+    blob = json.dumps([SCHEMA, *parts], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+class Cache:
+    """Files named by their key; each write lands whole (temp file + rename) or not at all."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def path(self, key_: str, suffix: str) -> Path:
+        return self.root / key_[:2] / f"{key_}{suffix}"
+
+    def get_speech(self, key_: str) -> Speech | None:
+        """Return the cached speech for `key_`, or None when absent or damaged."""
+        path = self.path(key_, ".wav")
+        try:
+            with wave.open(str(path), "rb") as wav:
+                frames = wav.getnframes()
+                pcm = wav.readframes(frames)
+                rate = wav.getframerate()
+                ok = wav.getnchannels() == 1 and wav.getsampwidth() == 2 and frames > 0
+        except FileNotFoundError:
+            return None
+        except (wave.Error, EOFError, OSError) as exc:
+            log.warning("cache entry %s is damaged (%s); making it again", path.name, exc)
+            return None
+        if not ok or len(pcm) != frames * 2:
+            log.warning("cache entry %s is truncated; making it again", path.name)
+            return None
+        return Speech(pcm, rate)
+
+    def put_speech(self, key_: str, speech: Speech) -> None:
+        buffer = io.BytesIO()
+        with wave.open(buffer, "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(speech.sample_rate)
+            wav.writeframes(speech.pcm)
+        self.put_bytes(key_, ".wav", buffer.getvalue())
+
+    def get_bytes(self, key_: str, suffix: str) -> bytes | None:
+        try:
+            return self.path(key_, suffix).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def put_bytes(self, key_: str, suffix: str, data: bytes) -> None:
+        path = self.path(key_, suffix)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, data)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that readers see the old file or the new one, never a part."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)  # no fsync: a torn entry after a power cut is detected and re-made
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

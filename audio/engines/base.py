@@ -1,0 +1,32 @@
+"""What every voice offers: text in, mono 16-bit PCM out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Mono signed 16-bit little-endian PCM and its sample rate."""
+
+    pcm: bytes
+    sample_rate: int
+
+    @property
+    def duration(self) -> float:
+        return len(self.pcm) / 2 / self.sample_rate
+
+
+class Engine(Protocol):
+    name: str
+    max_chars: int  # the longest text one synthesize() call accepts
+
+    def cache_key(self) -> str:
+        """Return everything about this voice that changes the audio it makes."""
+
+    def describe(self) -> str:
+        """Return the voice as a user reads it in the summary line."""
+
+    def synthesize(self, text: str) -> Speech:
+        """Return the speech for one chunk of text; raise EditionError when it cannot."""

@@ -1,0 +1,44 @@
+"""The one door to ffmpeg: every call goes through `run`, with an argument list, never a shell."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import shutil
+import subprocess
+
+from audio.errors import EditionError
+
+log = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=None)
+def executable() -> str:
+    """Return the ffmpeg to use: the system's when installed, else the one imageio-ffmpeg ships."""
+    system = shutil.which("ffmpeg")
+    if system:
+        return system
+    try:
+        import imageio_ffmpeg
+    except ImportError:  # pragma: no cover - a broken install
+        raise EditionError("no ffmpeg found: install ffmpeg or run scripts/setup") from None
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def run(args: list[str], stdin: bytes | None = None, what: str = "ffmpeg") -> bytes:
+    """Run ffmpeg with `args` (after the common quiet flags) and return what it wrote to stdout."""
+    command = [executable(), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
+    log.debug("running %s", command)
+    try:
+        proc = subprocess.run(command, input=stdin, capture_output=True, check=False)
+    except OSError as exc:
+        raise EditionError(f"{what}: could not start ffmpeg ({exc.strerror})") from None
+    if proc.returncode != 0:
+        last = " | ".join(proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:])
+        raise EditionError(f"{what} failed: {last or f'ffmpeg exit code {proc.returncode}'}")
+    return proc.stdout
+
+
+def decode_to_pcm(data: bytes, sample_rate: int, what: str = "decoding audio") -> bytes:
+    """Return any audio file's bytes decoded to mono 16-bit PCM at `sample_rate`."""
+    return run(["-i", "pipe:0", "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"], data, what)

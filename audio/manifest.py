@@ -1,0 +1,76 @@
+"""The manifest: the one record of an edition, written beside its audio as JSON.
+
+Rebuilds compare against it; transcripts, chapter files and feeds are derived from it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from audio.cache import write_atomically
+
+log = logging.getLogger(__name__)
+
+VERSION = 1
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    key: str
+    text: str
+    spoken: str
+    start: float  # seconds from the start of the edition, where this chunk's speech begins
+    end: float
+
+
+@dataclass(frozen=True)
+class SectionRecord:
+    title: str
+    key: str
+    start: float
+    duration: float
+    chunks: tuple[ChunkRecord, ...]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    article: str
+    title: str
+    audio: str  # file name of the audio, beside the manifest
+    engine: str
+    voice: str  # the engine's cache key: everything that shapes the voice
+    duration: float
+    sections: tuple[SectionRecord, ...]
+    meta: dict = field(default_factory=dict)
+    version: int = VERSION
+
+
+def path_for(audio: Path) -> Path:
+    """Return where the manifest of an audio file lives."""
+    return Path(audio).with_suffix(".json")
+
+
+def save(manifest: Manifest, path: Path) -> None:
+    text = json.dumps(asdict(manifest), ensure_ascii=False, indent=1)
+    write_atomically(Path(path), text.encode("utf-8") + b"\n")
+
+
+def load(path: Path) -> Manifest | None:
+    """Return the manifest at `path`, or None when there is none or it cannot be read."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if data.get("version") != VERSION:
+            return None
+        sections = tuple(
+            SectionRecord(**{**s, "chunks": tuple(ChunkRecord(**c) for c in s["chunks"])})
+            for s in data.pop("sections")
+        )
+        return Manifest(**{**data, "sections": sections})
+    except FileNotFoundError:
+        return None
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        log.warning("ignoring unreadable manifest %s (%s)", path, exc)
+        return None

@@ -1,0 +1,121 @@
+"""Stitch speech into sections with natural pauses, encode each section once, and join them.
+
+Each section is encoded to MP3 on its own and the encoded sections are joined frame by frame,
+without decoding again. A rebuild after an edit therefore encodes only the sections that changed,
+and chapter times are exact: a section lasts exactly its number of MP3 frames × 1152 samples.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+from audio import ffmpeg
+from audio.engines.base import Speech
+from audio.errors import EditionError
+
+with warnings.catch_warnings():  # pydub warns when no ffmpeg is on PATH; we never let it call one
+    warnings.simplefilter("ignore", RuntimeWarning)
+    from pydub import AudioSegment
+    from pydub.silence import detect_leading_silence
+
+SAMPLE_RATE = 44100
+SAMPLES_PER_FRAME = 1152  # MPEG-1 Layer III
+SILENCE_THRESHOLD_DBFS = -50.0
+
+
+@dataclass(frozen=True)
+class Pauses:
+    """Seconds of silence after a clause piece, a sentence, a paragraph and a section."""
+
+    clause: float = 0.15
+    sentence: float = 0.45
+    paragraph: float = 0.9
+    section: float = 1.6
+
+    def after(self, kind: str) -> float:
+        return getattr(self, kind)
+
+
+@dataclass(frozen=True)
+class EncodedSection:
+    """A section as MP3 frames, ready to be joined."""
+
+    mp3: bytes
+    frames: int
+
+    @property
+    def duration(self) -> float:
+        return self.frames * SAMPLES_PER_FRAME / SAMPLE_RATE
+
+
+def section_audio(
+    speeches: list[Speech], pauses_after: list[str], pauses: Pauses
+) -> tuple[Speech, list[tuple[float, float]]]:
+    """Return the speeches of one section joined with pauses, and where each one starts and ends.
+
+    Each clip is trimmed of the silence its voice leaves around speech, so pauses are exactly
+    what `pauses` says and a section's speech begins at its first sample.
+    """
+    rates = {s.sample_rate for s in speeches}
+    if len(rates) != 1:
+        raise EditionError("a section mixes voices with different sample rates")
+    rate = rates.pop()
+    parts, cues, samples = [], [], 0
+    for speech, kind in zip(speeches, pauses_after):
+        voiced = trim_silence(speech)
+        cues.append((samples / rate, (samples + len(voiced) // 2) / rate))
+        gap = bytes(2 * round(pauses.after(kind) * rate))
+        parts += [voiced, gap]
+        samples += (len(voiced) + len(gap)) // 2
+    return Speech(b"".join(parts), rate), cues
+
+
+def trim_silence(speech: Speech) -> bytes:
+    """Return the PCM of a clip without the silence a voice leaves before and after speaking."""
+    segment = AudioSegment(data=speech.pcm, sample_width=2, frame_rate=speech.sample_rate, channels=1)
+    start = detect_leading_silence(segment, silence_threshold=SILENCE_THRESHOLD_DBFS, chunk_size=5)
+    end = len(segment) - detect_leading_silence(
+        segment.reverse(), silence_threshold=SILENCE_THRESHOLD_DBFS, chunk_size=5
+    )
+    if end <= start:
+        return speech.pcm
+    return segment[start:end].raw_data
+
+
+def encode_mp3(speech: Speech, bitrate_kbps: int) -> EncodedSection:
+    """Return the section encoded as mono 44.1 kHz CBR MP3 frames without any header."""
+    args = [
+        "-f", "s16le", "-ar", str(speech.sample_rate), "-ac", "1", "-i", "pipe:0",
+        "-ar", str(SAMPLE_RATE), "-ac", "1", "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k",
+        "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", "pipe:1",
+    ]
+    data = ffmpeg.run(args, speech.pcm, what="encoding MP3")
+    return EncodedSection(data, count_mp3_frames(data))
+
+
+def join(sections: list[EncodedSection]) -> bytes:
+    """Return one MP3 stream made of the sections' frames, in order."""
+    return b"".join(s.mp3 for s in sections)
+
+
+BITRATES_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+SAMPLE_RATES = (44100, 48000, 32000)
+
+
+def count_mp3_frames(data: bytes) -> int:
+    """Return the number of MPEG-1 Layer III frames in `data`; raise if it is not whole frames."""
+    position, frames = 0, 0
+    while position < len(data):
+        header = int.from_bytes(data[position:position + 4], "big")
+        if (header >> 21) != 0x7FF or (header >> 19) & 3 != 3 or (header >> 17) & 3 != 1:
+            raise EditionError(f"not an MPEG-1 Layer III frame at byte {position}")
+        bitrate = BITRATES_KBPS[(header >> 12) & 15] * 1000
+        sample_rate = SAMPLE_RATES[(header >> 10) & 3] if (header >> 10) & 3 < 3 else 0
+        if not bitrate or not sample_rate:
+            raise EditionError(f"a damaged MP3 frame header at byte {position}")
+        position += 144 * bitrate // sample_rate + ((header >> 9) & 1)
+        frames += 1
+    if position != len(data):
+        raise EditionError("the MP3 data ends in the middle of a frame")
+    return frames

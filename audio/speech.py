@@ -1,0 +1,123 @@
+"""Turn sections into what is said: sentence-sized chunks, each with the pause that follows it."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+from audio.article import Article, Section
+
+PAUSES = ("clause", "sentence", "paragraph", "section")  # from shortest to longest
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One request to a voice: the text as written, the text as spoken, and the pause after it."""
+
+    text: str
+    spoken: str
+    pause_after: str = "sentence"
+
+
+@dataclass(frozen=True)
+class SectionScript:
+    """What is said in one chapter, in order."""
+
+    title: str
+    chunks: tuple[Chunk, ...]
+
+
+def script(article: Article, max_chars: int) -> list[SectionScript]:
+    """Return the chunks of every section; the first opens with the title announcement."""
+    scripts = []
+    for index, section in enumerate(article.sections):
+        opening = announcement(article) if index == 0 else []
+        if section.title != article.title or index > 0:
+            opening.append(section.title)
+        scripts.append(SectionScript(section.title, tuple(section_chunks(section, opening, max_chars))))
+    return scripts
+
+
+def announcement(article: Article) -> list[str]:
+    """Return the lines that open an edition: the title, and the author when known."""
+    lines = [article.title]
+    if article.meta.get("author"):
+        lines.append(f"Von {article.meta['author']}")
+    return lines
+
+
+def section_chunks(section: Section, headings: list[str], max_chars: int) -> list[Chunk]:
+    """Return the chunks of a section: heading lines, then each paragraph's sentences."""
+    chunks = [chunk for line in headings for chunk in sentence_chunks(as_spoken_line(line), max_chars)]
+    if chunks:
+        chunks[-1] = with_pause(chunks[-1], "paragraph")
+    for paragraph in section.paragraphs:
+        chunks.extend(c for sentence in split_sentences(paragraph) for c in sentence_chunks(sentence, max_chars))
+        chunks[-1] = with_pause(chunks[-1], "paragraph")
+    chunks[-1] = with_pause(chunks[-1], "section")
+    return chunks
+
+
+def sentence_chunks(sentence: str, max_chars: int) -> list[Chunk]:
+    """Return one sentence as chunks: pieces of a long one are joined by short clause pauses."""
+    pieces = fit(sentence, max_chars)
+    return [Chunk(p, p, "clause" if i < len(pieces) - 1 else "sentence") for i, p in enumerate(pieces)]
+
+
+def with_pause(chunk: Chunk, pause: str) -> Chunk:
+    """Return the chunk followed by `pause` instead of its own."""
+    return Chunk(chunk.text, chunk.spoken, pause)
+
+
+def as_spoken_line(line: str) -> str:
+    """Return a heading with a closing full stop, so voices end it with falling intonation."""
+    return line if line[-1:] in ".!?…" else line + "."
+
+
+@functools.lru_cache(maxsize=1)
+def _tokenizer():
+    from somajo import SoMaJo
+
+    return SoMaJo("de_CMC", split_camel_case=False)
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Return the sentences of a German paragraph; `z. B.`, `Dr.` and `1. Januar` end none."""
+    sentences = []
+    for tokens in _tokenizer().tokenize_text([paragraph]):
+        text = "".join(t.text + (" " if t.space_after else "") for t in tokens).strip()
+        if text:
+            sentences.append(text)
+    return sentences
+
+
+CLAUSE_END = re.compile(r"(?<=[,;:–—)])\s+|\s+(?=[–—(])")
+
+
+def fit(sentence: str, max_chars: int) -> list[str]:
+    """Return a sentence cut into pieces of at most `max_chars`: at clauses first, then at words."""
+    if len(sentence) <= max_chars:
+        return [sentence]
+    pieces = []
+    for clause in CLAUSE_END.split(sentence):
+        pieces.extend([clause] if len(clause) <= max_chars else _by_words(clause, max_chars))
+    return _pack(pieces, max_chars)
+
+
+def _by_words(text: str, max_chars: int) -> list[str]:
+    words = []
+    for word in text.split():
+        words.extend(word[i:i + max_chars] for i in range(0, len(word), max_chars))
+    return _pack(words, max_chars)
+
+
+def _pack(pieces: list[str], max_chars: int) -> list[str]:
+    """Return pieces joined greedily with spaces while the result stays within `max_chars`."""
+    packed: list[str] = []
+    for piece in pieces:
+        if packed and len(packed[-1]) + 1 + len(piece) <= max_chars:
+            packed[-1] += " " + piece
+        else:
+            packed.append(piece)
+    return packed
