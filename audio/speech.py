@@ -49,7 +49,10 @@ def announcement(article: Article) -> list[str]:
 
 def section_chunks(section: Section, headings: list[str], max_chars: int) -> list[Chunk]:
     """Return the chunks of a section: heading lines, then each paragraph's sentences."""
-    chunks = [chunk for line in headings for chunk in sentence_chunks(as_spoken_line(line), max_chars)]
+    chunks = []
+    for line in headings:
+        chunks += sentence_chunks(line, max_chars)
+        chunks[-1] = Chunk(chunks[-1].text, as_spoken_line(chunks[-1].spoken), "sentence")
     if chunks:
         chunks[-1] = with_pause(chunks[-1], "paragraph")
     for paragraph in section.paragraphs:

@@ -49,3 +49,30 @@ def plan(cli):
         return json.loads(result.stdout)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Point Google's voice at a closed local port, so no test ever leaves this machine."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    monkeypatch.setenv("AUDIO_EDITION_GOOGLE_URL", f"http://127.0.0.1:{closed}/batchexecute")
+    monkeypatch.delenv("AUDIO_EDITION_CACHE", raising=False)
+
+
+@pytest.fixture
+def google(monkeypatch):
+    """A fake Google speech endpoint on 127.0.0.1 that gTTS is pointed at."""
+    from fake_google import FakeGoogle
+
+    with FakeGoogle() as fake:
+        monkeypatch.setenv("AUDIO_EDITION_GOOGLE_URL", fake.url)
+        yield fake
+
+
+@pytest.fixture
+def cache_dir(tmp_path) -> Path:
+    return tmp_path / "cache"

@@ -93,7 +93,7 @@ def backoff_delay(attempt: int, policy: RetryPolicy, retry_after: float | None =
     """Return the seconds to wait after failed attempt number `attempt` (1 = the first)."""
     if retry_after is not None:
         return min(policy.max_backoff, retry_after)
-    return min(policy.max_backoff, policy.backoff * 2 ** (attempt - 1)) * random.uniform(0.8, 1.2)
+    return min(policy.max_backoff, policy.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2))
 
 
 def describe_failure(exc: gTTSError) -> tuple[str | None, float | None]:

@@ -1,0 +1,54 @@
+"""Reading produced files back the way a user's tools would: ffprobe, ffmpeg, the summary line."""
+
+from __future__ import annotations
+
+import audioop
+import json
+import re
+import subprocess
+from pathlib import Path
+
+
+def ffprobe(path: Path) -> dict:
+    """Return ffprobe's view of a media file: format, streams and chapters."""
+    out = subprocess.run(
+        ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-show_chapters", "-of", "json", str(path)],
+        capture_output=True, check=True,
+    ).stdout
+    return json.loads(out)
+
+
+def decoded_pcm(path: Path, rate: int = 44100) -> bytes:
+    """Return a media file decoded by the system ffmpeg to mono 16-bit PCM."""
+    return subprocess.run(
+        ["ffmpeg", "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-ar", str(rate), "-"],
+        capture_output=True, check=True,
+    ).stdout
+
+
+SUMMARY = re.compile(
+    r"Wrote (?P<output>\S+): (?P<min>\d+):(?P<sec>\d\d), (?P<chapters>\d+) chapters, "
+    r"(?P<synthesised>\d+) chunks synthesised, (?P<reused>\d+) reused(, (?P<retries>\d+) retries)?, voice (?P<voice>.+)"
+)
+
+
+def summary_of(output: str) -> dict:
+    match = SUMMARY.search(output)
+    assert match, output
+    return match.groupdict()
+
+
+def onset(pcm: bytes, at: float, rate: int = 44100, threshold: int = 300) -> float:
+    """Return the time of the first 5 ms window at or after `at` seconds that is not silence."""
+    window = rate // 200
+    index = int(at * rate)
+    while index < len(pcm) // 2:
+        if audioop.rms(pcm[2 * index:2 * (index + window)], 2) > threshold:
+            return index / rate
+        index += window
+    raise AssertionError(f"no sound after {at} s")
+
+
+def loudness_rms(pcm: bytes, start: float, end: float, rate: int = 44100) -> int:
+    """Return the RMS level of the PCM between two times."""
+    return audioop.rms(pcm[2 * int(start * rate):2 * int(end * rate)], 2)

@@ -1,0 +1,45 @@
+"""The cache: keys from content, whole writes, damaged entries made again."""
+
+from __future__ import annotations
+
+from audio.cache import Cache, key
+from audio.engines.base import Speech
+
+
+def test_key_changes_with_any_part_and_is_stable():
+    assert key("chunk", "espeak rate=165", "Hallo.") == key("chunk", "espeak rate=165", "Hallo.")
+    assert key("chunk", "espeak rate=165", "Hallo.") != key("chunk", "espeak rate=170", "Hallo.")
+    assert key("chunk", "espeak rate=165", "Hallo.") != key("chunk", "espeak rate=165", "Hallo!")
+
+
+def test_speech_round_trip(tmp_path):
+    cache = Cache(tmp_path)
+    speech = Speech(b"\x01\x00\x02\x00" * 100, 22050)
+    cache.put_speech("ab" * 32, speech)
+    assert cache.get_speech("ab" * 32) == speech
+    assert cache.get_speech("cd" * 32) is None
+    assert [p.name for p in (tmp_path / "ab").iterdir()] == ["ab" * 32 + ".wav"]
+
+
+def test_truncated_or_garbage_entries_read_as_missing(tmp_path, caplog):
+    cache = Cache(tmp_path)
+    cache.put_speech("ab" * 32, Speech(b"\x01\x00" * 1000, 22050))
+    path = cache.path("ab" * 32, ".wav")
+    path.write_bytes(path.read_bytes()[:600])
+    assert cache.get_speech("ab" * 32) is None
+    path.write_bytes(b"garbage")
+    assert cache.get_speech("ab" * 32) is None
+    assert "damaged" in caplog.text or "truncated" in caplog.text
+
+
+def test_damaged_chunk_is_made_again_by_the_next_build(cli, articles, tmp_path):
+    args = ("build", articles / "no-headings.txt", "-o", tmp_path / "e.mp3", "--engine", "espeak",
+            "--cache-dir", tmp_path / "c")
+    assert cli(*args).exit_code == 0
+    wavs = sorted((tmp_path / "c").rglob("*.wav"))
+    wavs[0].write_bytes(wavs[0].read_bytes()[:100])
+    for encoded in (tmp_path / "c").rglob("*.mp3"):
+        encoded.unlink()
+    again = cli(*args)
+    assert again.exit_code == 0
+    assert ", 1 chunks synthesised," in again.stdout

@@ -1,0 +1,189 @@
+"""`audio-edition build`: the seed article becomes one chaptered MP3, with the offline voice."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from mutagen.id3 import ID3
+from mutagen.mp3 import MP3
+
+from audio import manifest
+from media import decoded_pcm, ffprobe, loudness_rms, onset, summary_of
+
+SEED_HEADINGS = [
+    "Elon Musk betont seine Haltung zur Meinungsfreiheit auf Twitter",
+    "Twitter beschuldigt Microsoft des Missbrauchs von Twitter-Daten",
+    "Elon Musk kämpft gegen OpenAI und Microsoft",
+    "Der Geldaspekt ist für Elon Musk nicht die Priorität",
+]
+SEED_TITLE = "Twitter greift Microsoft wegen angeblichen Missbrauchs von Twitter-Daten an"
+
+
+@pytest.fixture(scope="module")
+def seed_edition(tmp_path_factory):
+    """The seed article built once with the offline voice, as a user would: the console script."""
+    from conftest import SEED
+
+    work = tmp_path_factory.mktemp("edition")
+    out = work / "seed.mp3"
+    proc = subprocess.run(
+        [sys.executable, "-m", "audio", "build", str(SEED), "-o", str(out), "--cache-dir", str(work / "cache"),
+         "--engine", "auto"],
+        capture_output=True, text=True, env={**__import__("os").environ, "AUDIO_EDITION_GOOGLE_URL": "http://127.0.0.1:9/x"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    return out, proc
+
+
+def test_auto_falls_back_to_espeak_with_a_notice(seed_edition):
+    _, proc = seed_edition
+    assert proc.stderr == "Note: Google's voice cannot be reached; using the offline voice (espeak)\n"
+    summary = summary_of(proc.stdout)
+    assert summary["voice"] == "espeak (de, offline)"
+    assert summary["chapters"] == "4"
+    assert int(summary["synthesised"]) > 20 and summary["reused"] == "0"
+
+
+def test_four_chapters_titled_by_the_headings_cover_the_whole_file(seed_edition):
+    out, _ = seed_edition
+    info = ffprobe(out)
+    chapters = info["chapters"]
+    assert [c["tags"]["title"] for c in chapters] == SEED_HEADINGS
+    assert float(chapters[0]["start_time"]) == 0
+    for before, after in zip(chapters, chapters[1:]):
+        assert before["end_time"] == after["start_time"]
+    duration = float(info["format"]["duration"])
+    assert abs(float(chapters[-1]["end_time"]) - duration) < 0.05
+    assert 120 < duration < 360
+
+
+def test_audio_is_mono_44k_64kbps_mp3(seed_edition):
+    out, _ = seed_edition
+    stream = ffprobe(out)["streams"][0]
+    assert (stream["codec_name"], stream["sample_rate"], stream["channels"]) == ("mp3", "44100", 1)
+    assert stream["bit_rate"] == "64000"
+
+
+def test_each_chapter_starts_within_50ms_of_its_speech(seed_edition):
+    out, _ = seed_edition
+    pcm = decoded_pcm(out)
+    for chapter in ffprobe(out)["chapters"]:
+        start = float(chapter["start_time"])
+        assert onset(pcm, start) - start < 0.05, chapter["tags"]["title"]
+        if start > 0:
+            assert loudness_rms(pcm, start - 0.5, start) < 50, "the section pause comes before the chapter"
+
+
+def test_id3_tags_and_chapter_table(seed_edition):
+    out, _ = seed_edition
+    tags = ID3(out)
+    assert tags.version[:2] == (2, 3)
+    assert str(tags["TIT2"]) == SEED_TITLE
+    assert str(tags["TCON"]) == "Podcast"
+    assert str(tags["TLAN"]) == "deu"
+    assert str(tags["TDRC"])
+    assert tags.getall("COMM")[0].text[0].startswith("In einem Interview mit CNBC")
+    toc = tags.getall("CTOC")[0]
+    assert toc.child_element_ids == ["ch0", "ch1", "ch2", "ch3"]
+    assert int(toc.flags) == 3  # top-level and ordered
+    chaps = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
+    assert [str(c.sub_frames["TIT2"]) for c in chaps] == SEED_HEADINGS
+    assert abs(chaps[-1].end_time / 1000 - MP3(out).info.length) < 0.05
+
+
+def test_the_title_opens_the_first_chapter_then_each_heading_is_spoken(seed_edition):
+    out, _ = seed_edition
+    record = manifest.load(manifest.path_for(out))
+    first = record.sections[0].chunks
+    assert first[0].text == SEED_TITLE and first[0].start < 0.05
+    assert first[1].text.startswith(SEED_HEADINGS[0])
+    for section, heading in zip(record.sections[1:], SEED_HEADINGS[1:]):
+        assert section.chunks[0].text.startswith(heading)
+        assert abs(section.chunks[0].start - section.start) < 0.05
+    spoken = " ".join(c.text for s in record.sections for c in s.chunks)
+    assert "Quelle" not in spoken and "[ad_1]" not in spoken
+    assert spoken.count("Wird es dazu führen, dass Twitter seine Strategie neu bewertet") == 1
+
+
+def test_second_build_synthesises_nothing_and_gives_the_same_audio(cli, seed, tmp_path):
+    out = tmp_path / "e.mp3"
+    first = cli("build", seed, "-o", out, "--engine", "espeak", "--cache-dir", tmp_path / "c")
+    assert first.exit_code == 0, first.output
+    audio = MP3(out).info.length
+    second = cli("build", seed, "-o", out, "--cache-dir", tmp_path / "c")
+    assert second.exit_code == 0, second.output
+    summary = summary_of(second.stdout)
+    assert summary["synthesised"] == "0"
+    assert summary["reused"] == summary_of(first.stdout)["synthesised"]
+    assert summary["voice"] == "espeak (de, offline)"
+    assert MP3(out).info.length == audio
+
+
+def test_front_matter_author_cover_and_description(cli, tmp_path):
+    cover = tmp_path / "cover.png"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=64x64", "-frames:v", "1", str(cover)],
+                   check=True)
+    article = tmp_path / "bahn.md"
+    article.write_text(
+        "---\ntitle: Bahn & Preise\nauthor: Erika Muster\ndate: 2026-11-02\ndescription: Was sich ändert.\n"
+        "cover: cover.png\n---\n\n# Bahn & Preise\n\nDie Bahn erhöht die Preise.\n\n## Reaktionen\n\nVerbände sind empört.\n",
+        encoding="utf-8",
+    )
+    result = cli("build", article, "-o", tmp_path / "bahn.mp3", "--engine", "espeak", "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    tags = ID3(tmp_path / "bahn.mp3")
+    assert str(tags["TIT2"]) == "Bahn & Preise"
+    assert str(tags["TPE1"]) == "Erika Muster"
+    assert str(tags["TDRC"]) == "2026-11-02"
+    assert tags.getall("COMM")[0].text == ["Was sich ändert."]
+    assert tags.getall("APIC")[0].data == cover.read_bytes()
+    record = manifest.load(tmp_path / "bahn.json")
+    assert [c.text for c in record.sections[0].chunks[:2]] == ["Bahn & Preise", "Von Erika Muster"]
+    assert [s.title for s in record.sections] == ["Bahn & Preise", "Reaktionen"]
+    chapters = ffprobe(tmp_path / "bahn.mp3")["chapters"]
+    assert [c["tags"]["title"] for c in chapters] == ["Bahn & Preise", "Reaktionen"]
+
+
+def test_missing_front_matter_cover_is_a_notice_not_a_failure(cli, articles, tmp_path):
+    result = cli("build", articles / "front-matter-setext.md", "-o", tmp_path / "x.mp3", "--engine", "espeak",
+                 "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 0
+    assert "Note: cover cover.png not found next to the article; the edition has no cover" in result.stderr
+
+
+def test_cover_that_is_not_an_image_is_refused_and_keeps_the_old_edition(cli, seed, tmp_path):
+    out = tmp_path / "e.mp3"
+    assert cli("build", seed, "-o", out, "--engine", "espeak", "--cache-dir", tmp_path / "c").exit_code == 0
+    before = out.read_bytes()
+    bogus = tmp_path / "cover.jpg"
+    bogus.write_text("not an image")
+    result = cli("build", seed, "-o", out, "--cover", bogus, "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: cover {bogus}: use a JPEG or PNG image\n"
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "cover.jpg", "e.json", "e.mp3"]
+
+
+def test_pause_options_change_the_length(cli, articles, tmp_path):
+    article = articles / "no-headings.txt"
+    base = cli("build", article, "-o", tmp_path / "a.mp3", "--engine", "espeak", "--cache-dir", tmp_path / "c")
+    longer = cli("build", article, "-o", tmp_path / "b.mp3", "--engine", "espeak", "--cache-dir", tmp_path / "c",
+                 "--pause-sentence", "2")
+    assert base.exit_code == longer.exit_code == 0
+    # the two sentence pauses inside the first paragraph grow by 1.55 s each
+    grown = MP3(tmp_path / "b.mp3").info.length - MP3(tmp_path / "a.mp3").info.length
+    assert 2 * 1.55 - 0.1 < grown < 2 * 1.55 + 0.1
+    assert summary_of(longer.stdout)["synthesised"] == "0"
+
+
+def test_wrong_output_extension_is_an_error(cli, seed, tmp_path):
+    result = cli("build", seed, "-o", tmp_path / "x.wav", "--engine", "espeak")
+    assert result.exit_code == 1
+    assert "only .mp3 output is supported" in result.stderr
+
+
+def test_build_help_has_an_example(cli):
+    assert "Example: audio-edition build" in cli("build", "-h").stdout
