@@ -1,4 +1,7 @@
-"""Make an edition: plan the chunks, synthesise what the cache lacks, stitch, write."""
+"""Make an edition: plan the chunks, synthesise what the cache lacks, stitch, write.
+
+Used by the `build`, `watch` commands and by the benchmark.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from audio import cache as cache_mod
-from audio import engines, manifest, render, speech
+from audio import changes, engines, manifest, render, speech
 from audio.article import Article, read_article
 from audio.cache import Cache
 from audio.engines.base import Engine, Speech
@@ -35,17 +38,21 @@ class BuildOptions:
     bitrate: int = 64
     cover: Path | None = None
     fmt: str | None = None
+    dry_run: bool = False
 
 
 @dataclass(frozen=True)
 class BuildResult:
     output: Path
-    duration: float
+    duration: float  # 0 for a dry run
     chapters: list[Chapter]
-    synthesised: int
+    synthesised: int  # chunks synthesised (or, in a dry run, to be synthesised)
     reused: int
     engine: str
+    changes: list[changes.Change] | None = None  # None when there was no previous edition
+    sections: int = 0
     retries: int = 0
+    dry_run: bool = False
 
 
 class Events(Protocol):
@@ -71,39 +78,55 @@ class NoEvents:
 
 @dataclass
 class SectionPlan:
-    """One section on its way to audio: its chunks, their cache keys, and the section's key."""
+    """One section on its way to audio: its chunks, their cache keys, and the section's keys."""
 
     script: speech.SectionScript
     chunk_keys: list[str]
     key: str
+    body_key: str
     encoded: render.EncodedSection | None = None
     cues: list[tuple[float, float]] = field(default_factory=list)
 
 
 def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Events = NoEvents()) -> BuildResult:
     """Build the edition of the article at `article_path` and return what was made."""
-    article = read_article(Path(article_path), options.fmt)
+    article_path = Path(article_path)
+    article = read_article(article_path, options.fmt)
     for text in article.notices:
         events.notice(text)
-    output = Path(options.output or Path("output") / f"{Path(article_path).stem}.mp3")
-    if output.suffix.lower() != ".mp3":
-        raise EditionError(f"{output}: only .mp3 output is supported")
+    output = output_path(article_path, options)
     previous = manifest.load(manifest.path_for(output))
     engine = choose_engine(options, previous, events)
     store = Cache(options.cache_dir or cache_mod.default_dir())
     plans = plan_sections(article, engine, options, store)
     todo = [p for p in plans if p.encoded is None]
+    diff = None if previous is None else changes.compare(section_states(previous), [state(p) for p in plans])
+    total = sum(len(p.chunk_keys) for p in plans)
+    result = BuildResult(output, 0.0, [], 0, total, engine.describe(), diff, len(plans), dry_run=options.dry_run)
+    if options.dry_run:
+        missing = len(missing_chunks(todo, store))
+        return BuildResult(**{**result.__dict__, "synthesised": missing, "reused": total - missing})
     synthesised = synthesise_missing(todo, engine, store, options.jobs, events)
     for plan in todo:
         render_section(plan, store, options)
     chapters = chapter_times(plans)
-    duration = chapters[-1].end
-    tags = edition_tags(article, Path(article_path), options.cover, events)
-    write_mp3(output, render.join([p.encoded for p in plans]), tags, chapters)
-    manifest.save(edition_manifest(Path(article_path), article, output, engine, plans, chapters), manifest.path_for(output))
-    total = sum(len(p.chunk_keys) for p in plans)
-    return BuildResult(output, duration, chapters, synthesised, total - synthesised, engine.describe(),
-                       getattr(engine, "retries", 0))
+    tags = edition_tags(article, article_path, options.cover, events)
+    record = edition_manifest(article_path, article, output, engine, plans, chapters)
+    with store.lock(output):  # two builds of one edition at once: the audio and its manifest stay a pair
+        write_mp3(output, render.join([p.encoded for p in plans]), tags, chapters)
+        manifest.save(record, manifest.path_for(output))
+    return BuildResult(output, chapters[-1].end, chapters, synthesised, total - synthesised, engine.describe(),
+                       diff, len(plans), getattr(engine, "retries", 0))
+
+
+def output_path(article_path: Path, options: BuildOptions) -> Path:
+    """Return where the edition goes: the given path, else output/<article name>.mp3."""
+    output = Path(options.output or Path("output") / f"{article_path.stem}.mp3")
+    if output.suffix.lower() != ".mp3":
+        raise EditionError(f"{output}: only .mp3 output is supported")
+    if output.is_dir():
+        raise EditionError(f"{output}: is a directory; give a file name ending in .mp3")
+    return output
 
 
 def choose_engine(options: BuildOptions, previous: manifest.Manifest | None, events: Events) -> Engine:
@@ -113,7 +136,7 @@ def choose_engine(options: BuildOptions, previous: manifest.Manifest | None, eve
     name = options.engine
     if name == "auto" and previous and previous.engine in engines.NAMES:
         name = previous.engine
-        if name == "gtts" and not reachable(GoogleSettings(tld=options.tld)):
+        if name == "gtts" and not options.dry_run and not reachable(GoogleSettings(tld=options.tld)):
             raise EditionError(
                 "this edition was made with Google's voice, which cannot be reached now; "
                 "pass --engine espeak to rebuild it with the offline voice"
@@ -134,11 +157,21 @@ def plan_sections(article: Article, engine: Engine, options: BuildOptions, store
     for script in speech.script(article, engine.max_chars):
         keys = [cache_mod.key("chunk", voice, chunk.spoken) for chunk in script.chunks]
         pauses = [chunk.pause_after for chunk in script.chunks]
-        section_key = cache_mod.key("section", keys, pauses, options.pauses.__dict__, options.bitrate)
-        plan = SectionPlan(script, keys, section_key)
+        settings = [options.pauses.__dict__, options.bitrate]
+        section_key = cache_mod.key("section", keys, pauses, settings)
+        body_key = cache_mod.key("body", keys[script.opening:], pauses[script.opening:], settings)
+        plan = SectionPlan(script, keys, section_key, body_key)
         load_encoded(plan, store)
         plans.append(plan)
     return plans
+
+
+def state(plan: SectionPlan) -> changes.SectionState:
+    return changes.SectionState(plan.script.title, plan.key, plan.body_key)
+
+
+def section_states(record: manifest.Manifest) -> list[changes.SectionState]:
+    return [changes.SectionState(s.title, s.key, s.body_key) for s in record.sections]
 
 
 def load_encoded(plan: SectionPlan, store: Cache) -> None:
@@ -149,18 +182,26 @@ def load_encoded(plan: SectionPlan, store: Cache) -> None:
     try:
         plan.encoded = render.EncodedSection(mp3, render.count_mp3_frames(mp3))
         plan.cues = [tuple(c) for c in json.loads(cues)]
-    except (EditionError, ValueError) as exc:
+        if len(plan.cues) != len(plan.chunk_keys):
+            raise ValueError("cue count does not match")
+    except (EditionError, ValueError, TypeError) as exc:
         log.warning("cached section %s is damaged (%s); encoding it again", plan.key[:12], exc)
         plan.encoded, plan.cues = None, []
 
 
-def synthesise_missing(plans: list[SectionPlan], engine: Engine, store: Cache, jobs: int, events: Events) -> int:
-    """Synthesise every chunk of `plans` that the cache lacks, storing each as soon as it is made."""
+def missing_chunks(plans: list[SectionPlan], store: Cache) -> dict[str, tuple[str, str]]:
+    """Return the chunks of `plans` that the cache lacks: key → (spoken text, section title)."""
     wanted: dict[str, tuple[str, str]] = {}
     for plan in plans:
         for key, chunk in zip(plan.chunk_keys, plan.script.chunks):
-            if key not in wanted and store.get_speech(key) is None:
+            if key not in wanted and not store.has_speech(key):
                 wanted[key] = (chunk.spoken, plan.script.title)
+    return wanted
+
+
+def synthesise_missing(plans: list[SectionPlan], engine: Engine, store: Cache, jobs: int, events: Events) -> int:
+    """Synthesise every chunk of `plans` that the cache lacks, storing each as soon as it is made."""
+    wanted = missing_chunks(plans, store)
     events.synthesis_started(len(wanted))
     if not wanted:
         return 0
@@ -177,14 +218,13 @@ def synthesise_missing(plans: list[SectionPlan], engine: Engine, store: Cache, j
         for future in pending:
             future.cancel()
         pool.shutdown(wait=True)
-        for future in done:
-            if future.exception() is not None:
-                failed = futures[future]
-                made = sum(1 for f in futures if f.done() and not f.cancelled() and f.exception() is None)
-                raise EditionError(
-                    f"section “{wanted[failed][1]}” could not be synthesised: {future.exception()}. "
-                    f"The {made} chunks made so far are cached; run the build again to go on"
-                )
+        failed = next((f for f in futures if f.done() and not f.cancelled() and f.exception()), None)
+        if failed is not None:
+            made = sum(1 for f in futures if f.done() and not f.cancelled() and f.exception() is None)
+            raise EditionError(
+                f"section “{wanted[futures[failed]][1]}” could not be synthesised: {failed.exception()}. "
+                f"The {made} chunks made so far are cached; run the build again to go on"
+            )
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return len(wanted)
@@ -202,8 +242,8 @@ def render_section(plan: SectionPlan, store: Cache, options: BuildOptions) -> No
     audio, cues = render.section_audio(speeches, pauses, options.pauses)
     plan.encoded = render.encode_mp3(audio, options.bitrate)
     plan.cues = [(start + ENCODER_DELAY, end + ENCODER_DELAY) for start, end in cues]
-    store.put_bytes(plan.key, ".mp3", plan.encoded.mp3)
     store.put_bytes(plan.key, ".json", json.dumps(plan.cues).encode())
+    store.put_bytes(plan.key, ".mp3", plan.encoded.mp3)
 
 
 def chapter_times(plans: list[SectionPlan]) -> list[Chapter]:
@@ -224,13 +264,12 @@ def edition_tags(article: Article, article_path: Path, cover: Path | None, event
         if not cover.is_file():
             events.notice(f"cover {meta['cover']} not found next to the article; the edition has no cover")
             cover = None
-    first_sentences = article.sections[0].paragraphs[0]
     return Tags(
         title=article.title,
         artist=meta.get("author", ""),
         album=meta.get("publication", "audio-edition"),
         date=meta.get("date", datetime.date.today().isoformat()),
-        comment=meta.get("description", first_sentences),
+        comment=meta.get("description", article.sections[0].paragraphs[0]),
         cover=cover,
     )
 
@@ -245,7 +284,7 @@ def edition_manifest(article_path: Path, article: Article, output: Path, engine:
                                  round(chapter.start + end, 3))
             for key, chunk, (start, end) in zip(plan.chunk_keys, plan.script.chunks, plan.cues)
         )
-        sections.append(manifest.SectionRecord(plan.script.title, plan.key, round(chapter.start, 3),
+        sections.append(manifest.SectionRecord(plan.script.title, plan.key, plan.body_key, round(chapter.start, 3),
                                                round(chapter.end - chapter.start, 3), chunks))
     return manifest.Manifest(
         article=str(article_path), title=article.title, audio=output.name, engine=engine.name,

@@ -11,6 +11,8 @@ import tempfile
 import wave
 from pathlib import Path
 
+from filelock import FileLock
+
 from audio.engines.base import Speech
 
 log = logging.getLogger(__name__)
@@ -60,6 +62,10 @@ class Cache:
             return None
         return Speech(pcm, rate)
 
+    def has_speech(self, key_: str) -> bool:
+        """Return True when the cache holds whole, readable speech for `key_`."""
+        return self.get_speech(key_) is not None
+
     def put_speech(self, key_: str, speech: Speech) -> None:
         buffer = io.BytesIO()
         with wave.open(buffer, "wb") as wav:
@@ -68,6 +74,12 @@ class Cache:
             wav.setframerate(speech.sample_rate)
             wav.writeframes(speech.pcm)
         self.put_bytes(key_, ".wav", buffer.getvalue())
+
+    def lock(self, target: Path) -> FileLock:
+        """Return an inter-process lock for writing `target`, kept in the cache so outputs stay tidy."""
+        locks = self.root / "locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(locks / f"{key('lock', str(Path(target).resolve()))[:32]}.lock"))
 
     def get_bytes(self, key_: str, suffix: str) -> bytes | None:
         try:

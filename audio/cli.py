@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from audio import __version__, engines, render
+from audio import __version__, changes, engines, render
 from audio.article import FORMATS, Article, read_article
 from audio.build import BuildOptions, BuildResult
 from audio.build import build as build_edition
@@ -110,30 +110,42 @@ def plan_json(article: Article) -> dict:
               help="Seconds of silence between paragraphs.")
 @click.option("--pause-section", type=click.FloatRange(0, 10), default=render.Pauses.section, show_default=True,
               help="Seconds of silence between sections.")
+@click.option("-n", "--dry-run", is_flag=True, help="Only report what would change; synthesise and write nothing.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notices; errors and the summary only.")
 @user_errors
 def build(article: Path, fmt, output, engine, cache_dir, jobs, tld, slow, cover, bitrate,
-          pause_sentence, pause_paragraph, pause_section, quiet) -> None:
+          pause_sentence, pause_paragraph, pause_section, dry_run, quiet) -> None:
     """Build the chaptered audio edition of ARTICLE.
 
     Example: audio-edition build article/twitter-microsoft.txt -o output/twitter.mp3
     """
     options = BuildOptions(
         output=output, engine=engine, cache_dir=cache_dir, jobs=jobs, tld=tld, slow=slow, cover=cover,
-        bitrate=bitrate, fmt=fmt,
+        bitrate=bitrate, fmt=fmt, dry_run=dry_run,
         pauses=render.Pauses(sentence=pause_sentence, paragraph=pause_paragraph, section=pause_section),
     )
     with TerminalEvents(quiet) as events:
         result = run_build(article, options, events)
+    report(result)
+
+
+def report(result: BuildResult) -> None:
+    """Print what changed since the previous edition, one line a section, then the summary line."""
+    for change in result.changes or []:
+        click.echo(change.line())
     click.echo(summary(result))
 
 
 def summary(result: BuildResult) -> str:
-    """Return the one line that tells what a build made."""
-    minutes, seconds = divmod(round(result.duration), 60)
+    """Return the one line that tells what a build made (or, in a dry run, would make)."""
+    changed = f"{changes.summary(result.changes, result.sections)}, " if result.changes is not None else ""
     retries = f", {result.retries} retries" if result.retries else ""
+    if result.dry_run:
+        return (f"Dry run for {result.output}: {changed}{result.synthesised} chunks to synthesise, "
+                f"{result.reused} reused, voice {result.engine}; nothing written")
+    minutes, seconds = divmod(round(result.duration), 60)
     return (
-        f"Wrote {result.output}: {minutes}:{seconds:02d}, {len(result.chapters)} chapters, "
+        f"Wrote {result.output}: {minutes}:{seconds:02d}, {len(result.chapters)} chapters, {changed}"
         f"{result.synthesised} chunks synthesised, {result.reused} reused{retries}, voice {result.engine}"
     )
 

@@ -22,20 +22,24 @@ class Chunk:
 
 @dataclass(frozen=True)
 class SectionScript:
-    """What is said in one chapter, in order."""
+    """What is said in one chapter, in order; the first `opening` chunks are its heading lines."""
 
     title: str
     chunks: tuple[Chunk, ...]
+    opening: int = 0
 
 
 def script(article: Article, max_chars: int) -> list[SectionScript]:
     """Return the chunks of every section; the first opens with the title announcement."""
     scripts = []
     for index, section in enumerate(article.sections):
-        opening = announcement(article) if index == 0 else []
-        if section.title != article.title or index > 0:
-            opening.append(section.title)
-        scripts.append(SectionScript(section.title, tuple(section_chunks(section, opening, max_chars))))
+        lines = announcement(article) if index == 0 else []
+        if index > 0 or section.title != article.title:
+            lines.append(section.title)
+        opening = heading_chunks(lines, max_chars)
+        chunks = opening + body_chunks(section, max_chars)
+        chunks[-1] = with_pause(chunks[-1], "section")
+        scripts.append(SectionScript(section.title, tuple(chunks), len(opening)))
     return scripts
 
 
@@ -47,18 +51,24 @@ def announcement(article: Article) -> list[str]:
     return lines
 
 
-def section_chunks(section: Section, headings: list[str], max_chars: int) -> list[Chunk]:
-    """Return the chunks of a section: heading lines, then each paragraph's sentences."""
-    chunks = []
-    for line in headings:
+def heading_chunks(lines: list[str], max_chars: int) -> list[Chunk]:
+    """Return heading lines as chunks, each spoken as a sentence, the last followed by a paragraph pause."""
+    chunks: list[Chunk] = []
+    for line in lines:
         chunks += sentence_chunks(line, max_chars)
         chunks[-1] = Chunk(chunks[-1].text, as_spoken_line(chunks[-1].spoken), "sentence")
     if chunks:
         chunks[-1] = with_pause(chunks[-1], "paragraph")
+    return chunks
+
+
+def body_chunks(section: Section, max_chars: int) -> list[Chunk]:
+    """Return the sentences of each paragraph as chunks, with a paragraph pause after each paragraph."""
+    chunks: list[Chunk] = []
     for paragraph in section.paragraphs:
-        chunks.extend(c for sentence in split_sentences(paragraph) for c in sentence_chunks(sentence, max_chars))
-        chunks[-1] = with_pause(chunks[-1], "paragraph")
-    chunks[-1] = with_pause(chunks[-1], "section")
+        said = [c for sentence in split_sentences(paragraph) for c in sentence_chunks(sentence, max_chars)]
+        if said:
+            chunks += said[:-1] + [with_pause(said[-1], "paragraph")]
     return chunks
 
 

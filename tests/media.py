@@ -28,6 +28,7 @@ def decoded_pcm(path: Path, rate: int = 44100) -> bytes:
 
 SUMMARY = re.compile(
     r"Wrote (?P<output>\S+): (?P<min>\d+):(?P<sec>\d\d), (?P<chapters>\d+) chapters, "
+    r"((?P<changed>\d+) of (?P<of>\d+) sections changed(, (?P<removed>\d+) removed)?, )?"
     r"(?P<synthesised>\d+) chunks synthesised, (?P<reused>\d+) reused(, (?P<retries>\d+) retries)?, voice (?P<voice>.+)"
 )
 
