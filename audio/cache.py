@@ -81,6 +81,22 @@ class Cache:
         locks.mkdir(parents=True, exist_ok=True)
         return FileLock(str(locks / f"{key('lock', str(Path(target).resolve()))[:32]}.lock"))
 
+    def entries(self) -> list[Path]:
+        """Return the files of every cache entry (speech, encoded sections, their cue times)."""
+        if not self.root.is_dir():
+            return []
+        return [p for p in self.root.glob("??/*") if p.is_file() and not p.name.startswith(".")]
+
+    def prune(self, keep: set[str], dry_run: bool = False) -> tuple[int, int]:
+        """Remove every entry whose key is not in `keep`; return how many files and bytes went."""
+        files = size = 0
+        for path in self.entries():
+            if path.name.split(".")[0] not in keep:
+                files, size = files + 1, size + path.stat().st_size
+                if not dry_run:
+                    path.unlink(missing_ok=True)
+        return files, size
+
     def get_bytes(self, key_: str, suffix: str) -> bytes | None:
         try:
             return self.path(key_, suffix).read_bytes()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import json
 import sys
 import textwrap
@@ -10,10 +11,12 @@ from pathlib import Path
 
 import click
 
-from audio import __version__, changes, engines, render
+from audio import __version__, changes, engines, manifest, render
 from audio.article import FORMATS, Article, read_article
 from audio.build import BuildOptions, BuildResult
 from audio.build import build as build_edition
+from audio.cache import Cache
+from audio.cache import default_dir as default_cache_dir
 from audio.errors import EditionError
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -51,6 +54,7 @@ def main() -> None:
 
     Example: audio-edition build article/twitter-microsoft.txt
     """
+    logging.basicConfig(level=logging.WARNING, format="Warning: %(message)s")
 
 
 @main.command(context_settings=CONTEXT)
@@ -89,44 +93,152 @@ def plan_json(article: Article) -> dict:
     }
 
 
-@main.command(context_settings=CONTEXT)
-@article_argument
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Audio file to write  [default: output/<article name>.mp3]")
-@click.option("--engine", type=click.Choice(["auto", *engines.NAMES]), default="auto", show_default=True,
-              help="Voice: gtts (Google, online), espeak (offline), or auto: Google when reachable.")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where synthesised speech is kept  [default: ~/.cache/audio-edition]")
-@click.option("-j", "--jobs", type=click.IntRange(1, 16), default=4, show_default=True,
-              help="Requests to Google at once.")
-@click.option("--tld", default="de", show_default=True, help="Google domain to use (de, com, at, ch …).")
-@click.option("--slow", is_flag=True, help="Google's slower reading speed.")
-@click.option("--cover", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Cover image (JPEG or PNG) to embed; overrides the front matter's cover.")
-@click.option("--bitrate", type=click.IntRange(32, 320), default=64, show_default=True, help="MP3 bitrate in kbit/s.")
-@click.option("--pause-sentence", type=click.FloatRange(0, 10), default=render.Pauses.sentence, show_default=True,
-              help="Seconds of silence between sentences.")
-@click.option("--pause-paragraph", type=click.FloatRange(0, 10), default=render.Pauses.paragraph, show_default=True,
-              help="Seconds of silence between paragraphs.")
-@click.option("--pause-section", type=click.FloatRange(0, 10), default=render.Pauses.section, show_default=True,
-              help="Seconds of silence between sections.")
-@click.option("-n", "--dry-run", is_flag=True, help="Only report what would change; synthesise and write nothing.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notices; errors and the summary only.")
-@user_errors
-def build(article: Path, fmt, output, engine, cache_dir, jobs, tld, slow, cover, bitrate,
-          pause_sentence, pause_paragraph, pause_section, dry_run, quiet) -> None:
-    """Build the chaptered audio edition of ARTICLE.
+BUILD_OPTIONS = [
+    click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                 help="Audio file to write  [default: output/<article name>.mp3]"),
+    click.option("--engine", type=click.Choice(["auto", *engines.NAMES]), default="auto", show_default=True,
+                 help="Voice: gtts (Google, online), espeak (offline), or auto: Google when reachable."),
+    click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+                 help="Where synthesised speech is kept  [default: ~/.cache/audio-edition]"),
+    click.option("-j", "--jobs", type=click.IntRange(1, 16), default=4, show_default=True,
+                 help="Requests to Google at once."),
+    click.option("--tld", default="de", show_default=True, help="Google domain to use (de, com, at, ch …)."),
+    click.option("--slow", is_flag=True, help="Google's slower reading speed."),
+    click.option("--cover", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 help="Cover image (JPEG or PNG) to embed; overrides the front matter's cover."),
+    click.option("--bitrate", type=click.IntRange(32, 320), default=64, show_default=True,
+                 help="MP3 bitrate in kbit/s."),
+    click.option("--pause-sentence", type=click.FloatRange(0, 10), default=render.Pauses.sentence,
+                 show_default=True, help="Seconds of silence between sentences."),
+    click.option("--pause-paragraph", type=click.FloatRange(0, 10), default=render.Pauses.paragraph,
+                 show_default=True, help="Seconds of silence between paragraphs and after a heading."),
+    click.option("--pause-section", type=click.FloatRange(0, 10), default=render.Pauses.section,
+                 show_default=True, help="Seconds of silence between sections."),
+    click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notices; errors and the summary only."),
+]
 
-    Example: audio-edition build article/twitter-microsoft.txt -o output/twitter.mp3
-    """
-    options = BuildOptions(
+
+def build_options(func):
+    """The options shared by `build` and `watch`."""
+    for option in reversed(BUILD_OPTIONS):
+        func = option(func)
+    return article_argument(func)
+
+
+def options_from(fmt, output, engine, cache_dir, jobs, tld, slow, cover, bitrate,
+                 pause_sentence, pause_paragraph, pause_section, dry_run=False) -> BuildOptions:
+    """Return the BuildOptions that the command-line options describe."""
+    return BuildOptions(
         output=output, engine=engine, cache_dir=cache_dir, jobs=jobs, tld=tld, slow=slow, cover=cover,
         bitrate=bitrate, fmt=fmt, dry_run=dry_run,
         pauses=render.Pauses(sentence=pause_sentence, paragraph=pause_paragraph, section=pause_section),
     )
+
+
+@main.command(context_settings=CONTEXT)
+@build_options
+@click.option("-n", "--dry-run", is_flag=True, help="Only report what would change; synthesise and write nothing.")
+@user_errors
+def build(article: Path, quiet: bool, **options) -> None:
+    """Build the chaptered audio edition of ARTICLE.
+
+    Example: audio-edition build article/twitter-microsoft.txt -o output/twitter.mp3
+    """
     with TerminalEvents(quiet) as events:
-        result = run_build(article, options, events)
+        result = run_build(article, options_from(**options), events)
     report(result)
+
+
+@main.command(context_settings=CONTEXT)
+@build_options
+@user_errors
+def watch(article: Path, quiet: bool, **options) -> None:
+    """Rebuild ARTICLE's edition each time the file is saved; Ctrl-C stops.
+
+    Builds once at the start, then after every save (several saves in quick succession make one
+    build). A failed build is reported and watching goes on.
+
+    Example: audio-edition watch article/twitter-microsoft.txt
+    """
+    import watchfiles
+
+    settings = options_from(**options)
+    target = article.resolve()
+    click.echo(f"Watching {article}; Ctrl-C to stop.", err=True)
+    built = None
+    try:
+        # Woken by file events or every second; the file's signature decides, so a save made
+        # while a build runs is never missed.
+        for _ in watchfiles.watch(target.parent, debounce=400, step=100, rust_timeout=1000, yield_on_timeout=True,
+                                  raise_interrupt=False, watch_filter=lambda change, path: Path(path) == target):
+            current = signature(target)
+            if current is not None and current != built:
+                built = current
+                watch_build(article, settings, quiet)
+    except KeyboardInterrupt:
+        pass
+
+
+def signature(path: Path) -> tuple[int, int] | None:
+    """Return what tells one saved version of a file from the next: its mtime and size."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def watch_build(article: Path, options: BuildOptions, quiet: bool) -> None:
+    """Run one build for `watch`: print its report, or its error, and return either way."""
+    try:
+        with TerminalEvents(quiet) as events:
+            report(build_edition(article, options, events))
+    except EditionError as exc:
+        click.echo(f"Error: {exc}", err=True)
+
+
+CACHE_DIR = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+                         help="The cache folder  [default: ~/.cache/audio-edition]")
+
+
+@main.group(context_settings=CONTEXT, invoke_without_command=True)
+@CACHE_DIR
+@click.pass_context
+def cache(ctx: click.Context, cache_dir: Path | None) -> None:
+    """Show where the cache is and how much it holds.
+
+    Example: audio-edition cache; audio-edition cache prune
+    """
+    ctx.obj = Cache(cache_dir or default_cache_dir())
+    if ctx.invoked_subcommand is None:
+        entries = ctx.obj.entries()
+        size = sum(p.stat().st_size for p in entries)
+        click.echo(f"{ctx.obj.root}: {len(entries)} files, {megabytes(size)}")
+
+
+@cache.command(context_settings=CONTEXT)
+@click.option("--keep-for", "folders", multiple=True, default=["output"], show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Keep what the editions (manifests) in this folder use; may be given several times.")
+@click.option("-n", "--dry-run", is_flag=True, help="Only say what would be removed.")
+@click.pass_obj
+@user_errors
+def prune(store: Cache, folders: tuple[Path, ...], dry_run: bool) -> None:
+    """Remove cache entries that no edition in the given folders uses.
+
+    Example: audio-edition cache prune --keep-for output --keep-for ../podcast/output
+    """
+    missing = [str(f) for f in folders if not Path(f).is_dir()]
+    if missing:
+        raise EditionError(f"no such folder: {', '.join(missing)}")
+    keep, editions = manifest.keys_in(list(folders))
+    files, size = store.prune(keep, dry_run=dry_run)
+    verb = "Would remove" if dry_run else "Removed"
+    click.echo(f"{verb} {files} files ({megabytes(size)}); kept what {editions} editions use")
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
 
 
 def report(result: BuildResult) -> None:

@@ -75,3 +75,19 @@ def load(path: Path) -> Manifest | None:
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         log.warning("ignoring unreadable manifest %s (%s)", path, exc)
         return None
+
+
+def keys_in(folders: list[Path]) -> tuple[set[str], int]:
+    """Return every cache key that the manifests in `folders` use, and how many manifests there were."""
+    keys: set[str] = set()
+    count = 0
+    for folder in folders:
+        for path in sorted(Path(folder).glob("*.json")):
+            record = load(path)
+            if record is None:
+                continue
+            count += 1
+            for section in record.sections:
+                keys.add(section.key)
+                keys.update(chunk.key for chunk in section.chunks)
+    return keys, count

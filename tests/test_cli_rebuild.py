@@ -1,0 +1,165 @@
+"""Rebuilding after edits: only what changed is synthesised, and the report says what changed."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from audio import manifest
+from media import ffprobe, summary_of
+
+SECTION_2 = "Twitter beschuldigt Microsoft des Missbrauchs von Twitter-Daten"
+SECTION_4 = "Der Geldaspekt ist für Elon Musk nicht die Priorität"
+
+
+@pytest.fixture
+def edition(tmp_path, seed, cli):
+    """A copy of the seed article with its edition built once; returns (article, build)."""
+    article = tmp_path / "artikel.txt"
+    shutil.copy(seed, article)
+
+    def build(*extra):
+        return cli("build", article, "-o", tmp_path / "e.mp3", "--engine", "espeak", "--cache-dir",
+                   tmp_path / "c", *extra)
+
+    first = build()
+    assert first.exit_code == 0, first.output
+    return article, build
+
+
+def edit(article, old, new):
+    text = article.read_text(encoding="utf-8")
+    assert old in text
+    article.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def chapter_titles(path):
+    return [c["tags"]["title"] for c in ffprobe(path)["chapters"]]
+
+
+def test_editing_one_sentence_synthesises_only_that_sentence(edition, tmp_path):
+    article, build = edition
+    before = manifest.load(tmp_path / "e.json")
+    edit(article, "In einigen Fällen habe Microsoft mehr Twitter-Daten genutzt, als es sollte.",
+         "In manchen Fällen habe Microsoft deutlich mehr Twitter-Daten genutzt, als vereinbart war.")
+    result = build()
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"changed  {SECTION_2}"
+    summary = summary_of(lines[1])
+    assert (summary["changed"], summary["of"], summary["synthesised"]) == ("1", "4", "1")
+    after = manifest.load(tmp_path / "e.json")
+    assert [s.title for s in after.sections] == [s.title for s in before.sections]
+    assert after.sections[0].duration == before.sections[0].duration
+    assert after.sections[2].duration == before.sections[2].duration
+    assert after.sections[1].duration != before.sections[1].duration
+    assert after.sections[2].start - before.sections[2].start == pytest.approx(
+        after.sections[1].duration - before.sections[1].duration, abs=0.002)
+    chapters = ffprobe(tmp_path / "e.mp3")["chapters"]
+    assert [float(c["start_time"]) for c in chapters] == pytest.approx([s.start for s in after.sections], abs=0.002)
+
+
+def test_adding_a_section(edition, tmp_path):
+    article, build = edition
+    edit(article, "\n\nQuelle", "\n\nWie reagieren die Anleger?\n\nDie Aktie fiel am Abend. Analysten bleiben gelassen.\n\nQuelle")
+    result = build()
+    assert result.stdout.splitlines()[0] == "added    Wie reagieren die Anleger?"
+    summary = summary_of(result.stdout)
+    assert (summary["changed"], summary["synthesised"]) == ("1", "3")
+    assert chapter_titles(tmp_path / "e.mp3")[-1] == "Wie reagieren die Anleger?"
+
+
+def test_removing_a_section_synthesises_nothing(edition, tmp_path):
+    article, build = edition
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text[: text.index(SECTION_4)] + "Quelle", encoding="utf-8")
+    result = build()
+    assert result.stdout.splitlines()[0] == f"removed  {SECTION_4}"
+    summary = summary_of(result.stdout)
+    assert (summary["changed"], summary["of"], summary["removed"], summary["synthesised"]) == ("0", "3", "1", "0")
+    assert len(chapter_titles(tmp_path / "e.mp3")) == 3
+
+
+def test_renaming_a_heading(edition, tmp_path):
+    article, build = edition
+    edit(article, "\n" + SECTION_2 + "\n", "\nDer Vorwurf: Datenmissbrauch\n")
+    result = build()
+    assert result.stdout.splitlines()[0] == f"renamed  {SECTION_2} → Der Vorwurf: Datenmissbrauch"
+    assert summary_of(result.stdout)["synthesised"] == "1"
+    assert chapter_titles(tmp_path / "e.mp3")[1] == "Der Vorwurf: Datenmissbrauch"
+
+
+def test_dry_run_reports_without_writing(edition, tmp_path):
+    article, build = edition
+    mp3 = tmp_path / "e.mp3"
+    stamp = (mp3.stat().st_mtime_ns, (tmp_path / "e.json").read_bytes())
+    edit(article, "Es ist schwer zu sagen", "Es ist kaum zu sagen")
+    result = build("--dry-run")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "changed  Elon Musk kämpft gegen OpenAI und Microsoft",
+        f"Dry run for {mp3}: 1 of 4 sections changed, 1 chunks to synthesise, "
+        f"{len([c for s in manifest.load(tmp_path / 'e.json').sections for c in s.chunks]) - 1} reused, "
+        "voice espeak (de, offline); nothing written",
+    ]
+    assert (mp3.stat().st_mtime_ns, (tmp_path / "e.json").read_bytes()) == stamp
+
+
+def test_unchanged_rebuild_reports_no_section(edition):
+    _, build = edition
+    result = build()
+    assert summary_of(result.stdout)["changed"] == "0"
+    assert len(result.stdout.splitlines()) == 1
+
+
+def command(*args):
+    return [sys.executable, "-m", "audio", *map(str, args)]
+
+
+def test_a_killed_build_loses_nothing_and_the_old_edition_stays(tmp_path, seed, google):
+    article = tmp_path / "artikel.txt"
+    shutil.copy(seed, article)
+    out = tmp_path / "e.mp3"
+    args = command("build", article, "-o", out, "--engine", "gtts", "--jobs", "1", "--cache-dir", tmp_path / "c")
+    env = {**os.environ}
+    assert subprocess.run(args, env=env, capture_output=True).returncode == 0
+    old = out.read_bytes()
+    article.write_text(article.read_text(encoding="utf-8").replace(".", "!"), encoding="utf-8")
+    served = len(google.log.texts)
+    google.behaviour.delay = 0.05
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while len(google.log.texts) < served + 6 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    made = len(google.log.texts) - served
+    assert 6 <= made < 30
+    assert out.read_bytes() == old
+    assert len(ffprobe(out)["chapters"]) == 4
+    google.behaviour.delay = 0
+    finished = subprocess.run(args, env=env, capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    summary = summary_of(finished.stdout)
+    assert int(summary["synthesised"]) == len(google.log.texts) - served - made
+    assert int(summary["synthesised"]) <= len(set(google.log.texts[served:])) - 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["artikel.txt", "c", "e.json", "e.mp3"]
+
+
+def test_two_builds_at_once_leave_one_good_edition(tmp_path, seed):
+    out = tmp_path / "e.mp3"
+    args = command("build", seed, "-o", out, "--engine", "espeak", "--cache-dir", tmp_path / "c")
+    procs = [subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
+    assert [p.wait() for p in procs] == [0, 0]
+    record = manifest.load(tmp_path / "e.json")
+    info = ffprobe(out)
+    assert abs(float(info["format"]["duration"]) - record.duration) < 0.05
+    assert len(info["chapters"]) == 4
+    assert not [p for p in (tmp_path / "c").rglob("*") if p.name.endswith((".tmp", ".part"))]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "e.json", "e.mp3"]

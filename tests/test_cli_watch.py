@@ -1,0 +1,52 @@
+"""`audio-edition watch`: a rebuild after each save, errors shown without stopping."""
+
+from __future__ import annotations
+
+import queue
+import subprocess
+import sys
+import threading
+import time
+
+
+def lines_of(stream, into: queue.Queue) -> None:
+    for line in stream:
+        into.put(line.rstrip("\n"))
+
+
+def next_line(lines: queue.Queue, starts: str, timeout: float = 20) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.1)
+        except queue.Empty:
+            continue
+        if line.startswith(starts):
+            return line
+    raise AssertionError(f"no line starting {starts!r} within {timeout} s")
+
+
+def test_watch_rebuilds_on_save_and_survives_a_bad_save(tmp_path, articles):
+    article = tmp_path / "notiz.txt"
+    original = (articles / "questions-and-leftovers.txt").read_text(encoding="utf-8")
+    article.write_text(original, encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "audio", "watch", str(article), "-o", str(tmp_path / "e.mp3"), "--engine", "espeak",
+         "--cache-dir", str(tmp_path / "c")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lines_of, args=(proc.stdout, lines), daemon=True).start()
+    try:
+        assert "3 chapters" in next_line(lines, "Wrote")
+        article.write_text(original.replace("Das ist unklar.", "Das weiß niemand."), encoding="utf-8")
+        assert next_line(lines, "changed") == "changed  Wie lange bleibt es so?"
+        assert ", 1 chunks synthesised," in next_line(lines, "Wrote")
+        article.write_text("", encoding="utf-8")
+        assert next_line(lines, "Error") == "Error: notiz.txt: the file is empty"
+        article.write_text(original, encoding="utf-8")
+        assert ", 0 chunks synthesised," in next_line(lines, "Wrote")
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
