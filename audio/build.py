@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime
 import json
 import logging
+import os
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +32,7 @@ class BuildOptions:
     output: Path | None = None
     engine: str = "auto"
     cache_dir: Path | None = None
-    jobs: int = 4
+    jobs: int = 6
     tld: str = "de"
     slow: bool = False
     pauses: render.Pauses = field(default_factory=render.Pauses)
@@ -107,8 +108,7 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
         missing = len(missing_chunks(todo, store))
         return BuildResult(**{**result.__dict__, "synthesised": missing, "reused": total - missing})
     synthesised = synthesise_missing(todo, engine, store, options.jobs, events)
-    for plan in todo:
-        render_section(plan, store, options)
+    render_sections(todo, store, options)
     chapters = chapter_times(plans)
     tags = edition_tags(article, article_path, options.cover, events)
     record = edition_manifest(article_path, article, output, engine, plans, chapters)
@@ -228,6 +228,17 @@ def synthesise_missing(plans: list[SectionPlan], engine: Engine, store: Cache, j
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
     return len(wanted)
+
+
+def render_sections(plans: list[SectionPlan], store: Cache, options: BuildOptions) -> None:
+    """Render sections side by side, one per core: each encode is an ffmpeg process of its own."""
+    if len(plans) <= 1:
+        for plan in plans:
+            render_section(plan, store, options)
+        return
+    with ThreadPoolExecutor(max_workers=min(len(plans), os.cpu_count() or 1), thread_name_prefix="render") as pool:
+        for future in [pool.submit(render_section, plan, store, options) for plan in plans]:
+            future.result()
 
 
 def render_section(plan: SectionPlan, store: Cache, options: BuildOptions) -> None:

@@ -100,7 +100,7 @@ BUILD_OPTIONS = [
                  help="Voice: gtts (Google, online), espeak (offline), or auto: Google when reachable."),
     click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
                  help="Where synthesised speech is kept  [default: ~/.cache/audio-edition]"),
-    click.option("-j", "--jobs", type=click.IntRange(1, 16), default=4, show_default=True,
+    click.option("-j", "--jobs", type=click.IntRange(1, 16), default=6, show_default=True,
                  help="Requests to Google at once."),
     click.option("--tld", default="de", show_default=True, help="Google domain to use (de, com, at, ch …)."),
     click.option("--slow", is_flag=True, help="Google's slower reading speed."),

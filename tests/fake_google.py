@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import threading
 import time
 import urllib.parse
@@ -28,6 +29,8 @@ class Behaviour:
     fail_after: int | None = None  # succeed this many times, then fail every request
     delay: float = 0.0  # seconds before each answer
     retry_after: str | None = "0"
+    fail_fraction: float = 0.0  # answer this share of requests, at random, with `fail_status`
+    canned: bytes | None = None  # answer every text with this MP3 instead of speaking it
 
 
 @dataclass
@@ -45,6 +48,7 @@ class FakeGoogle:
         self._lock = threading.Lock()
         self._active = 0
         self._audio: dict[str, bytes] = {}
+        self._random = random.Random(7)
         self._voice = EspeakEngine()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -60,6 +64,8 @@ class FakeGoogle:
         self.server.server_close()
 
     def speech_mp3(self, text: str) -> bytes:
+        if self.behaviour.canned is not None:
+            return self.behaviour.canned
         with self._lock:
             if text not in self._audio:
                 speech = self._voice.synthesize(text)
@@ -75,6 +81,8 @@ class FakeGoogle:
                 status = b.fail_status
             elif b.fail_first > 0:
                 b.fail_first -= 1
+                status = b.fail_status
+            elif b.fail_fraction and self._random.random() < b.fail_fraction:
                 status = b.fail_status
             else:
                 status = 200

@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""Benchmark audio-edition against the simplest alternatives, in one run, on this machine.
+
+Prints a table with PASS/FAIL against each target and writes it as JSON (default
+output/bench.json). Every figure is the median of --runs runs; every build runs as its own
+process (`python -m audio build ...`), as a user would run it, with a fresh cache for full builds.
+
+    .venv/bin/python scripts/bench.py            # about 3-4 minutes on 2 cores
+    .venv/bin/python scripts/bench.py --runs 1   # a quicker look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "article" / "twitter-microsoft.txt"
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from audio import ffmpeg  # noqa: E402
+from audio.article import read_article  # noqa: E402
+from audio.speech import script  # noqa: E402
+from fake_google import FakeGoogle  # noqa: E402
+
+EDITED_SENTENCE = "In einigen Fällen habe Microsoft mehr Twitter-Daten genutzt, als es sollte."
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--delay", type=float, default=0.3, help="seconds the fake Google takes per request")
+    parser.add_argument("--json", type=Path, default=ROOT / "output" / "bench.json")
+    args = parser.parse_args()
+
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        work = Path(tmp)
+        articles = {n: make_article(work, n) for n in (1, 4, 16)}
+        bench_floor(rows, work, articles[1], args.runs)
+        bench_google(rows, work, args.runs, args.delay)
+        full = bench_scale(rows, work, articles, args.runs)
+        bench_rebuild(rows, work, articles, full, args.runs)
+    print_table(rows)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"\nwritten to {args.json}")
+
+
+# --- the benchmarks -----------------------------------------------------------------
+
+
+def bench_floor(rows: list[dict], work: Path, article: Path, runs: int) -> None:
+    """1. Full offline build of the seed vs espeak-ng speaking all of it at once plus one MP3 encode."""
+    ours = median(lambda i: timed_build(article, work / f"floor{i}", "espeak")[0], runs)
+    floor = median(lambda i: timed([sys.executable, __file__, "--floor", str(article), str(work / f"floor{i}.mp3")]),
+                   runs)
+    rows.append(row("offline build of the seed, s", ours, f"floor {floor:.2f} s"))
+    rows.append(row("offline build / floor", ours / floor, "target ≤ 1.3", ours / floor <= 1.3))
+
+
+def bench_google(rows: list[dict], work: Path, runs: int, delay: float) -> None:
+    """2. gTTS against a fake Google with a delay per request: our build vs gTTS saving sequentially."""
+    text = spoken_text(SEED)
+    with FakeGoogle() as google:
+        google.behaviour.canned = canned_mp3()
+        google.behaviour.delay = delay
+        env = {**os.environ, "AUDIO_EDITION_GOOGLE_URL": google.url}
+        ours = median(lambda i: timed_build(SEED, work / f"g{i}", "gtts", env=env)[0], runs)
+        limit = google.log.max_concurrent
+        ours_requests = len(google.log.statuses) // runs
+        google.log.statuses.clear()
+        plain = median(lambda i: timed([sys.executable, __file__, "--gtts", google.url, str(work / f"plain{i}.mp3")],
+                                       stdin=text), runs)
+        plain_requests = len(google.log.statuses) // runs
+        google.behaviour.fail_fraction, google.behaviour.fail_status = 0.2, 429
+        google.behaviour.retry_after = None
+        google.log.statuses.clear()
+        _, out, _ = timed_build(SEED, work / "g429", "gtts", env=env)
+        retried = re.search(r"(\d+) retries", out)
+        throttled = google.log.statuses.count(429)
+    rows.append(row("gtts build (fake Google), s", ours, f"{ours_requests} requests, ≤{limit} at once"))
+    rows.append(row("plain gTTS, sequential, s", plain, f"{plain_requests} requests, 1 at once"))
+    rows.append(row("speed-up over plain gTTS", plain / ours, "target ≥ 4, default --jobs", plain / ours >= 4))
+    rows.append(row("gtts build with 20% HTTP 429", float(retried.group(1)) if retried else 0,
+                    f"retries; server sent {throttled} × 429; build finished", bool(retried)))
+
+
+def bench_scale(rows: list[dict], work: Path, articles: dict[int, Path], runs: int) -> dict[int, float]:
+    """3. Full offline builds of 1×, 4× and 16× the seed: time and peak memory."""
+    full = {}
+    for n, article in articles.items():
+        results = [timed_build(article, work / f"s{n}-{i}", "espeak", keep=f"s{n}") for i in range(runs)]
+        full[n] = statistics.median(r[0] for r in results)
+        rss = max(r[2] for r in results)
+        minutes = audio_minutes(work / f"s{n}.mp3")
+        rows.append(row(f"full build {n}×, s", full[n], f"{minutes:.0f} min of audio, peak RSS {rss:.0f} MB"))
+        if n == 16:
+            rows.append(row("peak RSS 16×, MB", rss, "target < 300", rss < 300))
+    rows.append(row("time 16× / time 1×", full[16] / full[1], "target ≤ 17", full[16] / full[1] <= 17))
+    return full
+
+
+def bench_rebuild(rows: list[dict], work: Path, articles: dict[int, Path], full: dict[int, float], runs: int) -> None:
+    """4. Rebuilds of 1× and 16×: nothing changed, and one sentence of one paragraph edited."""
+    for n in (1, 16):
+        article, out, cache = articles[n], work / f"s{n}.mp3", work / f"s{n}-cache"
+        same = median(lambda i: timed(build_command(article, out, "espeak", cache)), runs)
+        original = article.read_text(encoding="utf-8")
+
+        def edit_and_build(i: int) -> float:
+            changed = original.replace(EDITED_SENTENCE, f"Bei Durchlauf {i + 1} änderte sich dieser Satz.", 1)
+            article.write_text(changed, encoding="utf-8")
+            return timed(build_command(article, out, "espeak", cache))
+
+        edited = median(edit_and_build, runs)
+        article.write_text(original, encoding="utf-8")
+        ratio = edited / full[n]
+        rows.append(row(f"no-change rebuild {n}×, s", same, ""))
+        rows.append(row(f"one-paragraph edit rebuild {n}×, s", edited, f"{ratio:.3f} of a full build"))
+        if n == 16:
+            rows.append(row("edit rebuild / full build, 16×", ratio, "target < 0.15", ratio < 0.15))
+
+
+# --- helpers -----------------------------------------------------------------------
+
+
+def make_article(work: Path, times: int) -> Path:
+    """Return an article of `times` × the seed's sections, every sentence made unique (no cache hits)."""
+    blocks = SEED.read_text(encoding="utf-8").split("\n\n")
+    title, body = blocks[1], blocks[2:-1]
+    out = [title]
+    for k in range(1, times + 1):
+        for block in body:
+            heading = len(block) < 100 and not block.endswith(".")
+            suffix = f" (Teil {k})" if times > 1 else ""
+            out.append(block + suffix if heading else re.sub(r"([.!?])(\s|$)", rf"{suffix}\1\2", block))
+    path = work / f"article-{times}x.txt"
+    path.write_text("\n\n".join(out) + "\n", encoding="utf-8")
+    return path
+
+
+def build_command(article: Path, out: Path, engine: str, cache: Path) -> list[str]:
+    return [sys.executable, "-m", "audio", "build", str(article), "-o", str(out), "--engine", engine,
+            "--cache-dir", str(cache), "--quiet"]
+
+
+def timed_build(article: Path, folder: Path, engine: str, env: dict | None = None,
+                keep: str | None = None) -> tuple[float, str, float]:
+    """Return (seconds, stdout, peak RSS in MB) of a full build with a fresh cache."""
+    out = folder.parent / f"{keep}.mp3" if keep else folder / "e.mp3"
+    cache = folder.parent / f"{keep}-cache" if keep else folder / "cache"
+    shutil.rmtree(cache, ignore_errors=True)
+    manifest = out.with_suffix(".json")
+    manifest.unlink(missing_ok=True)
+    start = time.perf_counter()
+    proc = subprocess.Popen(build_command(article, out, engine, cache), env=env, stdout=subprocess.PIPE, text=True)
+    stdout = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode:
+        raise SystemExit(f"build failed: {article}")
+    return seconds, stdout, usage.ru_maxrss / 1024
+
+
+def timed(command: list[str], stdin: str | None = None) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, input=stdin, text=True, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def median(run, runs: int) -> float:
+    return statistics.median(run(i) for i in range(runs))
+
+
+def spoken_text(article: Path) -> str:
+    """Return everything an edition of `article` says, as one text."""
+    return "\n".join(c.spoken for s in script(read_article(article), 600) for c in s.chunks)
+
+
+def canned_mp3() -> bytes:
+    """Return two seconds of MP3 tone, what the fake Google answers in the gTTS comparison."""
+    return ffmpeg.run(["-f", "lavfi", "-i", "sine=frequency=300:duration=2:sample_rate=24000", "-ac", "1",
+                       "-b:a", "32k", "-f", "mp3", "pipe:1"])
+
+
+def audio_minutes(path: Path) -> float:
+    from mutagen.mp3 import MP3
+
+    return MP3(path).info.length / 60
+
+
+def row(name: str, value: float, note: str, passed: bool | None = None) -> dict:
+    return {"figure": name, "value": round(value, 3), "note": note,
+            "result": None if passed is None else ("PASS" if passed else "FAIL")}
+
+
+def print_table(rows: list[dict]) -> None:
+    width = max(len(r["figure"]) for r in rows)
+    print(f"{'figure':<{width}}  {'value':>9}  result  note")
+    for r in rows:
+        print(f"{r['figure']:<{width}}  {r['value']:>9.3f}  {r['result'] or '':<6}  {r['note']}")
+
+
+# --- the alternatives, each run as its own process --------------------------------------
+
+
+def floor(article: Path, out: Path) -> None:
+    """espeak-ng speaks the article's whole text in one call, ffmpeg encodes it once."""
+    from audio.engines.espeak import EspeakEngine
+
+    speech = EspeakEngine().synthesize(spoken_text(article))
+    ffmpeg.run(["-f", "s16le", "-ar", str(speech.sample_rate), "-ac", "1", "-i", "pipe:0", "-ar", "44100",
+                "-c:a", "libmp3lame", "-b:a", "64k", "-y", str(out)], speech.pcm)
+
+
+def plain_gtts(url: str, out: Path) -> None:
+    """What gtts-cli does: one gTTS object for the whole text, its requests one after another."""
+    import gtts.tts
+    from gtts import gTTS
+
+    gtts.tts._translate_url = lambda tld="com", path="": url
+    gTTS(sys.stdin.read(), lang="de", tld="de").save(str(out))
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--floor"]:
+        floor(Path(sys.argv[2]), Path(sys.argv[3]))
+    elif sys.argv[1:2] == ["--gtts"]:
+        plain_gtts(sys.argv[2], Path(sys.argv[3]))
+    else:
+        main()
