@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from audio import cache as cache_mod
-from audio import changes, engines, manifest, render, speech
+from audio import changes, engines, lexicon, manifest, render, speech
 from audio.article import Article, read_article
 from audio.cache import Cache
 from audio.engines.base import Engine, Speech
@@ -39,6 +39,7 @@ class BuildOptions:
     bitrate: int = 64
     cover: Path | None = None
     fmt: str | None = None
+    lexicons: tuple[Path, ...] = ()  # --lexicon files, on top of the built-in one and the article's own
     dry_run: bool = False
 
 
@@ -61,19 +62,21 @@ class Events(Protocol):
 
     def notice(self, text: str) -> None: ...
 
-    def synthesis_started(self, total: int) -> None: ...
+    def started(self, stage: str, total: int) -> None:
+        """A stage ("Synthesising", "Encoding") begins with `total` steps."""
 
-    def chunk_done(self) -> None: ...
+    def advanced(self) -> None:
+        """One step of the current stage is done."""
 
 
 class NoEvents:
     def notice(self, text: str) -> None:
         log.info("%s", text)
 
-    def synthesis_started(self, total: int) -> None:
+    def started(self, stage: str, total: int) -> None:
         pass
 
-    def chunk_done(self) -> None:
+    def advanced(self) -> None:
         pass
 
 
@@ -99,7 +102,8 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
     previous = manifest.load(manifest.path_for(output))
     engine = choose_engine(options, previous, events)
     store = Cache(options.cache_dir or cache_mod.default_dir())
-    plans = plan_sections(article, engine, options, store)
+    said = lexicon.for_article(article_path, options.lexicons)
+    plans = plan_sections(article, engine, options, store, said)
     todo = [p for p in plans if p.encoded is None]
     diff = None if previous is None else changes.compare(section_states(previous), [state(p) for p in plans])
     total = sum(len(p.chunk_keys) for p in plans)
@@ -108,7 +112,7 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
         missing = len(missing_chunks(todo, store))
         return BuildResult(**{**result.__dict__, "synthesised": missing, "reused": total - missing})
     synthesised = synthesise_missing(todo, engine, store, options.jobs, events)
-    render_sections(todo, store, options)
+    render_sections(todo, store, options, events)
     chapters = chapter_times(plans)
     tags = edition_tags(article, article_path, options.cover, events)
     record = edition_manifest(article_path, article, output, engine, plans, chapters)
@@ -150,11 +154,12 @@ def choose_engine(options: BuildOptions, previous: manifest.Manifest | None, eve
     return engines.make(name, tld=options.tld, slow=options.slow)
 
 
-def plan_sections(article: Article, engine: Engine, options: BuildOptions, store: Cache) -> list[SectionPlan]:
+def plan_sections(article: Article, engine: Engine, options: BuildOptions, store: Cache,
+                  said: lexicon.Lexicon) -> list[SectionPlan]:
     """Return a plan per section, with its encoded audio already filled in when the cache has it."""
     voice = engine.cache_key()
     plans = []
-    for script in speech.script(article, engine.max_chars):
+    for script in speech.script(article, engine.max_chars, said):
         keys = [cache_mod.key("chunk", voice, chunk.spoken) for chunk in script.chunks]
         pauses = [chunk.pause_after for chunk in script.chunks]
         settings = [options.pauses.__dict__, options.bitrate]
@@ -202,14 +207,14 @@ def missing_chunks(plans: list[SectionPlan], store: Cache) -> dict[str, tuple[st
 def synthesise_missing(plans: list[SectionPlan], engine: Engine, store: Cache, jobs: int, events: Events) -> int:
     """Synthesise every chunk of `plans` that the cache lacks, storing each as soon as it is made."""
     wanted = missing_chunks(plans, store)
-    events.synthesis_started(len(wanted))
+    events.started("Synthesising", len(wanted))
     if not wanted:
         return 0
     workers = max(1, jobs) if engine.name == "gtts" else 1
 
     def make(key: str) -> None:
         store.put_speech(key, engine.synthesize(wanted[key][0]))
-        events.chunk_done()
+        events.advanced()
 
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="synth")
     futures = {pool.submit(make, key): key for key in wanted}
@@ -230,14 +235,16 @@ def synthesise_missing(plans: list[SectionPlan], engine: Engine, store: Cache, j
     return len(wanted)
 
 
-def render_sections(plans: list[SectionPlan], store: Cache, options: BuildOptions) -> None:
+def render_sections(plans: list[SectionPlan], store: Cache, options: BuildOptions, events: Events) -> None:
     """Render sections side by side, one per core: each encode is an ffmpeg process of its own."""
-    if len(plans) <= 1:
-        for plan in plans:
-            render_section(plan, store, options)
-        return
-    with ThreadPoolExecutor(max_workers=min(len(plans), os.cpu_count() or 1), thread_name_prefix="render") as pool:
-        for future in [pool.submit(render_section, plan, store, options) for plan in plans]:
+    events.started("Encoding", len(plans))
+
+    def render(plan: SectionPlan) -> None:
+        render_section(plan, store, options)
+        events.advanced()
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="render") as pool:
+        for future in [pool.submit(render, plan) for plan in plans]:
             future.result()
 
 

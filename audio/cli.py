@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from audio import __version__, changes, engines, manifest, render
+from audio import __version__, changes, engines, lexicon, manifest, render, speech
 from audio.article import FORMATS, Article, read_article
 from audio.build import BuildOptions, BuildResult
 from audio.build import build as build_edition
@@ -37,7 +37,12 @@ def user_errors(func):
 
 
 def article_argument(func):
-    """The ARTICLE argument and the --format option shared by the commands that read one."""
+    """The ARTICLE argument and the --format and --lexicon options shared by the commands that read one."""
+    func = click.option(
+        "--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Pronunciation lexicon (`written = spoken` lines) on top of the built-in one and "
+             "lexicon.txt next to the article; may be given several times.",
+    )(func)
     func = click.option(
         "--format",
         "fmt",
@@ -60,20 +65,30 @@ def main() -> None:
 @main.command(context_settings=CONTEXT)
 @article_argument
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
+@click.option("--spoken", is_flag=True, help="Show each section in full as it will be spoken, to proof-read.")
 @user_errors
-def sections(article: Path, fmt: str | None, as_json: bool) -> None:
+def sections(article: Path, fmt: str | None, lexicons: tuple[Path, ...], as_json: bool, spoken: bool) -> None:
     """Show the title and sections that ARTICLE will be read as.
 
-    Example: audio-edition sections article/twitter-microsoft.txt --json
+    Example: audio-edition sections article/twitter-microsoft.txt --spoken
     """
     parsed = load(article, fmt)
+    said = [spoken_text(s) for s in speech.script(parsed, 10**6, lexicon.for_article(article, lexicons))]
     if as_json:
-        click.echo(json.dumps(plan_json(parsed), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(plan_json(parsed, said), ensure_ascii=False, indent=2))
         return
     click.echo(parsed.title)
-    for number, section in enumerate(parsed.sections, 1):
+    for number, (section, words) in enumerate(zip(parsed.sections, said), 1):
         click.echo(f"{number:>3}. {section.title}  ({len(section.text)} chars)")
-        click.echo(textwrap.indent(textwrap.shorten(section.text, 110, placeholder=" …"), "     "))
+        if spoken:
+            click.echo(textwrap.indent(textwrap.fill(words, 100), "     ") + "\n")
+        else:
+            click.echo(textwrap.indent(textwrap.shorten(section.text, 110, placeholder=" …"), "     "))
+
+
+def spoken_text(section: speech.SectionScript) -> str:
+    """Return everything said in a section, as one text."""
+    return " ".join(chunk.spoken for chunk in section.chunks)
 
 
 def load(path: Path, fmt: str | None) -> Article:
@@ -84,12 +99,12 @@ def load(path: Path, fmt: str | None) -> Article:
     return article
 
 
-def plan_json(article: Article) -> dict:
-    """Return the JSON form of an article's section plan."""
+def plan_json(article: Article, spoken: list[str]) -> dict:
+    """Return the JSON form of an article's section plan, with what will be said in each section."""
     return {
         "title": article.title,
         "meta": article.meta,
-        "sections": [{"title": s.title, "text": s.text} for s in article.sections],
+        "sections": [{"title": s.title, "text": s.text, "spoken": said} for s, said in zip(article.sections, spoken)],
     }
 
 
@@ -125,12 +140,12 @@ def build_options(func):
     return article_argument(func)
 
 
-def options_from(fmt, output, engine, cache_dir, jobs, tld, slow, cover, bitrate,
+def options_from(fmt, lexicons, output, engine, cache_dir, jobs, tld, slow, cover, bitrate,
                  pause_sentence, pause_paragraph, pause_section, dry_run=False) -> BuildOptions:
     """Return the BuildOptions that the command-line options describe."""
     return BuildOptions(
         output=output, engine=engine, cache_dir=cache_dir, jobs=jobs, tld=tld, slow=slow, cover=cover,
-        bitrate=bitrate, fmt=fmt, dry_run=dry_run,
+        bitrate=bitrate, fmt=fmt, dry_run=dry_run, lexicons=lexicons,
         pauses=render.Pauses(sentence=pause_sentence, paragraph=pause_paragraph, section=pause_section),
     )
 
@@ -155,24 +170,26 @@ def build(article: Path, quiet: bool, **options) -> None:
 def watch(article: Path, quiet: bool, **options) -> None:
     """Rebuild ARTICLE's edition each time the file is saved; Ctrl-C stops.
 
-    Builds once at the start, then after every save (several saves in quick succession make one
-    build). A failed build is reported and watching goes on.
+    Builds once at the start, then after every save of the article or of its lexicons (several
+    saves in quick succession make one build). A failed build is reported and watching goes on.
 
     Example: audio-edition watch article/twitter-microsoft.txt
     """
     import watchfiles
 
     settings = options_from(**options)
-    target = article.resolve()
+    watched = {article.resolve(), (article.parent / lexicon.FILE_NAME).resolve(),
+               *(Path(p).resolve() for p in settings.lexicons)}
+    folders = {path.parent for path in watched}
     click.echo(f"Watching {article}; Ctrl-C to stop.", err=True)
     built = None
     try:
-        # Woken by file events or every second; the file's signature decides, so a save made
+        # Woken by file events or every second; the files' signatures decide, so a save made
         # while a build runs is never missed.
-        for _ in watchfiles.watch(target.parent, debounce=400, step=100, rust_timeout=1000, yield_on_timeout=True,
-                                  raise_interrupt=False, watch_filter=lambda change, path: Path(path) == target):
-            current = signature(target)
-            if current is not None and current != built:
+        for _ in watchfiles.watch(*folders, debounce=400, step=100, rust_timeout=1000, yield_on_timeout=True,
+                                  raise_interrupt=False, watch_filter=lambda change, path: Path(path) in watched):
+            current = [signature(path) for path in sorted(watched)]
+            if signature(article.resolve()) is not None and current != built:
                 built = current
                 watch_build(article, settings, quiet)
     except KeyboardInterrupt:
@@ -279,12 +296,13 @@ class TerminalEvents:
         if not self.quiet:
             click.echo(f"Note: {text}", err=True)
 
-    def synthesis_started(self, total: int) -> None:
+    def started(self, stage: str, total: int) -> None:
+        self._close_bar()
         if total and not self.quiet and sys.stderr.isatty():
-            self.bar = click.progressbar(length=total, label="Synthesising", file=sys.stderr)
+            self.bar = click.progressbar(length=total, label=f"{stage:<12}", file=sys.stderr)
             self.bar.__enter__()
 
-    def chunk_done(self) -> None:
+    def advanced(self) -> None:
         if self.bar is not None:
             self.bar.update(1)
 

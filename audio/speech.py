@@ -6,7 +6,11 @@ import functools
 import re
 from dataclasses import dataclass
 
+from typing import Callable
+
 from audio.article import Article, Section
+from audio.lexicon import Lexicon
+from audio.normalise import normalise
 
 PAUSES = ("clause", "sentence", "paragraph", "section")  # from shortest to longest
 
@@ -29,15 +33,16 @@ class SectionScript:
     opening: int = 0
 
 
-def script(article: Article, max_chars: int) -> list[SectionScript]:
+def script(article: Article, max_chars: int, lexicon: Lexicon = Lexicon()) -> list[SectionScript]:
     """Return the chunks of every section; the first opens with the title announcement."""
+    say = spoken_form(lexicon)
     scripts = []
     for index, section in enumerate(article.sections):
         lines = announcement(article) if index == 0 else []
         if index > 0 or section.title != article.title:
             lines.append(section.title)
-        opening = heading_chunks(lines, max_chars)
-        chunks = opening + body_chunks(section, max_chars)
+        opening = heading_chunks(lines, max_chars, say)
+        chunks = opening + body_chunks(section, max_chars, say)
         chunks[-1] = with_pause(chunks[-1], "section")
         scripts.append(SectionScript(section.title, tuple(chunks), len(opening)))
     return scripts
@@ -51,31 +56,41 @@ def announcement(article: Article) -> list[str]:
     return lines
 
 
-def heading_chunks(lines: list[str], max_chars: int) -> list[Chunk]:
+def spoken_form(lexicon: Lexicon) -> Callable[[str], str]:
+    """Return the function that turns a written sentence into its spoken form: lexicon first, then rules."""
+    return lambda text: normalise(lexicon.apply(text))
+
+
+def heading_chunks(lines: list[str], max_chars: int, say: Callable[[str], str] = str) -> list[Chunk]:
     """Return heading lines as chunks, each spoken as a sentence, the last followed by a paragraph pause."""
     chunks: list[Chunk] = []
     for line in lines:
-        chunks += sentence_chunks(line, max_chars)
-        chunks[-1] = Chunk(chunks[-1].text, as_spoken_line(chunks[-1].spoken), "sentence")
+        chunks += sentence_chunks(line, max_chars, lambda text: as_spoken_line(say(text)))
     if chunks:
         chunks[-1] = with_pause(chunks[-1], "paragraph")
     return chunks
 
 
-def body_chunks(section: Section, max_chars: int) -> list[Chunk]:
+def body_chunks(section: Section, max_chars: int, say: Callable[[str], str] = str) -> list[Chunk]:
     """Return the sentences of each paragraph as chunks, with a paragraph pause after each paragraph."""
     chunks: list[Chunk] = []
     for paragraph in section.paragraphs:
-        said = [c for sentence in split_sentences(paragraph) for c in sentence_chunks(sentence, max_chars)]
+        said = [c for sentence in split_sentences(paragraph) for c in sentence_chunks(sentence, max_chars, say)]
         if said:
             chunks += said[:-1] + [with_pause(said[-1], "paragraph")]
     return chunks
 
 
-def sentence_chunks(sentence: str, max_chars: int) -> list[Chunk]:
-    """Return one sentence as chunks: pieces of a long one are joined by short clause pauses."""
-    pieces = fit(sentence, max_chars)
-    return [Chunk(p, p, "clause" if i < len(pieces) - 1 else "sentence") for i, p in enumerate(pieces)]
+def sentence_chunks(sentence: str, max_chars: int, say: Callable[[str], str] = str) -> list[Chunk]:
+    """Return one sentence as chunks of its spoken form, cut to `max_chars` and joined by short clause pauses.
+
+    The first chunk carries the sentence as written; the pieces after it carry none, so a
+    transcript shows each sentence once.
+    """
+    spoken = say(sentence) or sentence
+    pieces = fit(spoken, max_chars)
+    last = len(pieces) - 1
+    return [Chunk(sentence if i == 0 else "", p, "clause" if i < last else "sentence") for i, p in enumerate(pieces)]
 
 
 def with_pause(chunk: Chunk, pause: str) -> Chunk:

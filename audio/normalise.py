@@ -1,0 +1,384 @@
+"""Rewrite written German news text into what should be said.
+
+Each rule is a small function, string in and string out, with a docstring saying what it fixes.
+`normalise` applies them in the order of RULES; the order matters (dates before ordinals,
+amounts before plain numbers, abbreviations after everything that reads them with numbers).
+Engine-independent: every voice gets the same spoken text, and the cache keys follow it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Callable
+
+from num2words import num2words
+
+Rule = Callable[[str], str]
+
+MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
+          "November", "Dezember")
+MONTH_ABBREVIATIONS = {m[:3] + ".": m for m in MONTHS if len(m) > 4} | {"Sept.": "September"}
+NUMBER = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"  # German: 1.234.567,89 or 1234,5
+CURRENCIES = {"€": "Euro", "EUR": "Euro", "Euro": "Euro", "$": "Dollar", "USD": "Dollar", "Dollar": "Dollar",
+              "£": "Pfund", "GBP": "Pfund", "Pfund": "Pfund", "CHF": "Franken", "Franken": "Franken"}
+MAGNITUDES = {"Tsd.": "Tausend", "Mio.": "Millionen", "Mrd.": "Milliarden", "Millionen": "Millionen",
+              "Milliarden": "Milliarden", "Million": "Millionen", "Milliarde": "Milliarden", "Tausend": "Tausend"}
+SINGULAR = {"Millionen": "eine Million", "Milliarden": "eine Milliarde", "Tausend": "eintausend"}
+FEMININE = {"Stunde", "Woche", "Minute", "Sekunde", "Person", "Frau", "Tonne", "Stimme", "Seite", "Nacht",
+            "Partei", "Firma", "Million", "Milliarde", "Milliarden", "Millionen", "Mannschaft", "Runde"}
+DATIVE_BEFORE = {"am", "im", "vom", "zum", "beim", "dem", "den", "des", "zur", "seit", "ab", "bis", "vor",
+                 "nach", "einem", "einen", "ihrem", "seinem", "seit dem", "Am", "Im", "Vom", "Zum", "Seit", "Ab"}
+NOMINATIVE_BEFORE = {"der", "die", "das", "Der", "Die", "Das", "ein", "eine"}
+
+
+def normalise(text: str, rules: list[Rule] | None = None) -> str:
+    """Return `text` as it should be spoken, after every rule in order."""
+    for rule in RULES if rules is None else rules:
+        text = rule(text)
+    return text
+
+
+# --- clean-up -------------------------------------------------------------------------------
+
+
+EDITORIAL = re.compile(
+    r"\s*\[(?:Anzeige|Werbung|Video|Foto|Bild|Grafik|Audio|mehr|Mehr)[^\]]*\]"
+    r"|\s*\((?:dpa|AFP|AP|Reuters|rtr|KNA|epd|dts|sid|red|afp|apa|APA|SDA|ots)(?:/[\w ]+)*\)"
+    r"|\s*\((?:Foto|Bild|Symbolbild|Quelle|Grafik|Archivbild)\s*:[^)]*\)"
+)
+
+
+def remove_editorial(text: str) -> str:
+    """Drop bracketed editorial leftovers: `[Anzeige]`, `(dpa)`, `(Foto: …)`; nobody reads them aloud."""
+    return EDITORIAL.sub("", text)
+
+
+KEEP_SYMBOLS = set("°§€$£%‰&+")
+
+
+def remove_emoji(text: str) -> str:
+    """Drop emojis and decorative symbols (★, ►, ✓, arrows); voices read them as names or noise."""
+    kept = []
+    for char in text:
+        category = unicodedata.category(char)
+        if char in KEEP_SYMBOLS:
+            kept.append(char)
+        elif category in ("So", "Sk", "Co", "Cs") or char in "\u200d\ufe0f\ufe0e•▪·":
+            continue
+        else:
+            kept.append(char)
+    return "".join(kept)
+
+
+def tidy(text: str) -> str:
+    """Fold runs of spaces and remove spaces before punctuation left behind by other rules."""
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s+([.,;:!?])", r"\1", text)
+    return text.strip()
+
+
+# --- addresses --------------------------------------------------------------------------------
+
+EMAIL = re.compile(r"\b([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)\b")
+URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"“”]+[^\s<>\"“”.,;:!?)]")
+
+
+def emails(text: str) -> str:
+    """Read an e-mail address as `name ät domain Punkt de`, not character by character."""
+    return EMAIL.sub(lambda m: f"{dotted(m.group(1))} ät {dotted(m.group(2))}", text)
+
+
+def urls(text: str) -> str:
+    """Read a web address as its domain (`example Punkt com`); paths and queries are not said."""
+
+    def domain(match: re.Match) -> str:
+        host = re.sub(r"^(?:https?://)?(?:www\.)?", "", match.group(0)).split("/")[0].split("?")[0]
+        return dotted(host.split(":")[0])
+
+    return URL.sub(domain, text)
+
+
+def dotted(name: str) -> str:
+    return " Punkt ".join(part for part in name.split(".") if part)
+
+
+# --- numbers with context ---------------------------------------------------------------------
+
+AMOUNT_AFTER = re.compile(
+    rf"(?P<num>{NUMBER})\s?(?P<mag>Tsd\.|Mio\.|Mrd\.|Millionen|Milliarden|Million|Milliarde)?\s?"
+    r"(?P<cur>€|EUR\b|USD\b|\$|£|GBP\b|CHF\b)"
+)
+AMOUNT_BEFORE = re.compile(
+    rf"(?P<cur>€|\$|£)\s?(?P<num>{NUMBER})(?:\s?(?P<mag>Tsd\.|Mio\.|Mrd\.|Millionen|Milliarden|Million|Milliarde))?"
+)
+MAGNITUDE = re.compile(rf"(?P<num>{NUMBER})\s?(?P<mag>Tsd\.|Mio\.|Mrd\.)")
+
+
+def amounts(text: str) -> str:
+    """Read money as said: `3,50 €` → drei Euro fünfzig, `$44 Mrd.` → vierundvierzig Milliarden Dollar."""
+
+    def say(match: re.Match) -> str:
+        currency = CURRENCIES[match.group("cur")]
+        magnitude = MAGNITUDES.get(match.group("mag") or "")
+        number = match.group("num")
+        if magnitude:
+            return f"{with_magnitude(number, magnitude)} {currency}"
+        whole, _, cents = number.partition(",")
+        if cents and len(cents) == 2 and currency in ("Euro", "Dollar", "Franken") and int(cents):
+            unit = "Cent" if currency != "Franken" else "Rappen"
+            if parse_number(whole) == 0:
+                return f"{cardinal(cents)} {unit}"
+            return f"{cardinal(whole)} {currency} {cardinal(cents)}"
+        return f"{cardinal(whole) if cents in ('', '00', '-') else spoken_number(number)} {currency}"
+
+    text = AMOUNT_BEFORE.sub(say, text)
+    return AMOUNT_AFTER.sub(say, text)
+
+
+def magnitudes(text: str) -> str:
+    """Expand `5 Mio.`, `1,5 Mrd.`, `3 Tsd.` with a number: `1 Mio.` is `eine Million`."""
+    return MAGNITUDE.sub(lambda m: with_magnitude(m.group("num"), MAGNITUDES[m.group("mag")]), text)
+
+
+def with_magnitude(number: str, magnitude: str) -> str:
+    if parse_number(number) == 1 and "," not in number:
+        return SINGULAR[magnitude]
+    return f"{spoken_number(number)} {magnitude}"
+
+
+NUMERIC_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})\b")
+MONTH_NAMES = "|".join(list(MONTHS) + [re.escape(a) for a in MONTH_ABBREVIATIONS])
+WORD_DATE = re.compile(rf"\b(\d{{1,2}})\.\s?({MONTH_NAMES})(?:\s(\d{{4}}))?(?!\w)")
+
+
+def dates(text: str) -> str:
+    """Read `03.10.2023` and `3. Okt. 2023` as `dritten Oktober zweitausenddreiundzwanzig`."""
+
+    def numeric(match: re.Match) -> str:
+        day, month, year = int(match.group(1)), int(match.group(2)), match.group(3)
+        if not (1 <= day <= 31 and 1 <= month <= 12):
+            return match.group(0)
+        year = year if len(year) == 4 else ("20" if int(year) < 50 else "19") + year
+        before = text[: match.start()]
+        return f"{ordinal(day, before)} {MONTHS[month - 1]} {year_words(int(year))}"
+
+    def worded(match: re.Match) -> str:
+        day, month, year = int(match.group(1)), match.group(2), match.group(3)
+        if not 1 <= day <= 31:
+            return match.group(0)
+        spoken = f"{ordinal(day, text[: match.start()])} {MONTH_ABBREVIATIONS.get(month, month)}"
+        return spoken + (f" {year_words(int(year))}" if year else "")
+
+    text = NUMERIC_DATE.sub(numeric, text)
+    return WORD_DATE.sub(worded, text)
+
+
+TIME = re.compile(r"\b([01]?\d|2[0-4])[:.]([0-5]\d)\s?Uhr\b")
+HOUR = re.compile(r"\b([01]?\d|2[0-4])\s?Uhr\b")
+
+
+def times(text: str) -> str:
+    """Read `14:30 Uhr` as `vierzehn Uhr dreißig` and `1 Uhr` as `ein Uhr`."""
+
+    def say(match: re.Match) -> str:
+        hour = "ein" if int(match.group(1)) == 1 else cardinal(match.group(1))
+        minutes = int(match.group(2)) if match.lastindex == 2 else 0
+        return f"{hour} Uhr" + (f" {cardinal(str(minutes))}" if minutes else "")
+
+    return HOUR.sub(say, TIME.sub(say, text))
+
+
+RANGE = re.compile(r"(?<![\w.,])(\d+)\s?[–—-]\s?(\d+)(?![\w,]|\.\d)")
+
+
+def ranges(text: str) -> str:
+    """Read `2020–2023` and `10-12` as `… bis …` (years as years)."""
+
+    def say(match: re.Match) -> str:
+        return f"{number_or_year(match.group(1))} bis {number_or_year(match.group(2))}"
+
+    return RANGE.sub(say, text)
+
+
+DECADE = re.compile(r"\b(\d{2}|1\d{3}|20\d{2})er(?=[a-zäöü\s.,;:!?-]|$)")
+
+
+def decades(text: str) -> str:
+    """Read `1990er` as `neunzehnhundertneunziger` and `90er` as `neunziger`."""
+    return DECADE.sub(lambda m: number_or_year(m.group(1)) + "er", text)
+
+
+ORDINAL = re.compile(r"(?<![\w.,])(\d{1,3})\.(?=\s+[A-Za-zÄÖÜäöüß])")
+
+
+def ordinals(text: str) -> str:
+    """Read `der 5. Platz` as `der fünfte Platz` and `zum 2. Mal` as `zum zweiten Mal`."""
+    return ORDINAL.sub(lambda m: ordinal(int(m.group(1)), text[: m.start()]), text)
+
+
+# --- symbols, units and plain numbers -------------------------------------------------------
+
+UNITS = {
+    "km/h": "Kilometer pro Stunde", "m²": "Quadratmeter", "qm": "Quadratmeter", "m³": "Kubikmeter",
+    "km²": "Quadratkilometer", "km": "Kilometer", "cm": "Zentimeter", "mm": "Millimeter", "m": "Meter",
+    "kg": "Kilogramm", "g": "Gramm", "t": "Tonnen", "l": "Liter", "ml": "Milliliter", "kWh": "Kilowattstunden",
+    "MWh": "Megawattstunden", "GWh": "Gigawattstunden", "kW": "Kilowatt", "MW": "Megawatt", "GW": "Gigawatt",
+    "GB": "Gigabyte", "MB": "Megabyte", "TB": "Terabyte", "Mbit/s": "Megabit pro Sekunde", "h": "Stunden",
+    "min": "Minuten", "s": "Sekunden", "ha": "Hektar",
+}
+UNIT = re.compile(r"(?<=\d)\s?(" + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")(?![\w²³/])")
+SYMBOLS = [
+    (re.compile(r"\s?%"), " Prozent"), (re.compile(r"\s?‰"), " Promille"),
+    (re.compile(r"\s?°C\b"), " Grad Celsius"), (re.compile(r"\s?°F\b"), " Grad Fahrenheit"), (re.compile(r"\s?°"), " Grad"),
+    (re.compile(r"§§\s?"), "Paragrafen "), (re.compile(r"§\s?"), "Paragraf "), (re.compile(r"\s&\s"), " und "),
+    (re.compile(r"(?<=\w)&(?=\w)"), " und "), (re.compile(r"(?:(?<=\s)|^)\+(?=\s?\d)"), "plus "),
+    (re.compile(r"\s\+\s"), " plus "), (re.compile(r"€"), " Euro "), (re.compile(r"\$"), " Dollar "),
+    (re.compile(r"£"), " Pfund "), (re.compile(r"(?<=\s)[–—-](?=\d)"), "minus "),
+]
+
+
+def symbols(text: str) -> str:
+    """Say `%`, `°C`, `§`, `&`, `+`, currency signs and units after numbers (`km/h`, `kWh`) in words."""
+    text = UNIT.sub(lambda m: " " + UNITS[m.group(1)], text)
+    for pattern, words in SYMBOLS:
+        text = pattern.sub(words, text)
+    return text
+
+
+PLAIN_NUMBER = re.compile(rf"(?<![\w.,])(\d+\.\d{{1,2}}(?!\d)|{NUMBER})(?!\w)(?:\s(\w+))?")
+
+
+def numbers(text: str) -> str:
+    """Say the remaining numbers: German separators, years as years, `1 Prozent` as `ein Prozent`."""
+
+    def say(match: re.Match) -> str:
+        number, word = match.group(1), match.group(2)
+        after = f" {word}" if word else ""
+        if number == "1" and word:
+            return ("eine" if word in FEMININE else "ein") + after
+        if re.fullmatch(r"\d+\.\d{1,2}", number):  # 2.5 as in a version number
+            return " Punkt ".join(cardinal(part) for part in number.split(".")) + after
+        return number_or_year(number) + after
+
+    return PLAIN_NUMBER.sub(say, text)
+
+
+# --- abbreviations and acronyms -----------------------------------------------------------------
+
+ABBREVIATIONS = {
+    "z. B.": "zum Beispiel", "d. h.": "das heißt", "u. a.": "unter anderem", "u. ä.": "und Ähnliches",
+    "o. ä.": "oder Ähnliches", "z. T.": "zum Teil", "v. a.": "vor allem", "u. U.": "unter Umständen",
+    "i. d. R.": "in der Regel", "s. o.": "siehe oben", "s. u.": "siehe unten", "u. v. m.": "und vieles mehr",
+    "z. Zt.": "zurzeit", "bzw.": "beziehungsweise", "ca.": "circa", "usw.": "und so weiter", "etc.": "et cetera",
+    "Nr.": "Nummer", "Dr.": "Doktor", "Prof.": "Professor", "Mio.": "Millionen", "Mrd.": "Milliarden",
+    "Tsd.": "Tausend", "Std.": "Stunden", "inkl.": "inklusive", "exkl.": "exklusive", "vgl.": "vergleiche",
+    "ggf.": "gegebenenfalls", "evtl.": "eventuell", "bspw.": "beispielsweise", "sog.": "sogenannte",
+    "Jh.": "Jahrhundert", "Jhd.": "Jahrhundert", "St.": "Sankt", "Str.": "Straße", "Abs.": "Absatz",
+    "Art.": "Artikel", "Tel.": "Telefon", "max.": "maximal", "mind.": "mindestens", "zzgl.": "zuzüglich",
+    "gem.": "gemäß", "geb.": "geboren", "gest.": "gestorben", "Hrsg.": "Herausgeber", "Mrd": "Milliarden",
+    "Mio": "Millionen", "allg.": "allgemein", "bzgl.": "bezüglich", "einschl.": "einschließlich",
+}
+ABBREVIATION = re.compile(
+    "|".join(
+        r"(?<![\w.])" + r"\s?".join(re.escape(part) for part in key.split(" ")) + (r"(?!\w)" if key[-1] != "." else "")
+        for key in sorted(ABBREVIATIONS, key=len, reverse=True)
+    )
+)
+ABBREVIATION_KEYS = {re.sub(r"\s", "", k): v for k, v in ABBREVIATIONS.items()}
+
+
+def abbreviations(text: str) -> str:
+    """Expand German abbreviations (`z. B.`, `bzw.`, `Nr.`, `Dr.` …); one that ends the text keeps its full stop."""
+
+    def say(match: re.Match) -> str:
+        words = ABBREVIATION_KEYS[re.sub(r"\s", "", match.group(0))]
+        ends = match.end() == len(text.rstrip()) and match.group(0).endswith(".")
+        return words + ("." if ends else "")
+
+    return ABBREVIATION.sub(say, text)
+
+
+LETTERS = {
+    "A": "A", "B": "Be", "C": "Ze", "D": "De", "E": "E", "F": "Ef", "G": "Ge", "H": "Ha", "I": "I", "J": "Jott",
+    "K": "Ka", "L": "El", "M": "Em", "N": "En", "O": "O", "P": "Pe", "Q": "Ku", "R": "Er", "S": "Es", "T": "Te",
+    "U": "U", "V": "Vau", "W": "We", "X": "Ix", "Y": "Üpsilon", "Z": "Zett", "Ä": "Ä", "Ö": "Ö", "Ü": "Ü",
+}
+SAID_AS_WORDS = {
+    "NATO", "UNO", "DAX", "NASA", "UNESCO", "UNICEF", "AIDS", "OPEC", "FIFA", "UEFA", "ESA", "ASEAN", "NASDAQ",
+    "DIW", "IFO", "LIDAR", "RADAR", "LASER", "PIN", "TÜV", "ADAC", "BAFöG", "KITA", "ZEIT", "GAU", "SUV",
+    "OK", "ISIS", "WHO", "DAK", "AOK", "NAFTA", "CERN", "EFTA", "FIDE", "INTERPOL", "EUROPOL", "FRONTEX",
+}
+ACRONYM = re.compile(r"(?<!\w)([A-ZÄÖÜ]{2,})(s?)(?![a-zäöüß])")
+
+
+def acronyms(text: str) -> str:
+    """Spell all-caps abbreviations with German letter names (`CNBC` → Ze En Be Ze), except known words (`NATO`).
+
+    All-caps words with vowels that are long (`WARNUNG`) or stand beside another all-caps word
+    (`SEHR WICHTIG`) are shouted words, not abbreviations, and are read as words.
+    """
+    shouting = {m.group(1) for m in re.finditer(r"\b([A-ZÄÖÜ]{2,})\s+(?=[A-ZÄÖÜ]{2,}\b)", text)}
+    shouting |= {m.group(1) for m in re.finditer(r"(?<=[A-ZÄÖÜ]{2})\s+([A-ZÄÖÜ]{2,})\b", text)}
+
+    def say(match: re.Match) -> str:
+        word, plural = match.group(1), match.group(2)
+        if word in SAID_AS_WORDS:
+            return word.capitalize() + plural
+        if word in shouting and re.search(r"[AEIOUÄÖÜ]", word) or pronounceable(word):
+            return word.capitalize() + plural
+        return " ".join(LETTERS.get(letter, letter) for letter in word) + plural
+
+    return ACRONYM.sub(say, text)
+
+
+def pronounceable(word: str) -> bool:
+    """Return True for a long all-caps word that reads as a word: enough vowels, no long consonant runs."""
+    vowels = sum(1 for c in word if c in "AEIOUÄÖÜ")
+    longest_run = max(len(run) for run in re.split(r"[AEIOUÄÖÜ]", word))
+    return len(word) >= 5 and vowels / len(word) >= 0.25 and longest_run <= 3
+
+
+# --- number words -----------------------------------------------------------------------------
+
+
+def parse_number(number: str) -> float:
+    """Return the value of a German-written number: `1.234,5` → 1234.5."""
+    return float(number.replace(".", "").replace(",", "."))
+
+
+def cardinal(number: str) -> str:
+    return num2words(int(number.replace(".", "")), lang="de")
+
+
+def spoken_number(number: str) -> str:
+    """Return a German-written number in words: `1.234,5` → eintausendzweihundertvierunddreißig Komma fünf."""
+    whole, _, decimals = number.partition(",")
+    words = cardinal(whole)
+    if decimals:
+        words += " Komma " + " ".join(num2words(int(d), lang="de") for d in decimals)
+    return words
+
+
+def number_or_year(number: str) -> str:
+    """Return a number in words, reading a plain 1100–1999 as a year (`1990` → neunzehnhundertneunzig)."""
+    if re.fullmatch(r"1[1-9]\d\d", number):
+        return year_words(int(number))
+    return spoken_number(number)
+
+
+def year_words(year: int) -> str:
+    return num2words(year, lang="de", to="year")
+
+
+def ordinal(number: int, before: str) -> str:
+    """Return an ordinal in the case its context asks for: `am dritten`, `der dritte`."""
+    words = num2words(number, lang="de", to="ordinal")
+    previous = before.split()[-1] if before.split() else ""
+    return words if previous in NOMINATIVE_BEFORE else words + "n"
+
+
+RULES: list[Rule] = [
+    remove_editorial, remove_emoji, emails, urls, amounts, magnitudes, dates, times, ranges, decades,
+    ordinals, symbols, numbers, abbreviations, acronyms, tidy,
+]
