@@ -22,9 +22,13 @@ MONTH_ABBREVIATIONS = {m[:3] + ".": m for m in MONTHS if len(m) > 4} | {"Sept.":
 NUMBER = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"  # German: 1.234.567,89 or 1234,5
 CURRENCIES = {"€": "Euro", "EUR": "Euro", "Euro": "Euro", "$": "Dollar", "USD": "Dollar", "Dollar": "Dollar",
               "£": "Pfund", "GBP": "Pfund", "Pfund": "Pfund", "CHF": "Franken", "Franken": "Franken"}
-MAGNITUDES = {"Tsd.": "Tausend", "Mio.": "Millionen", "Mrd.": "Milliarden", "Millionen": "Millionen",
-              "Milliarden": "Milliarden", "Million": "Millionen", "Milliarde": "Milliarden", "Tausend": "Tausend"}
-SINGULAR = {"Millionen": "eine Million", "Milliarden": "eine Milliarde", "Tausend": "eintausend"}
+MAGNITUDES = {"Tsd.": "Tausend", "Mio.": "Millionen", "Mrd.": "Milliarden", "Bio.": "Billionen",
+              "Millionen": "Millionen", "Milliarden": "Milliarden", "Billionen": "Billionen", "Million": "Millionen",
+              "Milliarde": "Milliarden", "Billion": "Billionen", "Tausend": "Tausend"}
+MAGNITUDE_WORDS = "|".join(re.escape(m) for m in sorted(MAGNITUDES, key=len, reverse=True))
+SINGULAR = {"Millionen": "eine Million", "Milliarden": "eine Milliarde", "Billionen": "eine Billion",
+            "Tausend": "eintausend"}
+SMALL_UNITS = {"Euro": "Cent", "Dollar": "Cent", "Franken": "Rappen", "Pfund": "Pence"}
 FEMININE = {"Stunde", "Woche", "Minute", "Sekunde", "Person", "Frau", "Tonne", "Stimme", "Seite", "Nacht",
             "Partei", "Firma", "Million", "Milliarde", "Milliarden", "Millionen", "Mannschaft", "Runde"}
 DATIVE_BEFORE = {"am", "im", "vom", "zum", "beim", "dem", "den", "des", "zur", "seit", "ab", "bis", "vor",
@@ -106,13 +110,10 @@ def dotted(name: str) -> str:
 # --- numbers with context ---------------------------------------------------------------------
 
 AMOUNT_AFTER = re.compile(
-    rf"(?P<num>{NUMBER})\s?(?P<mag>Tsd\.|Mio\.|Mrd\.|Millionen|Milliarden|Million|Milliarde)?\s?"
-    r"(?P<cur>€|EUR\b|USD\b|\$|£|GBP\b|CHF\b)"
+    rf"(?P<num>{NUMBER})\s?(?P<mag>{MAGNITUDE_WORDS})?\s?(?P<cur>€|EUR\b|USD\b|\$|£|GBP\b|CHF\b)"
 )
-AMOUNT_BEFORE = re.compile(
-    rf"(?P<cur>€|\$|£)\s?(?P<num>{NUMBER})(?:\s?(?P<mag>Tsd\.|Mio\.|Mrd\.|Millionen|Milliarden|Million|Milliarde))?"
-)
-MAGNITUDE = re.compile(rf"(?P<num>{NUMBER})\s?(?P<mag>Tsd\.|Mio\.|Mrd\.)")
+AMOUNT_BEFORE = re.compile(rf"(?P<cur>€|\$|£)\s?(?P<num>{NUMBER})(?:\s?(?P<mag>{MAGNITUDE_WORDS}))?")
+MAGNITUDE = re.compile(rf"(?P<num>{NUMBER})\s?(?P<mag>Tsd\.|Mio\.|Mrd\.|Bio\.)")
 
 
 def amounts(text: str) -> str:
@@ -125,12 +126,12 @@ def amounts(text: str) -> str:
         if magnitude:
             return f"{with_magnitude(number, magnitude)} {currency}"
         whole, _, cents = number.partition(",")
-        if cents and len(cents) == 2 and currency in ("Euro", "Dollar", "Franken") and int(cents):
-            unit = "Cent" if currency != "Franken" else "Rappen"
+        units = "ein" if parse_number(whole) == 1 else cardinal(whole)
+        if cents and len(cents) == 2 and int(cents):
             if parse_number(whole) == 0:
-                return f"{cardinal(cents)} {unit}"
-            return f"{cardinal(whole)} {currency} {cardinal(cents)}"
-        return f"{cardinal(whole) if cents in ('', '00', '-') else spoken_number(number)} {currency}"
+                return f"{cardinal(cents)} {SMALL_UNITS[currency]}"
+            return f"{units} {currency} {cardinal(cents)}"
+        return f"{units if cents in ('', '00') else spoken_number(number)} {currency}"
 
     text = AMOUNT_BEFORE.sub(say, text)
     return AMOUNT_AFTER.sub(say, text)
@@ -142,8 +143,11 @@ def magnitudes(text: str) -> str:
 
 
 def with_magnitude(number: str, magnitude: str) -> str:
+    """Return `5 Mio.` as fünf Millionen, `1 Mrd.` as eine Milliarde and `3 Tsd.` as dreitausend."""
     if parse_number(number) == 1 and "," not in number:
         return SINGULAR[magnitude]
+    if magnitude == "Tausend" and "," not in number:
+        return spoken_number(number) + "tausend"
     return f"{spoken_number(number)} {magnitude}"
 
 
@@ -235,6 +239,7 @@ SYMBOLS = [
     (re.compile(r"(?<=\w)&(?=\w)"), " und "), (re.compile(r"(?:(?<=\s)|^)\+(?=\s?\d)"), "plus "),
     (re.compile(r"\s\+\s"), " plus "), (re.compile(r"€"), " Euro "), (re.compile(r"\$"), " Dollar "),
     (re.compile(r"£"), " Pfund "), (re.compile(r"(?<=\s)[–—-](?=\d)"), "minus "),
+    (re.compile(r"\b24/7\b"), "rund um die Uhr"),
 ]
 
 
@@ -255,7 +260,7 @@ def numbers(text: str) -> str:
     def say(match: re.Match) -> str:
         number, word = match.group(1), match.group(2)
         after = f" {word}" if word else ""
-        if number == "1" and word:
+        if number == "1" and word and word[0].isupper():  # before a noun: ein Prozent, eine Person
             return ("eine" if word in FEMININE else "ein") + after
         if re.fullmatch(r"\d+\.\d{1,2}", number):  # 2.5 as in a version number
             return " Punkt ".join(cardinal(part) for part in number.split(".")) + after
@@ -279,13 +284,14 @@ ABBREVIATIONS = {
     "gem.": "gemäß", "geb.": "geboren", "gest.": "gestorben", "Hrsg.": "Herausgeber", "Mrd": "Milliarden",
     "Mio": "Millionen", "allg.": "allgemein", "bzgl.": "bezüglich", "einschl.": "einschließlich",
 }
+ABBREVIATIONS |= {k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in ABBREVIATIONS.items() if k[0].islower()}
+ABBREVIATION_KEYS = {re.sub(r"\s", "", k): v for k, v in ABBREVIATIONS.items()}
 ABBREVIATION = re.compile(
     "|".join(
         r"(?<![\w.])" + r"\s?".join(re.escape(part) for part in key.split(" ")) + (r"(?!\w)" if key[-1] != "." else "")
         for key in sorted(ABBREVIATIONS, key=len, reverse=True)
     )
 )
-ABBREVIATION_KEYS = {re.sub(r"\s", "", k): v for k, v in ABBREVIATIONS.items()}
 
 
 def abbreviations(text: str) -> str:
@@ -309,7 +315,7 @@ SAID_AS_WORDS = {
     "DIW", "IFO", "LIDAR", "RADAR", "LASER", "PIN", "TÜV", "ADAC", "BAFöG", "KITA", "ZEIT", "GAU", "SUV",
     "OK", "ISIS", "WHO", "DAK", "AOK", "NAFTA", "CERN", "EFTA", "FIDE", "INTERPOL", "EUROPOL", "FRONTEX",
 }
-ACRONYM = re.compile(r"(?<!\w)([A-ZÄÖÜ]{2,})(s?)(?![a-zäöüß])")
+ACRONYM = re.compile(r"(?<!\w)([A-ZÄÖÜ]{2,})(s?)(\d*)(?![\wäöüß])")
 
 
 def acronyms(text: str) -> str:
@@ -322,12 +328,11 @@ def acronyms(text: str) -> str:
     shouting |= {m.group(1) for m in re.finditer(r"(?<=[A-ZÄÖÜ]{2})\s+([A-ZÄÖÜ]{2,})\b", text)}
 
     def say(match: re.Match) -> str:
-        word, plural = match.group(1), match.group(2)
-        if word in SAID_AS_WORDS:
-            return word.capitalize() + plural
-        if word in shouting and re.search(r"[AEIOUÄÖÜ]", word) or pronounceable(word):
-            return word.capitalize() + plural
-        return " ".join(LETTERS.get(letter, letter) for letter in word) + plural
+        word, plural, digits = match.groups()
+        number = f" {cardinal(digits)}" if digits else ""
+        if word in SAID_AS_WORDS or (word in shouting and re.search(r"[AEIOUÄÖÜ]", word)) or pronounceable(word):
+            return word.capitalize() + plural + number
+        return " ".join(LETTERS.get(letter, letter) for letter in word) + plural + number
 
     return ACRONYM.sub(say, text)
 
