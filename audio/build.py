@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from audio import cache as cache_mod
-from audio import changes, engines, lexicon, manifest, render, speech
+from audio import changes, engines, lexicon, loudness, manifest, render, speech
 from audio.article import Article, read_article
 from audio.cache import Cache
 from audio.engines.base import Engine, Speech
@@ -36,6 +36,7 @@ class BuildOptions:
     tld: str = "de"
     slow: bool = False
     pauses: render.Pauses = field(default_factory=render.Pauses)
+    loudness: loudness.Target = field(default_factory=loudness.Target)
     bitrate: int = 64
     cover: Path | None = None
     fmt: str | None = None
@@ -162,7 +163,7 @@ def plan_sections(article: Article, engine: Engine, options: BuildOptions, store
     for script in speech.script(article, engine.max_chars, said):
         keys = [cache_mod.key("chunk", voice, chunk.spoken) for chunk in script.chunks]
         pauses = [chunk.pause_after for chunk in script.chunks]
-        settings = [options.pauses.__dict__, options.bitrate]
+        settings = [options.pauses.__dict__, options.loudness.__dict__, options.bitrate]
         section_key = cache_mod.key("section", keys, pauses, settings)
         body_key = cache_mod.key("body", keys[script.opening:], pauses[script.opening:], settings)
         plan = SectionPlan(script, keys, section_key, body_key)
@@ -258,7 +259,9 @@ def render_section(plan: SectionPlan, store: Cache, options: BuildOptions) -> No
         speeches.append(found)
     pauses = [chunk.pause_after for chunk in plan.script.chunks]
     audio, cues = render.section_audio(speeches, pauses, options.pauses)
-    plan.encoded = render.encode_mp3(audio, options.bitrate)
+    mp3 = loudness.encode_at(audio, options.loudness,
+                             lambda speech, filters: render.encode_mp3(speech, options.bitrate, filters).mp3)
+    plan.encoded = render.EncodedSection(mp3, render.count_mp3_frames(mp3))
     plan.cues = [(start + ENCODER_DELAY, end + ENCODER_DELAY) for start, end in cues]
     store.put_bytes(plan.key, ".json", json.dumps(plan.cues).encode())
     store.put_bytes(plan.key, ".mp3", plan.encoded.mp3)

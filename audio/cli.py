@@ -12,6 +12,8 @@ from pathlib import Path
 import click
 
 from audio import __version__, changes, engines, lexicon, manifest, render, speech
+from audio import loudness
+from audio import loudness as loudness_mod
 from audio.article import FORMATS, Article, read_article
 from audio.build import BuildOptions, BuildResult
 from audio.build import build as build_edition
@@ -129,6 +131,10 @@ BUILD_OPTIONS = [
                  show_default=True, help="Seconds of silence between paragraphs and after a heading."),
     click.option("--pause-section", type=click.FloatRange(0, 10), default=render.Pauses.section,
                  show_default=True, help="Seconds of silence between sections."),
+    click.option("--loudness", type=click.FloatRange(-40, -5), default=loudness.Target.integrated, show_default=True,
+                 help="Integrated loudness of every section, in LUFS (-16 for podcasts, -19 for mono speech on Apple)."),
+    click.option("--true-peak", type=click.FloatRange(-10, 0), default=loudness.Target.true_peak, show_default=True,
+                 help="Ceiling for true peaks, in dBTP."),
     click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notices; errors and the summary only."),
 ]
 
@@ -141,12 +147,13 @@ def build_options(func):
 
 
 def options_from(fmt, lexicons, output, engine, cache_dir, jobs, tld, slow, cover, bitrate,
-                 pause_sentence, pause_paragraph, pause_section, dry_run=False) -> BuildOptions:
+                 pause_sentence, pause_paragraph, pause_section, loudness, true_peak, dry_run=False) -> BuildOptions:
     """Return the BuildOptions that the command-line options describe."""
     return BuildOptions(
         output=output, engine=engine, cache_dir=cache_dir, jobs=jobs, tld=tld, slow=slow, cover=cover,
         bitrate=bitrate, fmt=fmt, dry_run=dry_run, lexicons=lexicons,
         pauses=render.Pauses(sentence=pause_sentence, paragraph=pause_paragraph, section=pause_section),
+        loudness=loudness_mod.Target(loudness, true_peak),
     )
 
 

@@ -27,7 +27,13 @@ def executable() -> str:
 
 def run(args: list[str], stdin: bytes | None = None, what: str = "ffmpeg") -> bytes:
     """Run ffmpeg with `args` (after the common quiet flags) and return what it wrote to stdout."""
-    command = [executable(), "-hide_banner", "-nostdin", "-loglevel", "error", *args]
+    return run_logged(args, stdin, what, loglevel="error")[0]
+
+
+def run_logged(args: list[str], stdin: bytes | None = None, what: str = "ffmpeg",
+               loglevel: str = "info") -> tuple[bytes, str]:
+    """Run ffmpeg and return its stdout and its log (stderr), for filters that report by logging."""
+    command = [executable(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", loglevel, *args]
     log.debug("running %s", command)
     try:
         proc = subprocess.run(command, input=stdin, capture_output=True, check=False)
@@ -36,7 +42,7 @@ def run(args: list[str], stdin: bytes | None = None, what: str = "ffmpeg") -> by
     if proc.returncode != 0:
         last = " | ".join(proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:])
         raise EditionError(f"{what} failed: {last or f'ffmpeg exit code {proc.returncode}'}")
-    return proc.stdout
+    return proc.stdout, proc.stderr.decode("utf-8", "replace")
 
 
 def decode_to_pcm(data: bytes, sample_rate: int, what: str = "decoding audio") -> bytes:

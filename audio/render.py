@@ -83,10 +83,10 @@ def trim_silence(speech: Speech) -> bytes:
     return segment[start:end].raw_data
 
 
-def encode_mp3(speech: Speech, bitrate_kbps: int) -> EncodedSection:
-    """Return the section encoded as mono 44.1 kHz CBR MP3 frames without any header."""
+def encode_mp3(speech: Speech, bitrate_kbps: int, filters: str = "") -> EncodedSection:
+    """Return the section, through the ffmpeg `filters`, as mono 44.1 kHz CBR MP3 frames without any header."""
     args = [
-        "-f", "s16le", "-ar", str(speech.sample_rate), "-ac", "1", "-i", "pipe:0",
+        "-f", "s16le", "-ar", str(speech.sample_rate), "-ac", "1", "-i", "pipe:0", *(["-af", filters] if filters else []),
         "-ar", str(SAMPLE_RATE), "-ac", "1", "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k",
         "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", "pipe:1",
     ]

@@ -76,3 +76,13 @@ def google(monkeypatch):
 @pytest.fixture
 def cache_dir(tmp_path) -> Path:
     return tmp_path / "cache"
+
+
+@pytest.fixture(scope="session")
+def seed_edition_path(tmp_path_factory) -> Path:
+    """The seed article's edition, built once per test session with the offline voice."""
+    work = tmp_path_factory.mktemp("seed-edition")
+    result = CliRunner().invoke(main, ["build", str(SEED), "-o", str(work / "seed.mp3"), "--engine", "espeak",
+                                       "--cache-dir", str(work / "cache")], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return work / "seed.mp3"

@@ -53,3 +53,17 @@ def onset(pcm: bytes, at: float, rate: int = 44100, threshold: int = 300) -> flo
 def loudness_rms(pcm: bytes, start: float, end: float, rate: int = 44100) -> int:
     """Return the RMS level of the PCM between two times."""
     return audioop.rms(pcm[2 * int(start * rate):2 * int(end * rate)], 2)
+
+
+def ebur128(path: Path, start: float | None = None, length: float | None = None) -> tuple[float, float]:
+    """Return (integrated loudness in LUFS, true peak in dBTP) of a file, or of a stretch of it, per ffmpeg."""
+    window = (["-ss", str(start)] if start is not None else []) + (["-t", str(length)] if length else [])
+    report = subprocess.run(
+        ["ffmpeg", "-hide_banner", "-nostats", *window, "-i", str(path), "-af",
+         "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
+        capture_output=True, text=True, check=True,
+    ).stderr
+    summary = report[report.rfind("Summary:"):]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+|-inf) dBFS", summary).group(1))
+    return integrated, peak

@@ -1,0 +1,135 @@
+"""Loudness for podcast apps: each section measured (EBU R128) and brought to the target.
+
+Every section is normalised on its own, so a section synthesised today sits at the same level
+as one cached from last week. Speech voices have high peaks for their loudness (espeak-ng's are
+20 dB above it), so a gain alone would clip: a limiter holds the peaks, and because it takes some
+loudness away, the gain is found by measuring the limited result.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from audio import ffmpeg
+from audio.engines.base import Speech
+from audio.errors import EditionError
+
+log = logging.getLogger(__name__)
+
+TOLERANCE = 0.3  # LU: close enough to the target to stop correcting
+CODEC_LOSS = 0.4  # LU that MP3 encoding takes from speech (measured on espeak and Google voices)
+ATTEMPTS = 4
+HEADROOM = 2.0  # dB between the limiter and the true-peak ceiling, for inter-sample and MP3 overshoot
+PEAK_MARGIN = 0.6  # dB between an encoded sample peak and the true-peak ceiling: true peaks lie a little higher
+RATE = 44100  # limiting at the output rate keeps inter-sample peaks small
+
+
+@dataclass(frozen=True)
+class Target:
+    integrated: float = -16.0  # LUFS, the common podcast target
+    true_peak: float = -1.0  # dBTP ceiling
+
+
+def encode_at(speech: Speech, target: Target, encode: Callable[[Speech, str], bytes]) -> bytes:
+    """Return `speech` encoded by `encode(speech, filters)` at `target` loudness, peaks below its ceiling.
+
+    The gain is searched on the PCM and the encoder applies it, with the limiter, in its own pass.
+    The encoded result is then measured: lossy encoding takes some loudness (CODEC_LOSS for MP3
+    speech) and can push a limited peak up by several dB, so a section that misses is encoded
+    again with the gain or the limiter corrected.
+    """
+    limit = target.true_peak - HEADROOM
+    gain = gain_for(speech, target.integrated + CODEC_LOSS, limit)
+    if gain is None:
+        return encode(speech, "")
+    for _ in range(ATTEMPTS):
+        encoded = encode(speech, filters(gain, limit))
+        loudness, peak = measure_encoded(encoded)
+        over = peak - (target.true_peak - PEAK_MARGIN)
+        missed = target.integrated - loudness
+        if over <= 0 and abs(missed) <= 2 * TOLERANCE:
+            break
+        limit -= max(0.0, over + 0.2)
+        gain += missed
+    return encoded
+
+
+def measure_encoded(data: bytes) -> tuple[float, float]:
+    """Return the integrated loudness (LUFS) and sample peak (dBFS) of an encoded file."""
+    _, report = ffmpeg.run_logged(["-i", "pipe:0", "-af", "ebur128=framelog=verbose:peak=sample", "-f", "null", "-"],
+                                  data, what="measuring loudness")
+    peak = re.search(r"Sample peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", report)
+    return parse(report), float(peak.group(1)) if peak else 0.0
+
+
+def gain_for(speech: Speech, integrated: float, limit: float) -> float | None:
+    """Return the gain in dB that brings `speech`, limited to `limit` dBFS, to about `integrated` LUFS.
+
+    One pass at the voice's own sample rate measures the section at a spread of gains (the
+    limiter's loss grows with the gain, so loudness is not linear in it), and the gain is
+    interpolated between them. None for silence.
+    """
+    points = sorted(zip(SPREAD, measure_gains(speech, SPREAD, limit)))
+    if points[-1][1] <= -70:
+        return None
+    return interpolate(points, integrated)
+
+
+SPREAD = (0.0, 6.0, 12.0)  # dB: most voices need a gain in this range
+
+
+def interpolate(points: list[tuple[float, float]], integrated: float) -> float:
+    """Return the gain at which the measured (gain, loudness) points reach `integrated`, linearly."""
+    below = [p for p in points if p[1] <= integrated]
+    above = [p for p in points if p[1] > integrated]
+    if below and above:
+        (g1, l1), (g2, l2) = below[-1], above[0]
+    else:
+        (g1, l1), (g2, l2) = (points[-2], points[-1]) if below else (points[0], points[1])
+    slope = max(0.2, (l2 - l1) / (g2 - g1)) if g2 != g1 else 1.0
+    return g1 + (integrated - l1) / slope
+
+
+def measure_gains(speech: Speech, gains: list[float], limit: float) -> list[float]:
+    """Return the loudness of `speech` after each gain and the limiter, all measured in one ffmpeg pass."""
+    branches = [f"[in{i}]{filters(g, limit, resample=False)},{METER}[out{i}]" for i, g in enumerate(gains)]
+    split = f"asplit={len(gains)}" + "".join(f"[in{i}]" for i in range(len(gains)))
+    graph = ";".join([split] + branches)
+    outputs = [arg for i in range(len(gains)) for arg in ("-map", f"[out{i}]", "-f", "null", "-")]
+    _, report = ffmpeg.run_logged(input_args(speech) + ["-filter_complex", graph, *outputs], speech.pcm,
+                                  what="measuring loudness")
+    return parse_all(report)
+
+
+def filters(gain: float, limit: float, resample: bool = True) -> str:
+    """Return the ffmpeg filter chain that applies `gain` dB and limits peaks to `limit` dBFS.
+
+    Limiting at 44.1 kHz rather than a voice's 22 or 24 kHz keeps inter-sample peaks small.
+    """
+    chain = f"volume={gain:.2f}dB,alimiter=limit={10 ** (limit / 20):.4f}:attack=5:release=50:level=false"
+    return (f"aresample={RATE}," if resample else "") + chain
+
+
+METER = "ebur128=framelog=verbose"  # integrated loudness only: true-peak metering costs 3× the time
+
+
+def input_args(speech: Speech) -> list[str]:
+    return ["-f", "s16le", "-ar", str(speech.sample_rate), "-ac", "1", "-i", "pipe:0"]
+
+
+def parse(report: str) -> float:
+    """Return the integrated loudness in the summary that ffmpeg's ebur128 filter logs at the end."""
+    return parse_all(report)[-1]
+
+
+def parse_all(report: str) -> list[float]:
+    """Return the integrated loudness of every ebur128 summary in an ffmpeg log, in filter order."""
+    pairs = re.findall(r"\[Parsed_ebur128_(\d+)[^\]]*\] Summary:\s+Integrated loudness:\s+I:\s+(-?[\d.]+|-inf) LUFS",
+                       report)
+    if not pairs:
+        raise EditionError("ffmpeg's loudness meter printed no summary")
+    last = {int(index): float(value) for index, value in pairs}  # a filter may log a summary twice; the last counts
+    return [last[index] for index in sorted(last)]
