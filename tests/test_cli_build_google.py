@@ -100,3 +100,19 @@ def test_a_failed_rebuild_leaves_the_previous_edition(cli, articles, tmp_path, g
 def test_backoff_doubles_up_to_a_cap_and_honours_retry_after(attempt, retry_after, low, high):
     delay = backoff_delay(attempt, RetryPolicy(backoff=1.0, max_backoff=30.0), retry_after)
     assert low <= delay <= high
+
+
+def test_throttled_requests_are_retried_under_concurrency_within_the_limit(cli, articles, tmp_path, google):
+    google.behaviour.fail_fraction = 0.3
+    google.behaviour.fail_status = 429
+    google.behaviour.retry_after = None  # so the engine's own exponential backoff decides
+    google.behaviour.delay = 0.02
+    result = build(cli, articles / "questions-and-leftovers.txt", tmp_path, "--engine", "gtts", "--jobs", "3")
+    assert result.exit_code == 0, result.output
+    throttled = google.log.statuses.count(429)
+    assert throttled > 0
+    assert summary_of(result.stdout)["retries"] == str(throttled)
+    assert google.log.max_concurrent <= 3
+    # a request after a 429 waited at least most of the first backoff step (1 s, ±20 %)
+    first = google.log.statuses.index(429)
+    assert google.log.times[-1] - google.log.times[first] >= 0.8
