@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from audio import cache as cache_mod
-from audio import changes, engines, lexicon, loudness, manifest, render, speech
+from audio import changes, engines, lexicon, loudness, manifest, render, sidecars, speech
 from audio.article import Article, read_article
 from audio.cache import Cache
 from audio.engines.base import Engine, Speech
@@ -41,6 +41,7 @@ class BuildOptions:
     cover: Path | None = None
     fmt: str | None = None
     lexicons: tuple[Path, ...] = ()  # --lexicon files, on top of the built-in one and the article's own
+    sidecars: tuple[str, ...] = sidecars.KINDS
     dry_run: bool = False
 
 
@@ -116,10 +117,12 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
     render_sections(todo, store, options, events)
     chapters = chapter_times(plans)
     tags = edition_tags(article, article_path, options.cover, events)
-    record = edition_manifest(article_path, article, output, engine, plans, chapters)
+    created = previous.created if previous and previous.created else now()
+    record = edition_manifest(article_path, article, output, engine, plans, chapters, created)
     with store.lock(output):  # two builds of one edition at once: the audio and its manifest stay a pair
         write_mp3(output, render.join([p.encoded for p in plans]), tags, chapters)
         manifest.save(record, manifest.path_for(output))
+        sidecars.write(record, output, options.sidecars)
     return BuildResult(output, chapters[-1].end, chapters, synthesised, total - synthesised, engine.describe(),
                        diff, len(plans), getattr(engine, "retries", 0))
 
@@ -295,8 +298,12 @@ def edition_tags(article: Article, article_path: Path, cover: Path | None, event
     )
 
 
+def now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
+
+
 def edition_manifest(article_path: Path, article: Article, output: Path, engine: Engine,
-                     plans: list[SectionPlan], chapters: list[Chapter]) -> manifest.Manifest:
+                     plans: list[SectionPlan], chapters: list[Chapter], created: str) -> manifest.Manifest:
     """Return the manifest that records this edition."""
     sections = []
     for plan, chapter in zip(plans, chapters):
@@ -310,5 +317,5 @@ def edition_manifest(article_path: Path, article: Article, output: Path, engine:
     return manifest.Manifest(
         article=str(article_path), title=article.title, audio=output.name, engine=engine.name,
         voice=engine.cache_key(), duration=round(chapters[-1].end, 3), sections=tuple(sections),
-        meta=article.meta,
+        meta=article.meta, created=created,
     )

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from audio import __version__, changes, engines, lexicon, manifest, render, speech
+from audio import __version__, changes, engines, lexicon, manifest, render, sidecars, speech
 from audio import loudness
 from audio import loudness as loudness_mod
 from audio.article import FORMATS, Article, read_article
@@ -110,6 +110,15 @@ def plan_json(article: Article, spoken: list[str]) -> dict:
     }
 
 
+def sidecar_kinds(ctx, param, value: str) -> tuple[str, ...]:
+    """Return the sidecar kinds named in a comma-separated --sidecars value."""
+    kinds = tuple(k.strip() for k in value.split(",") if k.strip() and k.strip() != "none")
+    unknown = [k for k in kinds if k not in sidecars.KINDS]
+    if unknown:
+        raise click.BadParameter(f"unknown kind {unknown[0]!r}; use {', '.join(sidecars.KINDS)} or none")
+    return kinds
+
+
 BUILD_OPTIONS = [
     click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                  help="Audio file to write  [default: output/<article name>.mp3]"),
@@ -135,6 +144,8 @@ BUILD_OPTIONS = [
                  help="Integrated loudness of every section, in LUFS (-16 for podcasts, -19 for mono speech on Apple)."),
     click.option("--true-peak", type=click.FloatRange(-10, 0), default=loudness.Target.true_peak, show_default=True,
                  help="Ceiling for true peaks, in dBTP."),
+    click.option("--sidecars", default=",".join(sidecars.KINDS), show_default=True, callback=sidecar_kinds,
+                 help="Files to write beside the audio: chapters (Podcasting 2.0 JSON), vtt, srt; or none."),
     click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notices; errors and the summary only."),
 ]
 
@@ -147,13 +158,14 @@ def build_options(func):
 
 
 def options_from(fmt, lexicons, output, engine, cache_dir, jobs, tld, slow, cover, bitrate,
-                 pause_sentence, pause_paragraph, pause_section, loudness, true_peak, dry_run=False) -> BuildOptions:
+                 pause_sentence, pause_paragraph, pause_section, loudness, true_peak, sidecars,
+                 dry_run=False) -> BuildOptions:
     """Return the BuildOptions that the command-line options describe."""
     return BuildOptions(
         output=output, engine=engine, cache_dir=cache_dir, jobs=jobs, tld=tld, slow=slow, cover=cover,
         bitrate=bitrate, fmt=fmt, dry_run=dry_run, lexicons=lexicons,
         pauses=render.Pauses(sentence=pause_sentence, paragraph=pause_paragraph, section=pause_section),
-        loudness=loudness_mod.Target(loudness, true_peak),
+        loudness=loudness_mod.Target(loudness, true_peak), sidecars=sidecars,
     )
 
 

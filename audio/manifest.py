@@ -46,6 +46,7 @@ class Manifest:
     duration: float
     sections: tuple[SectionRecord, ...]
     meta: dict = field(default_factory=dict)
+    created: str = ""  # when the first edition of this output was built (ISO 8601); kept by rebuilds
     version: int = VERSION
 
 

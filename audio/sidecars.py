@@ -1,0 +1,89 @@
+"""Files beside the audio, all derived from the manifest: chapters JSON, WebVTT and SRT transcripts."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+from audio.cache import write_atomically
+from audio.manifest import Manifest
+
+KINDS = ("chapters", "vtt", "srt")
+SUFFIXES = {"chapters": ".chapters.json", "vtt": ".vtt", "srt": ".srt"}
+LINE_CHARS = 65  # subtitle lines at most about this long
+
+
+@dataclass(frozen=True)
+class Cue:
+    start: float
+    end: float
+    text: str
+
+
+def write(record: Manifest, audio: Path, kinds: tuple[str, ...] = KINDS) -> list[Path]:
+    """Write the chosen sidecar files next to `audio` and return their paths."""
+    render = {"chapters": chapters_json, "vtt": webvtt, "srt": srt}
+    written = []
+    for kind in kinds:
+        path = path_for(audio, kind)
+        write_atomically(path, render[kind](record).encode("utf-8"))
+        written.append(path)
+    return written
+
+
+def path_for(audio: Path, kind: str) -> Path:
+    return Path(audio).with_suffix(SUFFIXES[kind])
+
+
+def chapters_json(record: Manifest) -> str:
+    """Return the chapters in the Podcasting 2.0 JSON chapters format."""
+    chapters = [
+        {"startTime": round(s.start, 3), "endTime": round(s.start + s.duration, 3), "title": s.title}
+        for s in record.sections
+    ]
+    return json.dumps({"version": "1.2.0", "chapters": chapters}, ensure_ascii=False, indent=1) + "\n"
+
+
+def cues(record: Manifest) -> list[Cue]:
+    """Return one cue per spoken sentence, wrapped into lines, with its real times.
+
+    A sentence that was sent to the voice in pieces runs from its first piece's start to its last's end.
+    """
+    found: list[Cue] = []
+    for section in record.sections:
+        for chunk in section.chunks:
+            if chunk.text:
+                found.append(Cue(chunk.start, chunk.end, chunk.text))
+            elif found:  # a later piece of the same sentence
+                found[-1] = Cue(found[-1].start, chunk.end, found[-1].text)
+    return [Cue(cue.start, cue.end, wrap(cue.text)) for cue in found]
+
+
+def wrap(text: str) -> str:
+    """Return a cue's text in lines of at most LINE_CHARS characters (a longer word stays whole)."""
+    return "\n".join(textwrap.wrap(text, LINE_CHARS, break_long_words=False, break_on_hyphens=False))
+
+
+def webvtt(record: Manifest) -> str:
+    """Return the transcript as WebVTT, one cue per sentence."""
+    blocks = ["WEBVTT"]
+    for number, cue in enumerate(cues(record), 1):
+        blocks.append(f"{number}\n{timestamp(cue.start, '.')} --> {timestamp(cue.end, '.')}\n{cue.text}")
+    return "\n\n".join(blocks) + "\n"
+
+
+def srt(record: Manifest) -> str:
+    """Return the transcript as SubRip (SRT), one cue per sentence."""
+    blocks = [f"{n}\n{timestamp(c.start, ',')} --> {timestamp(c.end, ',')}\n{c.text}" for n, c in enumerate(cues(record), 1)]
+    return "\n\n".join(blocks) + "\n"
+
+
+def timestamp(seconds: float, separator: str) -> str:
+    """Return `seconds` as HH:MM:SS.mmm (WebVTT) or HH:MM:SS,mmm (SRT)."""
+    millis = round(seconds * 1000)
+    hours, rest = divmod(millis, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
