@@ -118,7 +118,7 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
     chapters = chapter_times(plans)
     tags = edition_tags(article, article_path, options.cover, events)
     created = previous.created if previous and previous.created else now()
-    record = edition_manifest(article_path, article, output, engine, plans, chapters, created)
+    record = edition_manifest(article_path, article, output, engine, plans, chapters, created, tags.comment)
     with store.lock(output):  # two builds of one edition at once: the audio and its manifest stay a pair
         write_mp3(output, render.join([p.encoded for p in plans]), tags, chapters)
         manifest.save(record, manifest.path_for(output))
@@ -303,7 +303,8 @@ def now() -> str:
 
 
 def edition_manifest(article_path: Path, article: Article, output: Path, engine: Engine,
-                     plans: list[SectionPlan], chapters: list[Chapter], created: str) -> manifest.Manifest:
+                     plans: list[SectionPlan], chapters: list[Chapter], created: str,
+                     description: str) -> manifest.Manifest:
     """Return the manifest that records this edition."""
     sections = []
     for plan, chapter in zip(plans, chapters):
@@ -317,5 +318,5 @@ def edition_manifest(article_path: Path, article: Article, output: Path, engine:
     return manifest.Manifest(
         article=str(article_path), title=article.title, audio=output.name, engine=engine.name,
         voice=engine.cache_key(), duration=round(chapters[-1].end, 3), sections=tuple(sections),
-        meta=article.meta, created=created,
+        meta=article.meta, description=description, created=created,
     )

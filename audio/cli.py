@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import json
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from audio import __version__, changes, engines, lexicon, manifest, render, sidecars, speech
+from audio import __version__, changes, engines, feed, lexicon, manifest, render, sidecars, speech
 from audio import loudness
 from audio import loudness as loudness_mod
 from audio.article import FORMATS, Article, read_article
@@ -145,7 +146,7 @@ BUILD_OPTIONS = [
     click.option("--true-peak", type=click.FloatRange(-10, 0), default=loudness.Target.true_peak, show_default=True,
                  help="Ceiling for true peaks, in dBTP."),
     click.option("--sidecars", default=",".join(sidecars.KINDS), show_default=True, callback=sidecar_kinds,
-                 help="Files to write beside the audio: chapters (Podcasting 2.0 JSON), vtt, srt; or none."),
+                 help="Files to write beside the audio: chapters (Podcasting 2.0 JSON), vtt, srt, html; or none."),
     click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notices; errors and the summary only."),
 ]
 
@@ -271,6 +272,76 @@ def prune(store: Cache, folders: tuple[Path, ...], dry_run: bool) -> None:
     files, size = store.prune(keep, dry_run=dry_run)
     verb = "Would remove" if dry_run else "Removed"
     click.echo(f"{verb} {files} files ({megabytes(size)}); kept what {editions} editions use")
+
+
+OUTPUT_DIR = click.option("-d", "--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default="output",
+                          show_default=True, help="The folder with the editions.")
+
+
+@main.command("feed", context_settings=CONTEXT)
+@OUTPUT_DIR
+@click.option("--base-url", default="http://localhost:8000/", show_default=True,
+              help="Where the folder is published; enclosure and sidecar URLs start with it.")
+@click.option("--title", help="The podcast's title (remembered in feed.json for the next runs).")
+@click.option("--description", help="The podcast's description.")
+@click.option("--author", help="The podcast's author.")
+@click.option("--image", help="Cover of the podcast: a URL or a file name in the folder.")
+@click.option("--category", help="iTunes category, e.g. News.")
+@click.option("--explicit/--clean", default=None, help="The iTunes explicit flag.")
+@user_errors
+def feed_command(folder: Path, base_url: str, **settings) -> None:
+    """Write FOLDER/feed.xml, an RSS podcast feed of every edition in the folder.
+
+    Run it again after each build: the feed is made anew from the editions' manifests, and an
+    edition keeps its GUID when it is regenerated.
+
+    Example: audio-edition feed --base-url https://example.org/podcast/ --title "Meine Artikel"
+    """
+    channel = configure(folder, settings)
+    path, items = feed.write_feed(folder, base_url, channel)
+    click.echo(f"Wrote {path}: {items} episodes, {base_url}")
+
+
+def configure(folder: Path, settings: dict) -> feed.Channel:
+    """Return the channel settings saved in `folder`, updated with the options given, and save them."""
+    if not folder.is_dir():
+        raise EditionError(f"no such folder: {folder}")
+    channel = feed.load_channel(folder)
+    given = {k: v for k, v in settings.items() if v is not None}
+    if given:
+        channel = dataclasses.replace(channel, **given)
+        feed.save_channel(folder, channel)
+    return channel
+
+
+@main.command(context_settings=CONTEXT)
+@OUTPUT_DIR
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 lets a phone on the same network subscribe.")
+@click.option("-p", "--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--base-url", help="The URL the phone uses  [default: http://HOST:PORT/]")
+@user_errors
+def serve(folder: Path, host: str, port: int, base_url: str | None) -> None:
+    """Serve FOLDER over HTTP (with range requests for seeking) and keep its feed's URLs matching.
+
+    Example: audio-edition serve --host 0.0.0.0 --base-url http://192.168.1.20:8000/
+    """
+    from audio.serve import server
+
+    channel = configure(folder, {})
+    try:
+        httpd = server(folder, host, port)
+    except OSError as exc:
+        raise EditionError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
+    url = base_url or f"http://{host}:{httpd.server_address[1]}/"
+    feed.write_feed(folder, url, channel)
+    click.echo(f"Serving {folder} at {url}; subscribe to {url}{feed.FEED_FILE}; Ctrl-C stops.")
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        httpd.server_close()
 
 
 def megabytes(size: int) -> str:

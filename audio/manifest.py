@@ -46,6 +46,7 @@ class Manifest:
     duration: float
     sections: tuple[SectionRecord, ...]
     meta: dict = field(default_factory=dict)
+    description: str = ""  # the episode's description: the front matter's, else the first paragraph
     created: str = ""  # when the first edition of this output was built (ISO 8601); kept by rebuilds
     version: int = VERSION
 
@@ -64,8 +65,8 @@ def load(path: Path) -> Manifest | None:
     """Return the manifest at `path`, or None when there is none or it cannot be read."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
-        if data.get("version") != VERSION:
-            return None
+        if not isinstance(data, dict) or "sections" not in data or data.get("version") != VERSION:
+            return None  # another JSON file (chapters, feed settings), or a manifest of another version
         sections = tuple(
             SectionRecord(**{**s, "chunks": tuple(ChunkRecord(**c) for c in s["chunks"])})
             for s in data.pop("sections")

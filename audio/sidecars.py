@@ -1,4 +1,4 @@
-"""Files beside the audio, all derived from the manifest: chapters JSON, WebVTT and SRT transcripts."""
+"""Files beside the audio, all derived from the manifest: chapters JSON, WebVTT and SRT transcripts, a web page."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 from audio.cache import write_atomically
 from audio.manifest import Manifest
 
-KINDS = ("chapters", "vtt", "srt")
-SUFFIXES = {"chapters": ".chapters.json", "vtt": ".vtt", "srt": ".srt"}
+KINDS = ("chapters", "vtt", "srt", "html")
+SUFFIXES = {"chapters": ".chapters.json", "vtt": ".vtt", "srt": ".srt", "html": ".html"}
 LINE_CHARS = 65  # subtitle lines at most about this long
 
 
@@ -24,7 +24,9 @@ class Cue:
 
 def write(record: Manifest, audio: Path, kinds: tuple[str, ...] = KINDS) -> list[Path]:
     """Write the chosen sidecar files next to `audio` and return their paths."""
-    render = {"chapters": chapters_json, "vtt": webvtt, "srt": srt}
+    from audio.page import page  # the page uses this module's cues
+
+    render = {"chapters": chapters_json, "vtt": webvtt, "srt": srt, "html": page}
     written = []
     for kind in kinds:
         path = path_for(audio, kind)

@@ -164,7 +164,7 @@ def test_cover_that_is_not_an_image_is_refused_and_keeps_the_old_edition(cli, se
     assert result.exit_code == 1
     assert result.stderr == f"Error: cover {bogus}: use a JPEG or PNG image\n"
     assert out.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "cover.jpg", "e.chapters.json", "e.json", "e.mp3", "e.srt", "e.vtt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "cover.jpg", "e.chapters.json", "e.html", "e.json", "e.mp3", "e.srt", "e.vtt"]
 
 
 def test_pause_options_change_the_length(cli, articles, tmp_path):

@@ -149,7 +149,7 @@ def test_a_killed_build_loses_nothing_and_the_old_edition_stays(tmp_path, seed, 
     summary = summary_of(finished.stdout)
     assert int(summary["synthesised"]) == len(google.log.texts) - served - made
     assert int(summary["synthesised"]) <= len(set(google.log.texts[served:])) - 5
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["artikel.txt", "c", "e.chapters.json", "e.json", "e.mp3", "e.srt", "e.vtt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["artikel.txt", "c", "e.chapters.json", "e.html", "e.json", "e.mp3", "e.srt", "e.vtt"]
 
 
 def test_two_builds_at_once_leave_one_good_edition(tmp_path, seed):
@@ -162,4 +162,4 @@ def test_two_builds_at_once_leave_one_good_edition(tmp_path, seed):
     assert abs(float(info["format"]["duration"]) - record.duration) < 0.05
     assert len(info["chapters"]) == 4
     assert not [p for p in (tmp_path / "c").rglob("*") if p.name.endswith((".tmp", ".part"))]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "e.chapters.json", "e.json", "e.mp3", "e.srt", "e.vtt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "e.chapters.json", "e.html", "e.json", "e.mp3", "e.srt", "e.vtt"]

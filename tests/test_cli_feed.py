@@ -1,0 +1,76 @@
+"""`audio-edition feed`: an RSS podcast feed that a real XML parser and podcast apps accept."""
+
+from __future__ import annotations
+
+import email.utils
+import shutil
+import xml.etree.ElementTree as ET
+
+NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd", "podcast": "https://podcastindex.org/namespace/1.0"}
+
+
+def build_into(cli, article, folder, cache):
+    result = cli("build", article, "-o", folder / f"{article.stem}.mp3", "--engine", "espeak", "--cache-dir", cache)
+    assert result.exit_code == 0, result.output
+
+
+def test_feed_has_the_required_tags_and_escapes_titles(cli, articles, tmp_path):
+    folder = tmp_path / "out"
+    article = tmp_path / "bahn.md"
+    article.write_text('---\ntitle: Bahn & Bus <neu> "billiger"\nauthor: Erika\ndate: 2026-11-02\n---\n\n'
+                       "Die Bahn senkt die Preise.\n", encoding="utf-8")
+    build_into(cli, article, folder, tmp_path / "c")
+    build_into(cli, articles / "questions-and-leftovers.txt", folder, tmp_path / "c")
+    result = cli("feed", "--dir", folder, "--base-url", "https://example.org/pod/", "--title", "Nachrichten & mehr",
+                 "--author", "Redaktion", "--image", "cover.jpg", "--explicit")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "Wrote " + str(folder / "feed.xml") + ": 2 episodes, https://example.org/pod/\n"
+    root = ET.parse(folder / "feed.xml").getroot()
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    channel = root.find("channel")
+    assert channel.findtext("title") == "Nachrichten & mehr"
+    assert channel.findtext("language") == "de"
+    assert channel.findtext("itunes:author", namespaces=NS) == "Redaktion"
+    assert channel.find("itunes:image", NS).get("href") == "https://example.org/pod/cover.jpg"
+    assert channel.findtext("itunes:explicit", namespaces=NS) == "true"
+    assert channel.find("itunes:category", NS).get("text") == "News"
+    items = channel.findall("item")
+    titles = [i.findtext("title") for i in items]
+    assert 'Bahn & Bus <neu> "billiger"' in titles
+    for item in items:
+        enclosure = item.find("enclosure")
+        audio = folder / enclosure.get("url").rsplit("/", 1)[1]
+        assert enclosure.get("url").startswith("https://example.org/pod/")
+        assert int(enclosure.get("length")) == audio.stat().st_size
+        assert enclosure.get("type") == "audio/mpeg"
+        assert item.find("guid").get("isPermaLink") == "false"
+        assert email.utils.parsedate_to_datetime(item.findtext("pubDate"))
+        assert int(item.findtext("itunes:duration", namespaces=NS)) > 5
+        assert item.find("podcast:chapters", NS).get("type") == "application/json+chapters"
+        assert [t.get("type") for t in item.findall("podcast:transcript", NS)] == ["text/vtt", "application/srt"]
+        assert item.findtext("description")
+
+
+def test_guid_and_date_stay_when_an_edition_is_regenerated_and_settings_are_remembered(cli, articles, tmp_path):
+    folder = tmp_path / "out"
+    article = tmp_path / "a.txt"
+    shutil.copy(articles / "questions-and-leftovers.txt", article)
+    build_into(cli, article, folder, tmp_path / "c")
+    assert cli("feed", "--dir", folder, "--title", "Mein Podcast").exit_code == 0
+    before = ET.parse(folder / "feed.xml").getroot().find("channel/item")
+    article.write_text(article.read_text(encoding="utf-8").replace("Das ist unklar.", "Niemand weiß es."),
+                       encoding="utf-8")
+    build_into(cli, article, folder, tmp_path / "c")
+    assert cli("feed", "--dir", folder).exit_code == 0
+    channel = ET.parse(folder / "feed.xml").getroot().find("channel")
+    after = channel.find("item")
+    assert channel.findtext("title") == "Mein Podcast"
+    assert after.findtext("guid") == before.findtext("guid")
+    assert after.findtext("pubDate") == before.findtext("pubDate")
+    assert after.find("enclosure").get("length") != before.find("enclosure").get("length")
+
+
+def test_feed_of_a_missing_folder_is_an_error(cli, tmp_path):
+    result = cli("feed", "--dir", tmp_path / "nope")
+    assert result.exit_code == 1
+    assert result.stderr == f"Error: no such folder: {tmp_path / 'nope'}\n"
