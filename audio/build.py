@@ -9,6 +9,7 @@ import datetime
 import json
 import logging
 import os
+import tempfile
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +21,7 @@ from audio.article import Article, read_article
 from audio.cache import Cache
 from audio.engines.base import Engine, Speech
 from audio.errors import EditionError
-from audio.export import Chapter, Tags, write_mp3
+from audio.export import CONTAINERS, Chapter, Tags, write_container, write_mp3
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ ENCODER_DELAY = 1105 / render.SAMPLE_RATE  # LAME's priming samples plus the dec
 @dataclass(frozen=True)
 class BuildOptions:
     output: Path | None = None
+    audio_format: str | None = None  # mp3, m4b or opus; else from the output's extension, else mp3
     engine: str = "auto"
     cache_dir: Path | None = None
     jobs: int = 6
@@ -114,24 +116,35 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
         missing = len(missing_chunks(todo, store))
         return BuildResult(**{**result.__dict__, "synthesised": missing, "reused": total - missing})
     synthesised = synthesise_missing(todo, engine, store, options.jobs, events)
-    render_sections(todo, store, options, events)
-    chapters = chapter_times(plans)
     tags = edition_tags(article, article_path, options.cover, events)
     created = previous.created if previous and previous.created else now()
-    record = edition_manifest(article_path, article, output, engine, plans, chapters, created, tags.comment)
+    fmt = FORMATS[output.suffix.lower()]
     with store.lock(output):  # two builds of one edition at once: the audio and its manifest stay a pair
-        write_mp3(output, render.join([p.encoded for p in plans]), tags, chapters)
+        if fmt == "mp3":
+            render_sections(todo, store, options, events)
+            chapters = chapter_times(plans)
+            write_mp3(output, render.join([p.encoded for p in plans]), tags, chapters)
+        else:
+            chapters = write_whole(output, fmt, plans, store, options, tags, events)
+        record = edition_manifest(article_path, article, output, engine, plans, chapters, created, tags.comment)
         manifest.save(record, manifest.path_for(output))
         sidecars.write(record, output, options.sidecars)
     return BuildResult(output, chapters[-1].end, chapters, synthesised, total - synthesised, engine.describe(),
                        diff, len(plans), getattr(engine, "retries", 0))
 
 
+CODEC_HEADROOM = {"m4b": 4.0, "opus": 3.0}  # dB below the true-peak ceiling: AAC and Opus at low bitrates overshoot
+FORMATS = {".mp3": "mp3", ".m4b": "m4b", ".m4a": "m4b", ".opus": "opus", ".ogg": "opus"}
+
+
 def output_path(article_path: Path, options: BuildOptions) -> Path:
-    """Return where the edition goes: the given path, else output/<article name>.mp3."""
-    output = Path(options.output or Path("output") / f"{article_path.stem}.mp3")
-    if output.suffix.lower() != ".mp3":
-        raise EditionError(f"{output}: only .mp3 output is supported")
+    """Return where the edition goes: the given path, else output/<article name>.<format>."""
+    fmt = options.audio_format
+    output = Path(options.output or Path("output") / f"{article_path.stem}.{fmt or 'mp3'}")
+    if output.suffix.lower() not in FORMATS:
+        raise EditionError(f"{output}: name the audio file .mp3, .m4b or .opus")
+    if fmt and FORMATS[output.suffix.lower()] != fmt:
+        raise EditionError(f"{output}: the extension does not match --audio-format {fmt}")
     if output.is_dir():
         raise EditionError(f"{output}: is a directory; give a file name ending in .mp3")
     return output
@@ -254,20 +267,55 @@ def render_sections(plans: list[SectionPlan], store: Cache, options: BuildOption
 
 def render_section(plan: SectionPlan, store: Cache, options: BuildOptions) -> None:
     """Stitch a section's cached chunks with pauses, encode it, and cache the result."""
-    speeches: list[Speech] = []
-    for key in plan.chunk_keys:
-        found = store.get_speech(key)
-        if found is None:
-            raise EditionError("a chunk vanished from the cache during the build; run the build again")
-        speeches.append(found)
-    pauses = [chunk.pause_after for chunk in plan.script.chunks]
-    audio, cues = render.section_audio(speeches, pauses, options.pauses)
+    audio, cues = render.section_audio(section_speeches(plan, store), pauses_of(plan), options.pauses)
     mp3 = loudness.encode_at(audio, options.loudness,
                              lambda speech, filters: render.encode_mp3(speech, options.bitrate, filters).mp3)
     plan.encoded = render.EncodedSection(mp3, render.count_mp3_frames(mp3))
     plan.cues = [(start + ENCODER_DELAY, end + ENCODER_DELAY) for start, end in cues]
     store.put_bytes(plan.key, ".json", json.dumps(plan.cues).encode())
     store.put_bytes(plan.key, ".mp3", plan.encoded.mp3)
+
+
+def write_whole(output: Path, fmt: str, plans: list[SectionPlan], store: Cache, options: BuildOptions,
+                tags: Tags, events: Events) -> list[Chapter]:
+    """Write an M4B or Opus edition in one encode of every section's loudness-normalised PCM.
+
+    These formats cannot be joined from separately encoded sections the way MP3 frames can, so
+    sections are normalised one by one into temporary files (memory stays bounded) and then
+    streamed through a single encoder; chapter times come from the exact sample counts.
+    """
+    rate = CONTAINERS[fmt][2]
+    events.started("Encoding", len(plans))
+    with tempfile.TemporaryDirectory(prefix="audio-edition-") as work:
+        files, chapters, start = [], [], 0.0
+        for index, plan in enumerate(plans):
+            audio, cues = render.section_audio(section_speeches(plan, store), pauses_of(plan), options.pauses)
+            pcm = loudness.normalised_pcm(audio, options.loudness, rate, CODEC_HEADROOM[fmt])
+            path = Path(work) / f"{index}.pcm"
+            path.write_bytes(pcm)
+            duration = len(pcm) / 2 / rate
+            plan.cues = cues
+            chapters.append(Chapter(plan.script.title, start, start + duration))
+            files.append(path)
+            start += duration
+            events.advanced()
+        write_container(output, fmt, (p.read_bytes() for p in files), tags, chapters, options.bitrate)
+    return chapters
+
+
+def section_speeches(plan: SectionPlan, store: Cache) -> list[Speech]:
+    """Return the cached speech of every chunk of a section."""
+    speeches = []
+    for key in plan.chunk_keys:
+        found = store.get_speech(key)
+        if found is None:
+            raise EditionError("a chunk vanished from the cache during the build; run the build again")
+        speeches.append(found)
+    return speeches
+
+
+def pauses_of(plan: SectionPlan) -> list[str]:
+    return [chunk.pause_after for chunk in plan.script.chunks]
 
 
 def chapter_times(plans: list[SectionPlan]) -> list[Chapter]:

@@ -123,6 +123,9 @@ def sidecar_kinds(ctx, param, value: str) -> tuple[str, ...]:
 BUILD_OPTIONS = [
     click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                  help="Audio file to write  [default: output/<article name>.mp3]"),
+    click.option("--audio-format", type=click.Choice(["mp3", "m4b", "opus"]),
+                 help="mp3 (default), m4b (AAC with chapters, for Apple Books and audiobook players) or opus; "
+                      "also chosen by the output's extension."),
     click.option("--engine", type=click.Choice(["auto", *engines.NAMES]), default="auto", show_default=True,
                  help="Voice: gtts (Google, online), espeak (offline), or auto: Google when reachable."),
     click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -158,12 +161,12 @@ def build_options(func):
     return article_argument(func)
 
 
-def options_from(fmt, lexicons, output, engine, cache_dir, jobs, tld, slow, cover, bitrate,
+def options_from(fmt, lexicons, output, audio_format, engine, cache_dir, jobs, tld, slow, cover, bitrate,
                  pause_sentence, pause_paragraph, pause_section, loudness, true_peak, sidecars,
                  dry_run=False) -> BuildOptions:
     """Return the BuildOptions that the command-line options describe."""
     return BuildOptions(
-        output=output, engine=engine, cache_dir=cache_dir, jobs=jobs, tld=tld, slow=slow, cover=cover,
+        output=output, audio_format=audio_format, engine=engine, cache_dir=cache_dir, jobs=jobs, tld=tld, slow=slow, cover=cover,
         bitrate=bitrate, fmt=fmt, dry_run=dry_run, lexicons=lexicons,
         pauses=render.Pauses(sentence=pause_sentence, paragraph=pause_paragraph, section=pause_section),
         loudness=loudness_mod.Target(loudness, true_peak), sidecars=sidecars,

@@ -1,15 +1,22 @@
-"""Write the finished audio file: tags, cover and chapters, put in place atomically."""
+"""Write the finished audio file (MP3, M4B or Opus): tags, cover and chapters, put in place atomically."""
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
+
+from mutagen.flac import Picture
+from mutagen.oggopus import OggOpus
 
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, CTOCFlags
 from mutagen.id3._tags import save_frame  # no public way to serialise one frame
 
+from audio import ffmpeg
 from audio.errors import EditionError
 
 
@@ -50,6 +57,76 @@ def write_mp3(path: Path, audio: bytes, tags: Tags, chapters: list[Chapter]) -> 
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+CONTAINERS = {  # format → (ffmpeg muxer, codec arguments, sample rate)
+    "m4b": ("mp4", ["-c:a", "aac"], 44100),
+    "opus": ("ogg", ["-c:a", "libopus", "-application", "voip"], 48000),
+}
+
+
+def write_container(path: Path, fmt: str, pcm: Iterable[bytes], tags: Tags, chapters: list[Chapter],
+                    bitrate: int) -> None:
+    """Encode mono PCM (at CONTAINERS' rate) into an M4B (AAC, MP4 chapters, cover) or Opus file
+    (Ogg chapter comments, cover), streaming it through one ffmpeg; the old file stays until the new one is whole."""
+    muxer, codec, rate = CONTAINERS[fmt]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cover = read_cover(tags.cover) if tags.cover else None
+    with tempfile.TemporaryDirectory(prefix=f".{path.stem}.", dir=path.parent) as work:
+        metadata = Path(work) / "metadata.txt"
+        metadata.write_text(ffmetadata(tags, chapters), encoding="utf-8")
+        partial = Path(work) / path.name
+        args = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0", "-f", "ffmetadata", "-i", str(metadata)]
+        if cover and fmt == "m4b":
+            args += ["-i", str(tags.cover), "-map", "2:v", "-c:v", "copy", "-disposition:v", "attached_pic"]
+        args += ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", *codec, "-b:a", f"{bitrate}k",
+                 "-f", muxer, str(partial)]
+        ffmpeg.run_streaming(args, pcm, what=f"encoding {fmt.upper()}")
+        if fmt == "opus":
+            ogg_chapters_and_cover(partial, chapters, cover)
+        os.chmod(partial, 0o644)
+        os.replace(partial, path)
+
+
+def ffmetadata(tags: Tags, chapters: list[Chapter]) -> str:
+    """Return tags and chapters in ffmpeg's metadata file format, which its MP4 and Ogg muxers turn into chapters."""
+    fields = {"title": tags.title, "artist": tags.artist, "album": tags.album, "date": tags.date,
+              "genre": tags.genre, "comment": tags.comment, "description": tags.comment}
+    lines = [";FFMETADATA1"] + [f"{name}={escape(value)}" for name, value in fields.items() if value]
+    for chapter in chapters:
+        lines += ["[CHAPTER]", "TIMEBASE=1/1000", f"START={round(chapter.start * 1000)}",
+                  f"END={round(chapter.end * 1000)}", f"title={escape(chapter.title)}"]
+    return "\n".join(lines) + "\n"
+
+
+def escape(value: str) -> str:
+    """Return a value escaped for ffmpeg's metadata file (`=`, `;`, `#`, backslash and newline)."""
+    return re.sub(r"([=;#\\\n])", r"\\\1", value)
+
+
+def ogg_chapters_and_cover(path: Path, chapters: list[Chapter], cover: tuple[bytes, str] | None) -> None:
+    """Write an Ogg Opus file's CHAPTERnnn comments and its cover (METADATA_BLOCK_PICTURE) with mutagen.
+
+    ffmpeg 5.1 writes every chapter after the first one second late, so its chapter comments are replaced.
+    """
+    opus = OggOpus(path)
+    for name in [k for k in opus.tags.keys() if k.lower().startswith("chapter")]:
+        del opus[name]
+    for number, chapter in enumerate(chapters):
+        opus[f"CHAPTER{number:03d}"] = [clock(chapter.start)]
+        opus[f"CHAPTER{number:03d}NAME"] = [chapter.title]
+    if cover:
+        picture = Picture()
+        picture.type, picture.data, picture.mime, picture.desc = 3, cover[0], cover[1], "Cover"
+        opus["METADATA_BLOCK_PICTURE"] = [base64.b64encode(picture.write()).decode("ascii")]
+    opus.save()
+
+
+def clock(seconds: float) -> str:
+    """Return seconds as HH:MM:SS.mmm, the time format of Ogg chapter comments."""
+    millis = round(seconds * 1000)
+    return f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d}.{millis % 1000:03d}"
 
 
 def tag_frames(tags: Tags) -> list:

@@ -6,6 +6,7 @@ import functools
 import logging
 import shutil
 import subprocess
+import tempfile
 
 from audio.errors import EditionError
 
@@ -48,3 +49,30 @@ def run_logged(args: list[str], stdin: bytes | None = None, what: str = "ffmpeg"
 def decode_to_pcm(data: bytes, sample_rate: int, what: str = "decoding audio") -> bytes:
     """Return any audio file's bytes decoded to mono 16-bit PCM at `sample_rate`."""
     return run(["-i", "pipe:0", "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"], data, what)
+
+
+def run_streaming(args: list[str], chunks, what: str = "ffmpeg") -> None:
+    """Run ffmpeg, feeding `chunks` (an iterable of bytes) to its stdin one by one, so memory stays bounded."""
+    command = [executable(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", *args]
+    command.remove("-nostdin")  # it reads its input from stdin here
+    log.debug("running %s", command)
+    with tempfile.TemporaryFile() as errors:
+        try:
+            proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
+        except OSError as exc:
+            raise EditionError(f"{what}: could not start ffmpeg ({exc.strerror})") from None
+        try:
+            for chunk in chunks:
+                proc.stdin.write(chunk)
+            proc.stdin.close()
+        except BrokenPipeError:  # ffmpeg stopped early; its exit code and log say why
+            pass
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        returncode = proc.wait()
+        if returncode != 0:
+            errors.seek(0)
+            last = " | ".join(errors.read().decode("utf-8", "replace").strip().splitlines()[-3:])
+            raise EditionError(f"{what} failed: {last or f'ffmpeg exit code {returncode}'}")

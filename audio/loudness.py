@@ -57,6 +57,15 @@ def encode_at(speech: Speech, target: Target, encode: Callable[[Speech, str], by
     return encoded
 
 
+def normalised_pcm(speech: Speech, target: Target, rate: int, headroom: float = HEADROOM) -> bytes:
+    """Return `speech` as PCM at `rate`, brought to `target` loudness with the limiter (for single-pass formats)."""
+    limit = target.true_peak - headroom
+    gain = gain_for(speech, target.integrated, limit)
+    chain = filters(gain, limit, rate) if gain is not None else f"aresample={rate}"
+    return ffmpeg.run(input_args(speech) + ["-af", chain, "-f", "s16le", "-ac", "1", "pipe:1"], speech.pcm,
+                      what="normalising loudness")
+
+
 def measure_encoded(data: bytes) -> tuple[float, float]:
     """Return the integrated loudness (LUFS) and sample peak (dBFS) of an encoded file."""
     _, report = ffmpeg.run_logged(["-i", "pipe:0", "-af", "ebur128=framelog=verbose:peak=sample", "-f", "null", "-"],
@@ -95,7 +104,7 @@ def interpolate(points: list[tuple[float, float]], integrated: float) -> float:
 
 def measure_gains(speech: Speech, gains: list[float], limit: float) -> list[float]:
     """Return the loudness of `speech` after each gain and the limiter, all measured in one ffmpeg pass."""
-    branches = [f"[in{i}]{filters(g, limit, resample=False)},{METER}[out{i}]" for i, g in enumerate(gains)]
+    branches = [f"[in{i}]{filters(g, limit, rate=None)},{METER}[out{i}]" for i, g in enumerate(gains)]
     split = f"asplit={len(gains)}" + "".join(f"[in{i}]" for i in range(len(gains)))
     graph = ";".join([split] + branches)
     outputs = [arg for i in range(len(gains)) for arg in ("-map", f"[out{i}]", "-f", "null", "-")]
@@ -104,13 +113,13 @@ def measure_gains(speech: Speech, gains: list[float], limit: float) -> list[floa
     return parse_all(report)
 
 
-def filters(gain: float, limit: float, resample: bool = True) -> str:
-    """Return the ffmpeg filter chain that applies `gain` dB and limits peaks to `limit` dBFS.
+def filters(gain: float, limit: float, rate: int | None = RATE) -> str:
+    """Return the ffmpeg filter chain that resamples to `rate`, applies `gain` dB and limits peaks to `limit` dBFS.
 
-    Limiting at 44.1 kHz rather than a voice's 22 or 24 kHz keeps inter-sample peaks small.
+    Limiting at the output rate rather than a voice's 22 or 24 kHz keeps inter-sample peaks small.
     """
     chain = f"volume={gain:.2f}dB,alimiter=limit={10 ** (limit / 20):.4f}:attack=5:release=50:level=false"
-    return (f"aresample={RATE}," if resample else "") + chain
+    return (f"aresample={rate}," if rate else "") + chain
 
 
 METER = "ebur128=framelog=verbose"  # integrated loudness only: true-peak metering costs 3× the time

@@ -182,7 +182,7 @@ def test_pause_options_change_the_length(cli, articles, tmp_path):
 def test_wrong_output_extension_is_an_error(cli, seed, tmp_path):
     result = cli("build", seed, "-o", tmp_path / "x.wav", "--engine", "espeak")
     assert result.exit_code == 1
-    assert "only .mp3 output is supported" in result.stderr
+    assert "name the audio file .mp3, .m4b or .opus" in result.stderr
 
 
 def test_build_help_has_an_example(cli):
