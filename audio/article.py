@@ -21,7 +21,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 log = logging.getLogger(__name__)
 
 FORMATS = ("markdown", "text")
-META_KEYS = ("title", "author", "date", "description", "cover", "language")
+META_KEYS = ("title", "author", "date", "description", "cover", "language", "publication", "intro", "outro",
+             "intro_line")
 HEADING_MAX_CHARS = 120
 TITLE_JOINER = " – "
 

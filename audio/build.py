@@ -6,6 +6,7 @@ Used by the `build`, `watch` commands and by the benchmark.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import logging
 import os
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from audio import cache as cache_mod
-from audio import changes, engines, lexicon, loudness, manifest, render, sidecars, speech
+from audio import changes, engines, ffmpeg, lexicon, loudness, manifest, render, sidecars, speech
 from audio.article import Article, read_article
 from audio.cache import Cache
 from audio.engines.base import Engine, Speech
@@ -43,6 +44,9 @@ class BuildOptions:
     cover: Path | None = None
     fmt: str | None = None
     lexicons: tuple[Path, ...] = ()  # --lexicon files, on top of the built-in one and the article's own
+    intro: Path | None = None  # audio placed before the speech (else the front matter's `intro`)
+    outro: Path | None = None  # audio placed after it (else the front matter's `outro`)
+    intro_line: str | None = None  # spoken instead of the title, e.g. "Sie hören: {title}."
     sidecars: tuple[str, ...] = sidecars.KINDS
     dry_run: bool = False
 
@@ -108,6 +112,7 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
     store = Cache(options.cache_dir or cache_mod.default_dir())
     said = lexicon.for_article(article_path, options.lexicons)
     plans = plan_sections(article, engine, options, store, said)
+    intro, outro = (bookend(article, article_path, options, which) for which in ("intro", "outro"))
     todo = [p for p in plans if p.encoded is None]
     diff = None if previous is None else changes.compare(section_states(previous), [state(p) for p in plans])
     total = sum(len(p.chunk_keys) for p in plans)
@@ -122,11 +127,14 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
     with store.lock(output):  # two builds of one edition at once: the audio and its manifest stay a pair
         if fmt == "mp3":
             render_sections(todo, store, options, events)
-            chapters = chapter_times(plans)
-            write_mp3(output, render.join([p.encoded for p in plans]), tags, chapters)
+            ends = [encoded_clip(path, store, options) for path in (intro, outro)]
+            chapters, starts = chapter_times([p.encoded.duration for p in plans], plans, *(e.duration if e else 0 for e in ends))
+            parts = [ends[0]] + [p.encoded for p in plans] + [ends[1]]
+            write_mp3(output, render.join([part for part in parts if part]), tags, chapters)
         else:
-            chapters = write_whole(output, fmt, plans, store, options, tags, events)
-        record = edition_manifest(article_path, article, output, engine, plans, chapters, created, tags.comment)
+            chapters, starts = write_whole(output, fmt, plans, store, options, tags, events, intro, outro)
+        record = edition_manifest(article_path, article, output, engine, plans, chapters, starts, created,
+                                  tags.comment)
         manifest.save(record, manifest.path_for(output))
         sidecars.write(record, output, options.sidecars)
     return BuildResult(output, chapters[-1].end, chapters, synthesised, total - synthesised, engine.describe(),
@@ -176,7 +184,7 @@ def plan_sections(article: Article, engine: Engine, options: BuildOptions, store
     """Return a plan per section, with its encoded audio already filled in when the cache has it."""
     voice = engine.cache_key()
     plans = []
-    for script in speech.script(article, engine.max_chars, said):
+    for script in speech.script(article, engine.max_chars, said, options.intro_line):
         keys = [cache_mod.key("chunk", voice, chunk.spoken) for chunk in script.chunks]
         pauses = [chunk.pause_after for chunk in script.chunks]
         settings = [options.pauses.__dict__, options.loudness.__dict__, options.bitrate]
@@ -276,31 +284,35 @@ def render_section(plan: SectionPlan, store: Cache, options: BuildOptions) -> No
     store.put_bytes(plan.key, ".mp3", plan.encoded.mp3)
 
 
-def write_whole(output: Path, fmt: str, plans: list[SectionPlan], store: Cache, options: BuildOptions,
-                tags: Tags, events: Events) -> list[Chapter]:
+def write_whole(output: Path, fmt: str, plans: list[SectionPlan], store: Cache, options: BuildOptions, tags: Tags,
+                events: Events, intro: Path | None, outro: Path | None) -> tuple[list[Chapter], list[float]]:
     """Write an M4B or Opus edition in one encode of every section's loudness-normalised PCM.
 
     These formats cannot be joined from separately encoded sections the way MP3 frames can, so
     sections are normalised one by one into temporary files (memory stays bounded) and then
     streamed through a single encoder; chapter times come from the exact sample counts.
     """
-    rate = CONTAINERS[fmt][2]
+    rate, headroom = CONTAINERS[fmt][2], CODEC_HEADROOM[fmt]
     events.started("Encoding", len(plans))
     with tempfile.TemporaryDirectory(prefix="audio-edition-") as work:
-        files, chapters, start = [], [], 0.0
+        def normalised(audio: Speech, name: str) -> tuple[Path, float]:
+            path = Path(work) / name
+            path.write_bytes(loudness.normalised_pcm(audio, options.loudness, rate, headroom))
+            return path, path.stat().st_size / 2 / rate
+
+        files, durations = [], []
         for index, plan in enumerate(plans):
-            audio, cues = render.section_audio(section_speeches(plan, store), pauses_of(plan), options.pauses)
-            pcm = loudness.normalised_pcm(audio, options.loudness, rate, CODEC_HEADROOM[fmt])
-            path = Path(work) / f"{index}.pcm"
-            path.write_bytes(pcm)
-            duration = len(pcm) / 2 / rate
-            plan.cues = cues
-            chapters.append(Chapter(plan.script.title, start, start + duration))
+            audio, plan.cues = render.section_audio(section_speeches(plan, store), pauses_of(plan), options.pauses)
+            path, duration = normalised(audio, f"{index}.pcm")
             files.append(path)
-            start += duration
+            durations.append(duration)
             events.advanced()
-        write_container(output, fmt, (p.read_bytes() for p in files), tags, chapters, options.bitrate)
-    return chapters
+        ends = [normalised(Speech(ffmpeg.decode_to_pcm(p.read_bytes(), rate, what=f"reading {p.name}"), rate), p.name)
+                if p else None for p in (intro, outro)]
+        chapters, starts = chapter_times(durations, plans, *(e[1] if e else 0.0 for e in ends))
+        order = ([ends[0][0]] if ends[0] else []) + files + ([ends[1][0]] if ends[1] else [])
+        write_container(output, fmt, (p.read_bytes() for p in order), tags, chapters, options.bitrate)
+    return chapters, starts
 
 
 def section_speeches(plan: SectionPlan, store: Cache) -> list[Speech]:
@@ -318,14 +330,44 @@ def pauses_of(plan: SectionPlan) -> list[str]:
     return [chunk.pause_after for chunk in plan.script.chunks]
 
 
-def chapter_times(plans: list[SectionPlan]) -> list[Chapter]:
-    """Return one chapter per section, each starting where the previous one's frames end."""
-    chapters, start = [], 0.0
-    for plan in plans:
-        end = start + plan.encoded.duration
-        chapters.append(Chapter(plan.script.title, start, end))
-        start = end
-    return chapters
+def chapter_times(durations: list[float], plans: list[SectionPlan], intro: float = 0.0,
+                  outro: float = 0.0) -> tuple[list[Chapter], list[float]]:
+    """Return one chapter per section, and where each section's own audio starts.
+
+    Sections follow each other without gaps; an intro belongs to the first chapter (which starts
+    at 0) and an outro to the last.
+    """
+    chapters, starts, start = [], [], intro
+    for index, (plan, duration) in enumerate(zip(plans, durations)):
+        end = start + duration + (outro if index == len(plans) - 1 else 0.0)
+        chapters.append(Chapter(plan.script.title, 0.0 if index == 0 else start, end))
+        starts.append(start)
+        start += duration
+    return chapters, starts
+
+
+def bookend(article: Article, article_path: Path, options: BuildOptions, which: str) -> Path | None:
+    """Return the intro or outro audio file to use: the option's, else the front matter's (next to the article)."""
+    path = getattr(options, which) or (article_path.parent / article.meta[which] if article.meta.get(which) else None)
+    if path is not None and not Path(path).is_file():
+        raise EditionError(f"{which} {path}: no such audio file")
+    return Path(path) if path else None
+
+
+def encoded_clip(path: Path | None, store: Cache, options: BuildOptions) -> render.EncodedSection | None:
+    """Return an intro or outro as loudness-normalised MP3 frames, cached by the file's content."""
+    if path is None:
+        return None
+    data = path.read_bytes()
+    clip_key = cache_mod.key("clip", hashlib.sha256(data).hexdigest(), options.loudness.__dict__, options.bitrate)
+    cached = store.get_bytes(clip_key, ".mp3")
+    if cached is not None:
+        return render.EncodedSection(cached, render.count_mp3_frames(cached))
+    audio = Speech(ffmpeg.decode_to_pcm(data, render.SAMPLE_RATE, what=f"reading {path.name}"), render.SAMPLE_RATE)
+    mp3 = loudness.encode_at(audio, options.loudness,
+                             lambda speech, filters: render.encode_mp3(speech, options.bitrate, filters).mp3)
+    store.put_bytes(clip_key, ".mp3", mp3)
+    return render.EncodedSection(mp3, render.count_mp3_frames(mp3))
 
 
 def edition_tags(article: Article, article_path: Path, cover: Path | None, events: Events) -> Tags:
@@ -350,15 +392,13 @@ def now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
 
 
-def edition_manifest(article_path: Path, article: Article, output: Path, engine: Engine,
-                     plans: list[SectionPlan], chapters: list[Chapter], created: str,
-                     description: str) -> manifest.Manifest:
-    """Return the manifest that records this edition."""
+def edition_manifest(article_path: Path, article: Article, output: Path, engine: Engine, plans: list[SectionPlan],
+                     chapters: list[Chapter], starts: list[float], created: str, description: str) -> manifest.Manifest:
+    """Return the manifest that records this edition; `starts` are where each section's own audio begins."""
     sections = []
-    for plan, chapter in zip(plans, chapters):
+    for plan, chapter, offset in zip(plans, chapters, starts):
         chunks = tuple(
-            manifest.ChunkRecord(key, chunk.text, chunk.spoken, round(chapter.start + start, 3),
-                                 round(chapter.start + end, 3))
+            manifest.ChunkRecord(key, chunk.text, chunk.spoken, round(offset + start, 3), round(offset + end, 3))
             for key, chunk, (start, end) in zip(plan.chunk_keys, plan.script.chunks, plan.cues)
         )
         sections.append(manifest.SectionRecord(plan.script.title, plan.key, plan.body_key, round(chapter.start, 3),

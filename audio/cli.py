@@ -136,6 +136,12 @@ BUILD_OPTIONS = [
     click.option("--slow", is_flag=True, help="Google's slower reading speed."),
     click.option("--cover", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                  help="Cover image (JPEG or PNG) to embed; overrides the front matter's cover."),
+    click.option("--intro", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 help="Audio (a jingle) before the speech; overrides the front matter's intro."),
+    click.option("--outro", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 help="Audio after the speech; overrides the front matter's outro."),
+    click.option("--intro-line", help="Spoken instead of the title, with {title}, {author}, {publication}: "
+                                      "'Sie hören: {title}. Eine Audio-Ausgabe von {publication}.'"),
     click.option("--bitrate", type=click.IntRange(32, 320), default=64, show_default=True,
                  help="MP3 bitrate in kbit/s."),
     click.option("--pause-sentence", type=click.FloatRange(0, 10), default=render.Pauses.sentence,
@@ -161,12 +167,14 @@ def build_options(func):
     return article_argument(func)
 
 
-def options_from(fmt, lexicons, output, audio_format, engine, cache_dir, jobs, tld, slow, cover, bitrate,
+def options_from(fmt, lexicons, output, audio_format, engine, cache_dir, jobs, tld, slow, cover, intro, outro,
+                 intro_line, bitrate,
                  pause_sentence, pause_paragraph, pause_section, loudness, true_peak, sidecars,
                  dry_run=False) -> BuildOptions:
     """Return the BuildOptions that the command-line options describe."""
     return BuildOptions(
-        output=output, audio_format=audio_format, engine=engine, cache_dir=cache_dir, jobs=jobs, tld=tld, slow=slow, cover=cover,
+        output=output, audio_format=audio_format, engine=engine, cache_dir=cache_dir, intro=intro, outro=outro,
+        intro_line=intro_line, jobs=jobs, tld=tld, slow=slow, cover=cover,
         bitrate=bitrate, fmt=fmt, dry_run=dry_run, lexicons=lexicons,
         pauses=render.Pauses(sentence=pause_sentence, paragraph=pause_paragraph, section=pause_section),
         loudness=loudness_mod.Target(loudness, true_peak), sidecars=sidecars,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from audio.article import Article, Section
+from audio.errors import EditionError
 from audio.lexicon import Lexicon
 from audio.normalise import normalise
 
@@ -33,12 +34,13 @@ class SectionScript:
     opening: int = 0
 
 
-def script(article: Article, max_chars: int, lexicon: Lexicon = Lexicon()) -> list[SectionScript]:
-    """Return the chunks of every section; the first opens with the title announcement."""
+def script(article: Article, max_chars: int, lexicon: Lexicon = Lexicon(),
+           intro_line: str | None = None) -> list[SectionScript]:
+    """Return the chunks of every section; the first opens with the title announcement (or `intro_line`)."""
     say = spoken_form(lexicon)
     scripts = []
     for index, section in enumerate(article.sections):
-        lines = announcement(article) if index == 0 else []
+        lines = announcement(article, intro_line) if index == 0 else []
         if index > 0 or section.title != article.title:
             lines.append(section.title)
         opening = heading_chunks(lines, max_chars, say)
@@ -48,8 +50,21 @@ def script(article: Article, max_chars: int, lexicon: Lexicon = Lexicon()) -> li
     return scripts
 
 
-def announcement(article: Article) -> list[str]:
-    """Return the lines that open an edition: the title, and the author when known."""
+def announcement(article: Article, intro_line: str | None = None) -> list[str]:
+    """Return the lines that open an edition: the title (or the intro line made from its template), and the author.
+
+    An intro line may name {title}, {author} and {publication}, e.g.
+    `Sie hören: {title}. Eine Audio-Ausgabe von {publication}.`
+    """
+    template = intro_line or article.meta.get("intro_line")
+    if template:
+        values = {"title": article.title, "author": article.meta.get("author", ""),
+                  "publication": article.meta.get("publication", "")}
+        try:
+            filled = template.format(**values)
+        except (KeyError, IndexError, ValueError):
+            raise EditionError(f"the intro line {template!r} may only name {{title}}, {{author}} and {{publication}}") from None
+        return split_sentences(filled)
     lines = [article.title]
     if article.meta.get("author"):
         lines.append(f"Von {article.meta['author']}")
