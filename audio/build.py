@@ -35,7 +35,7 @@ class BuildOptions:
     audio_format: str | None = None  # mp3, m4b or opus; else from the output's extension, else mp3
     engine: str = "auto"
     cache_dir: Path | None = None
-    jobs: int = 6
+    jobs: int = 8
     tld: str = "de"
     slow: bool = False
     pauses: render.Pauses = field(default_factory=render.Pauses)
@@ -127,10 +127,7 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
     with store.lock(output):  # two builds of one edition at once: the audio and its manifest stay a pair
         if fmt == "mp3":
             render_sections(todo, store, options, events)
-            ends = [encoded_clip(path, store, options) for path in (intro, outro)]
-            chapters, starts = chapter_times([p.encoded.duration for p in plans], plans, *(e.duration if e else 0 for e in ends))
-            parts = [ends[0]] + [p.encoded for p in plans] + [ends[1]]
-            write_mp3(output, render.join([part for part in parts if part]), tags, chapters)
+            chapters, starts = write_joined(output, plans, store, options, tags, intro, outro)
         else:
             chapters, starts = write_whole(output, fmt, plans, store, options, tags, events, intro, outro)
         record = edition_manifest(article_path, article, output, engine, plans, chapters, starts, created,
@@ -160,23 +157,27 @@ def output_path(article_path: Path, options: BuildOptions) -> Path:
 
 def choose_engine(options: BuildOptions, previous: manifest.Manifest | None, events: Events) -> Engine:
     """Return the voice to use: the one asked for, else the previous edition's, else the best reachable."""
-    from audio.engines.google import GoogleSettings, reachable
-
     name = options.engine
     if name == "auto" and previous and previous.engine in engines.NAMES:
         name = previous.engine
-        if name == "gtts" and not options.dry_run and not reachable(GoogleSettings(tld=options.tld)):
+        if name == "gtts" and not options.dry_run and not google_reachable(options):
             raise EditionError(
                 "this edition was made with Google's voice, which cannot be reached now; "
                 "pass --engine espeak to rebuild it with the offline voice"
             )
     elif name == "auto":
-        name = "gtts" if reachable(GoogleSettings(tld=options.tld)) else "espeak"
+        name = "gtts" if google_reachable(options) else "espeak"
         if name == "espeak":
             events.notice("Google's voice cannot be reached; using the offline voice (espeak)")
         else:
             events.notice("Using Google's voice (gtts)")
     return engines.make(name, tld=options.tld, slow=options.slow)
+
+
+def google_reachable(options: BuildOptions) -> bool:
+    from audio.engines.google import GoogleSettings, reachable  # gTTS and requests load only when needed
+
+    return reachable(GoogleSettings(tld=options.tld))
 
 
 def plan_sections(article: Article, engine: Engine, options: BuildOptions, store: Cache,
@@ -268,8 +269,9 @@ def render_sections(plans: list[SectionPlan], store: Cache, options: BuildOption
         render_section(plan, store, options)
         events.advanced()
 
+    longest_first = sorted(plans, key=lambda plan: -sum(len(chunk.spoken) for chunk in plan.script.chunks))
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="render") as pool:
-        for future in [pool.submit(render, plan) for plan in plans]:
+        for future in [pool.submit(render, plan) for plan in longest_first]:
             future.result()
 
 
@@ -282,6 +284,17 @@ def render_section(plan: SectionPlan, store: Cache, options: BuildOptions) -> No
     plan.cues = [(start + ENCODER_DELAY, end + ENCODER_DELAY) for start, end in cues]
     store.put_bytes(plan.key, ".json", json.dumps(plan.cues).encode())
     store.put_bytes(plan.key, ".mp3", plan.encoded.mp3)
+
+
+def write_joined(output: Path, plans: list[SectionPlan], store: Cache, options: BuildOptions, tags: Tags,
+                 intro: Path | None, outro: Path | None) -> tuple[list[Chapter], list[float]]:
+    """Write an MP3 edition: the encoded sections (and intro and outro) joined frame by frame."""
+    ends = [encoded_clip(path, store, options) for path in (intro, outro)]
+    lengths = [end.duration if end else 0.0 for end in ends]
+    chapters, starts = chapter_times([p.encoded.duration for p in plans], plans, *lengths)
+    parts = [ends[0], *(p.encoded for p in plans), ends[1]]
+    write_mp3(output, render.join([part for part in parts if part]), tags, chapters)
+    return chapters, starts
 
 
 def write_whole(output: Path, fmt: str, plans: list[SectionPlan], store: Cache, options: BuildOptions, tags: Tags,

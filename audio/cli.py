@@ -8,13 +8,13 @@ import logging
 import json
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import click
 
-from audio import __version__, changes, engines, feed, lexicon, manifest, render, sidecars, speech
-from audio import loudness
-from audio import loudness as loudness_mod
+from audio import __version__, changes, engines, lexicon, manifest, render, sidecars, speech
+from audio.loudness import Target
 from audio.article import FORMATS, Article, read_article
 from audio.build import BuildOptions, BuildResult
 from audio.build import build as build_edition
@@ -130,7 +130,7 @@ BUILD_OPTIONS = [
                  help="Voice: gtts (Google, online), espeak (offline), or auto: Google when reachable."),
     click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
                  help="Where synthesised speech is kept  [default: ~/.cache/audio-edition]"),
-    click.option("-j", "--jobs", type=click.IntRange(1, 16), default=6, show_default=True,
+    click.option("-j", "--jobs", type=click.IntRange(1, 16), default=8, show_default=True,
                  help="Requests to Google at once."),
     click.option("--tld", default="de", show_default=True, help="Google domain to use (de, com, at, ch …)."),
     click.option("--slow", is_flag=True, help="Google's slower reading speed."),
@@ -150,9 +150,9 @@ BUILD_OPTIONS = [
                  show_default=True, help="Seconds of silence between paragraphs and after a heading."),
     click.option("--pause-section", type=click.FloatRange(0, 10), default=render.Pauses.section,
                  show_default=True, help="Seconds of silence between sections."),
-    click.option("--loudness", type=click.FloatRange(-40, -5), default=loudness.Target.integrated, show_default=True,
+    click.option("--loudness", type=click.FloatRange(-40, -5), default=Target.integrated, show_default=True,
                  help="Integrated loudness of every section, in LUFS (-16 for podcasts, -19 for mono speech on Apple)."),
-    click.option("--true-peak", type=click.FloatRange(-10, 0), default=loudness.Target.true_peak, show_default=True,
+    click.option("--true-peak", type=click.FloatRange(-10, 0), default=Target.true_peak, show_default=True,
                  help="Ceiling for true peaks, in dBTP."),
     click.option("--sidecars", default=",".join(sidecars.KINDS), show_default=True, callback=sidecar_kinds,
                  help="Files to write beside the audio: chapters (Podcasting 2.0 JSON), vtt, srt, html; or none."),
@@ -177,7 +177,7 @@ def options_from(fmt, lexicons, output, audio_format, engine, cache_dir, jobs, t
         intro_line=intro_line, jobs=jobs, tld=tld, slow=slow, cover=cover,
         bitrate=bitrate, fmt=fmt, dry_run=dry_run, lexicons=lexicons,
         pauses=render.Pauses(sentence=pause_sentence, paragraph=pause_paragraph, section=pause_section),
-        loudness=loudness_mod.Target(loudness, true_peak), sidecars=sidecars,
+        loudness=Target(loudness, true_peak), sidecars=sidecars,
     )
 
 
@@ -308,13 +308,17 @@ def feed_command(folder: Path, base_url: str, **settings) -> None:
 
     Example: audio-edition feed --base-url https://example.org/podcast/ --title "Meine Artikel"
     """
+    from audio import feed
+
     channel = configure(folder, settings)
     path, items = feed.write_feed(folder, base_url, channel)
     click.echo(f"Wrote {path}: {items} episodes, {base_url}")
 
 
-def configure(folder: Path, settings: dict) -> feed.Channel:
-    """Return the channel settings saved in `folder`, updated with the options given, and save them."""
+def configure(folder: Path, settings: dict):
+    """Return the feed channel settings saved in `folder`, updated with the options given, and save them."""
+    from audio import feed
+
     if not folder.is_dir():
         raise EditionError(f"no such folder: {folder}")
     channel = feed.load_channel(folder)
@@ -337,6 +341,7 @@ def serve(folder: Path, host: str, port: int, base_url: str | None) -> None:
 
     Example: audio-edition serve --host 0.0.0.0 --base-url http://192.168.1.20:8000/
     """
+    from audio import feed
     from audio.serve import server
 
     channel = configure(folder, {})
@@ -386,28 +391,30 @@ class TerminalEvents:
     def __init__(self, quiet: bool):
         self.quiet = quiet
         self.bar = None
+        self.lock = threading.Lock()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc_info):
-        self._close_bar()
+        self.close()
 
     def notice(self, text: str) -> None:
         if not self.quiet:
             click.echo(f"Note: {text}", err=True)
 
     def started(self, stage: str, total: int) -> None:
-        self._close_bar()
+        self.close()
         if total and not self.quiet and sys.stderr.isatty():
             self.bar = click.progressbar(length=total, label=f"{stage:<12}", file=sys.stderr)
             self.bar.__enter__()
 
     def advanced(self) -> None:
-        if self.bar is not None:
-            self.bar.update(1)
+        with self.lock:  # called from the synthesis and encoding threads
+            if self.bar is not None:
+                self.bar.update(1)
 
-    def _close_bar(self) -> None:
+    def close(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
@@ -418,5 +425,5 @@ def run_build(article: Path, options: BuildOptions, events: TerminalEvents) -> B
     try:
         return build_edition(article, options, events)
     except KeyboardInterrupt:
-        events._close_bar()
+        events.close()
         raise EditionError("interrupted; what was synthesised is cached, the previous edition is untouched") from None

@@ -87,7 +87,7 @@ def gain_for(speech: Speech, integrated: float, limit: float) -> float | None:
     return interpolate(points, integrated)
 
 
-SPREAD = (0.0, 6.0, 12.0)  # dB: most voices need a gain in this range
+SPREAD = (4.0, 10.0)  # dB: most voices need a gain near this range; the encoded result is checked anyway
 
 
 def interpolate(points: list[tuple[float, float]], integrated: float) -> float:

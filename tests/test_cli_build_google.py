@@ -21,7 +21,7 @@ def test_gtts_edition_has_the_chapters_and_every_request_fits_100_chars(cli, see
     assert int(summary["synthesised"]) == len(google.log.texts) > 30
     assert all(len(text) <= 100 for text in google.log.texts)
     assert "Twitter greift Microsoft wegen angeblichen Missbrauchs von Twitter-Daten an." in google.log.texts
-    assert 1 < google.log.max_concurrent <= 6
+    assert 1 < google.log.max_concurrent <= 8
     chapters = ffprobe(tmp_path / "e.mp3")["chapters"]
     assert [c["tags"]["title"] for c in chapters][2] == "Elon Musk kämpft gegen OpenAI und Microsoft"
     assert 120 < float(chapters[-1]["end_time"]) < 360
