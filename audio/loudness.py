@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 TOLERANCE = 0.3  # LU: close enough to the target to stop correcting
 CODEC_LOSS = 0.4  # LU that MP3 encoding takes from speech (measured on espeak and Google voices)
 ATTEMPTS = 4
-HEADROOM = 2.0  # dB between the limiter and the true-peak ceiling, for inter-sample and MP3 overshoot
+HEADROOM = 2.5  # dB between the limiter and the true-peak ceiling, for inter-sample and MP3 overshoot
 PEAK_MARGIN = 0.6  # dB between an encoded sample peak and the true-peak ceiling: true peaks lie a little higher
 RATE = 44100  # limiting at the output rate keeps inter-sample peaks small
 
