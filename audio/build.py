@@ -303,9 +303,25 @@ def write_whole(output: Path, fmt: str, plans: list[SectionPlan], store: Cache, 
 
     These formats cannot be joined from separately encoded sections the way MP3 frames can, so
     sections are normalised one by one into temporary files (memory stays bounded) and then
-    streamed through a single encoder; chapter times come from the exact sample counts.
+    streamed through a single encoder; chapter times come from the exact sample counts. AAC and
+    Opus encoders differ in how far they push limited peaks up, so the result is measured and,
+    if a peak went over the ceiling, made again with more headroom.
     """
-    rate, headroom = CONTAINERS[fmt][2], CODEC_HEADROOM[fmt]
+    headroom = CODEC_HEADROOM[fmt]
+    for _ in range(loudness.ATTEMPTS):
+        chapters, starts = encode_whole(output, fmt, plans, store, options, tags, events, intro, outro, headroom)
+        over = loudness.measure_encoded(output)[1] - (options.loudness.true_peak - loudness.PEAK_MARGIN)
+        if over <= 0:
+            break
+        headroom += over + 0.3
+    return chapters, starts
+
+
+def encode_whole(output: Path, fmt: str, plans: list[SectionPlan], store: Cache, options: BuildOptions, tags: Tags,
+                 events: Events, intro: Path | None, outro: Path | None,
+                 headroom: float) -> tuple[list[Chapter], list[float]]:
+    """Encode every section (and intro and outro), limited `headroom` dB below the ceiling, into one file."""
+    rate = CONTAINERS[fmt][2]
     events.started("Encoding", len(plans))
     with tempfile.TemporaryDirectory(prefix="audio-edition-") as work:
         def normalised(audio: Speech, name: str) -> tuple[Path, float]:

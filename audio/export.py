@@ -60,7 +60,7 @@ def write_mp3(path: Path, audio: bytes, tags: Tags, chapters: list[Chapter]) -> 
 
 
 CONTAINERS = {  # format → (ffmpeg muxer, codec arguments, sample rate)
-    "m4b": ("mp4", ["-c:a", "aac"], 44100),
+    "m4b": ("mp4", ["-c:a", "aac", "-movflags", "+faststart"], 44100),
     "opus": ("ogg", ["-c:a", "libopus", "-application", "voip"], 48000),
 }
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 from audio import ffmpeg
@@ -66,9 +67,13 @@ def normalised_pcm(speech: Speech, target: Target, rate: int, headroom: float = 
                       what="normalising loudness")
 
 
-def measure_encoded(data: bytes) -> tuple[float, float]:
-    """Return the integrated loudness (LUFS) and sample peak (dBFS) of an encoded file."""
-    _, report = ffmpeg.run_logged(["-i", "pipe:0", "-af", "ebur128=framelog=verbose:peak=sample", "-f", "null", "-"],
+def measure_encoded(source: bytes | Path) -> tuple[float, float]:
+    """Return the integrated loudness (LUFS) and sample peak (dBFS) of encoded audio, given as bytes or a file.
+
+    MP4 files need a file: their index may sit at the end, where a pipe cannot seek.
+    """
+    data, name = (source, "pipe:0") if isinstance(source, bytes) else (None, str(source))
+    _, report = ffmpeg.run_logged(["-i", name, "-af", "ebur128=framelog=verbose:peak=sample", "-f", "null", "-"],
                                   data, what="measuring loudness")
     peak = re.search(r"Sample peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", report)
     return parse(report), float(peak.group(1)) if peak else 0.0

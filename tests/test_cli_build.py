@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -10,7 +11,7 @@ from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
 from audio import manifest
-from media import decoded_pcm, ffprobe, loudness_rms, onset, summary_of
+from media import decoded_pcm, ebur128, ffprobe, loudness_rms, onset, summary_of
 
 SEED_HEADINGS = [
     "Elon Musk betont seine Haltung zur Meinungsfreiheit auf Twitter",
@@ -186,3 +187,18 @@ def test_wrong_output_extension_is_an_error(cli, seed, tmp_path):
 
 def test_build_help_has_an_example(cli):
     assert "Example: audio-edition build" in cli("build", "-h").stdout
+
+
+def test_without_a_system_ffmpeg_the_bundled_one_builds_the_edition(tmp_path, articles):
+    """What a user's fresh machine does: only pip packages, so the ffmpeg that imageio-ffmpeg ships."""
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable)}
+    out = tmp_path / "e.mp3"
+    proc = subprocess.run([sys.executable, "-m", "audio", "build", str(articles / "questions-and-leftovers.txt"),
+                           "-o", str(out), "--engine", "espeak", "--cache-dir", str(tmp_path / "c")],
+                          env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""  # no warning about a missing ffmpeg, no notes
+    assert [c["tags"]["title"] for c in ffprobe(out)["chapters"]] == [
+        "Heizkosten steigen im Winter deutlich", "Was bedeutet das für Verbraucher?", "Wie lange bleibt es so?"]
+    integrated, peak = ebur128(out)
+    assert abs(integrated + 16) <= 1 and peak <= -1
