@@ -278,9 +278,7 @@ def render_sections(plans: list[SectionPlan], store: Cache, options: BuildOption
 def render_section(plan: SectionPlan, store: Cache, options: BuildOptions) -> None:
     """Stitch a section's cached chunks with pauses, encode it, and cache the result."""
     audio, cues = render.section_audio(section_speeches(plan, store), pauses_of(plan), options.pauses)
-    mp3 = loudness.encode_at(audio, options.loudness,
-                             lambda speech, filters: render.encode_mp3(speech, options.bitrate, filters).mp3)
-    plan.encoded = render.EncodedSection(mp3, render.count_mp3_frames(mp3))
+    plan.encoded = encode_normalised(audio, options)
     plan.cues = [(start + ENCODER_DELAY, end + ENCODER_DELAY) for start, end in cues]
     store.put_bytes(plan.key, ".json", json.dumps(plan.cues).encode())
     store.put_bytes(plan.key, ".mp3", plan.encoded.mp3)
@@ -393,9 +391,15 @@ def encoded_clip(path: Path | None, store: Cache, options: BuildOptions) -> rend
     if cached is not None:
         return render.EncodedSection(cached, render.count_mp3_frames(cached))
     audio = Speech(ffmpeg.decode_to_pcm(data, render.SAMPLE_RATE, what=f"reading {path.name}"), render.SAMPLE_RATE)
+    encoded = encode_normalised(audio, options)
+    store.put_bytes(clip_key, ".mp3", encoded.mp3)
+    return encoded
+
+
+def encode_normalised(audio: Speech, options: BuildOptions) -> render.EncodedSection:
+    """Return audio as MP3 frames at the edition's loudness."""
     mp3 = loudness.encode_at(audio, options.loudness,
                              lambda speech, filters: render.encode_mp3(speech, options.bitrate, filters).mp3)
-    store.put_bytes(clip_key, ".mp3", mp3)
     return render.EncodedSection(mp3, render.count_mp3_frames(mp3))
 
 
