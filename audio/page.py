@@ -5,8 +5,8 @@ from __future__ import annotations
 import html
 import json
 
-from audio.manifest import Manifest
-from audio.sidecars import cues
+from audio.manifest import Manifest, SectionRecord
+from audio.sidecars import section_cues
 
 
 def page(record: Manifest) -> str:
@@ -16,15 +16,24 @@ def page(record: Manifest) -> str:
         f' <span class="time">{clock(s.start)}</span></li>'
         for s in record.sections
     )
-    transcript = "\n".join(
-        f'<span class="cue" data-start="{c.start:.3f}" data-end="{c.end:.3f}">{html.escape(c.text)}</span>'
-        for c in cues(record)
-    )
+    transcript = "\n".join(section_html(section) for section in record.sections)
     author = f"<p class=\"author\">{html.escape(record.meta['author'])}</p>" if record.meta.get("author") else ""
     return TEMPLATE.format(
         title=html.escape(record.title), author=author, audio=html.escape(record.audio, quote=True),
         chapters=chapters, transcript=transcript, data=html.escape(json.dumps({"duration": record.duration})),
     )
+
+
+def section_html(section: SectionRecord) -> str:
+    """Return a section of the transcript: its heading, then its sentences, each a cue the player can light up."""
+    parts = []
+    for cue in section_cues(section):
+        times = f'class="cue" data-start="{cue.start:.3f}" data-end="{cue.end:.3f}"'
+        if cue.text == section.title:
+            parts.append(f"</p>\n<h3 {times}>{html.escape(cue.text)}</h3>\n<p>")
+        else:
+            parts.append(f"<span {times}>{html.escape(cue.text)}</span>")
+    return ("<p>" + " ".join(parts) + "</p>").replace("<p></p>", "")
 
 
 def clock(seconds: float) -> str:
@@ -47,6 +56,7 @@ button.current {{ font-weight: bold; }}
 .time {{ color: #777; font-size: 0.85em; }}
 .cue {{ cursor: pointer; }}
 .cue.now {{ background: #fff3a8; }}
+h3 {{ font-size: 1.05em; margin: 1.2em 0 0.3em; }}
 </style>
 </head>
 <body data-edition="{data}">
@@ -58,9 +68,9 @@ button.current {{ font-weight: bold; }}
 {chapters}
 </ol>
 <h2>Transkript</h2>
-<p id="transcript">
+<div id="transcript">
 {transcript}
-</p>
+</div>
 <script>
 const player = document.getElementById("player");
 const buttons = [...document.querySelectorAll("#chapters button")];

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audio.cache import write_atomically
-from audio.manifest import Manifest
+from audio.manifest import Manifest, SectionRecord
 
 KINDS = ("chapters", "vtt", "srt", "html")
 SUFFIXES = {"chapters": ".chapters.json", "vtt": ".vtt", "srt": ".srt", "html": ".html"}
@@ -49,18 +49,22 @@ def chapters_json(record: Manifest) -> str:
 
 
 def cues(record: Manifest) -> list[Cue]:
-    """Return one cue per spoken sentence, wrapped into lines, with its real times.
+    """Return one cue per spoken sentence, wrapped into lines, with its real times."""
+    return [Cue(c.start, c.end, wrap(c.text)) for section in record.sections for c in section_cues(section)]
+
+
+def section_cues(section: SectionRecord) -> list[Cue]:
+    """Return one cue per sentence spoken in a section, unwrapped.
 
     A sentence that was sent to the voice in pieces runs from its first piece's start to its last's end.
     """
     found: list[Cue] = []
-    for section in record.sections:
-        for chunk in section.chunks:
-            if chunk.text:
-                found.append(Cue(chunk.start, chunk.end, chunk.text))
-            elif found:  # a later piece of the same sentence
-                found[-1] = Cue(found[-1].start, chunk.end, found[-1].text)
-    return [Cue(cue.start, cue.end, wrap(cue.text)) for cue in found]
+    for chunk in section.chunks:
+        if chunk.text:
+            found.append(Cue(chunk.start, chunk.end, chunk.text))
+        elif found:  # a later piece of the same sentence
+            found[-1] = Cue(found[-1].start, chunk.end, found[-1].text)
+    return found
 
 
 def wrap(text: str) -> str:
