@@ -302,29 +302,35 @@ def write_whole(output: Path, fmt: str, plans: list[SectionPlan], store: Cache, 
     These formats cannot be joined from separately encoded sections the way MP3 frames can, so
     sections are normalised one by one into temporary files (memory stays bounded) and then
     streamed through a single encoder; chapter times come from the exact sample counts. AAC and
-    Opus encoders differ in how far they push limited peaks up, so the result is measured and,
-    if a peak went over the ceiling, made again with more headroom.
+    Opus encoders differ in how far they push limited peaks up and how much loudness they take,
+    so the result is measured and, if it missed, made again with the headroom or the aim corrected.
     """
-    headroom = CODEC_HEADROOM[fmt]
+    target, headroom = options.loudness, CODEC_HEADROOM[fmt]
+    aim = target
     for _ in range(loudness.ATTEMPTS):
-        chapters, starts = encode_whole(output, fmt, plans, store, options, tags, events, intro, outro, headroom)
-        over = loudness.measure_encoded(output)[1] - (options.loudness.true_peak - loudness.PEAK_MARGIN)
-        if over <= 0:
+        chapters, starts = encode_whole(output, fmt, plans, store, options, tags, events, intro, outro, aim, headroom)
+        measured, peak = loudness.measure_encoded(output)
+        log.debug("%s at %.1f LUFS, sample peak %.1f dBFS (aim %.1f, headroom %.1f)", fmt, measured, peak,
+                  aim.integrated, headroom)
+        over = peak - (target.true_peak - loudness.PEAK_MARGIN)
+        missed = target.integrated - measured
+        if over <= 0 and abs(missed) <= 2 * loudness.TOLERANCE:
             break
-        headroom += over + 0.3
+        headroom += max(0.0, over + 0.3)
+        aim = loudness.Target(aim.integrated + missed, target.true_peak)
     return chapters, starts
 
 
 def encode_whole(output: Path, fmt: str, plans: list[SectionPlan], store: Cache, options: BuildOptions, tags: Tags,
-                 events: Events, intro: Path | None, outro: Path | None,
+                 events: Events, intro: Path | None, outro: Path | None, aim: loudness.Target,
                  headroom: float) -> tuple[list[Chapter], list[float]]:
-    """Encode every section (and intro and outro), limited `headroom` dB below the ceiling, into one file."""
+    """Encode every section (and intro and outro) at `aim` loudness, limited `headroom` dB below the ceiling."""
     rate = CONTAINERS[fmt][2]
     events.started("Encoding", len(plans))
     with tempfile.TemporaryDirectory(prefix="audio-edition-") as work:
         def normalised(audio: Speech, name: str) -> tuple[Path, float]:
             path = Path(work) / name
-            path.write_bytes(loudness.normalised_pcm(audio, options.loudness, rate, headroom))
+            path.write_bytes(loudness.normalised_pcm(audio, aim, rate, headroom))
             return path, path.stat().st_size / 2 / rate
 
         files, durations = [], []

@@ -89,7 +89,11 @@ def gain_for(speech: Speech, integrated: float, limit: float) -> float | None:
     points = sorted(zip(SPREAD, measure_gains(speech, SPREAD, limit)))
     if points[-1][1] <= -70:
         return None
-    return interpolate(points, integrated)
+    gain = interpolate(points, integrated)
+    if not min(SPREAD) <= gain <= max(SPREAD):  # extrapolated: measure there once and interpolate again
+        points = sorted(points + [(gain, measure_gains(speech, [gain], limit)[0])])
+        gain = interpolate(points, integrated)
+    return gain
 
 
 SPREAD = (4.0, 10.0)  # dB: most voices need a gain near this range; the encoded result is checked anyway
