@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 import sys
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import yaml
 from markdown_it import MarkdownIt
+from mdit_py_plugins.footnote import footnote_plugin
 
 from audio.errors import EditionError
 
@@ -82,6 +84,11 @@ def format_for(path: Path) -> str:
 
 def decode(data: bytes, name: str = "article") -> tuple[str, str | None]:
     """Return the text of a file's bytes and a notice when it was not UTF-8."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 with its byte order mark ("Unicode" in Notepad)
+        try:
+            data = data.decode("utf-16").encode("utf-8")
+        except UnicodeDecodeError:
+            raise EditionError(f"{name}: the file starts like UTF-16 text but is not") from None
     if not data.strip():
         raise EditionError(f"{name}: the file is empty")
     if looks_binary(data):
@@ -89,12 +96,31 @@ def decode(data: bytes, name: str = "article") -> tuple[str, str | None]:
     try:
         text, notice = data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
+        text, notice = decode_lines(data.removeprefix(b"\xef\xbb\xbf"), name)
+    return text.replace("\r\n", "\n").replace("\r", "\n"), notice
+
+
+def decode_lines(data: bytes, name: str) -> tuple[str, str]:
+    """Return text that is not all UTF-8, reading each byte that is not as Windows-1252, and a notice.
+
+    Works for a whole Windows-1252 file and for a UTF-8 file with a few stray bytes pasted in.
+    """
+    stray = 0
+
+    def as_cp1252(error: UnicodeDecodeError) -> tuple[str, int]:
+        nonlocal stray
+        bad = error.object[error.start:error.end]
+        stray += len(bad)
         try:
-            text = data.decode("cp1252")
+            return bad.decode("cp1252"), error.end
         except UnicodeDecodeError:
             raise EditionError(f"{name}: the file is neither UTF-8 nor Windows-1252 text") from None
-        notice = f"{name} is not UTF-8; read it as Windows-1252"
-    return text.replace("\r\n", "\n").replace("\r", "\n"), notice
+
+    codecs.register_error("audio-edition-cp1252", as_cp1252)
+    text = data.decode("utf-8", errors="audio-edition-cp1252")
+    if stray == sum(1 for byte in data if byte > 127):
+        return text, f"{name} is not UTF-8; read it as Windows-1252"
+    return text, f"{name} is UTF-8 but for {stray} byte(s); read those as Windows-1252"
 
 
 def looks_binary(data: bytes) -> bool:
@@ -117,7 +143,7 @@ def title_from_filename(path: Path) -> str:
 
 def parse_text(text: str, fallback_title: str = "Artikel") -> Article:
     """Return the article in plain text: first line is the title, short lines are headings."""
-    raw = drop_source_footer([b for b in (remove_shortcodes(b) for b in split_blocks(text)) if b])
+    raw = drop_source_footer([b for b in (remove_leftovers(b) for b in split_blocks(text)) if speakable(b)])
     if not raw:
         raise EditionError("the article has no speakable text")
     first_line, _, rest = raw[0].partition("\n")
@@ -127,7 +153,7 @@ def parse_text(text: str, fallback_title: str = "Artikel") -> Article:
     blocks = []
     for index, block in enumerate(raw):
         is_heading = (index == 0 and has_title) or (is_heading_line(block) and index < len(raw) - 1)
-        blocks.append(Block("heading" if is_heading else "paragraph", clean_inline(block)))
+        blocks.append(Block("heading" if is_heading else "paragraph", clean_inline(unbold(block))))
     return assemble(blocks, {}, fallback_title)
 
 
@@ -139,35 +165,66 @@ def split_blocks(text: str) -> list[str]:
 SHORTCODE = re.compile(r"\[/?(?:ad|ads|adsense|advert|anzeige)_?\d*\]", re.IGNORECASE)
 
 
-def remove_shortcodes(block: str) -> str:
-    """Return a block without CMS shortcodes like `[ad_1]` that were never meant to be read."""
-    return SHORTCODE.sub("", block).strip()
+CREDIT_LINE = re.compile(
+    r"^(?:©|\(c\)\s|Copyright\b|Stand:\s.*\d|(?:Fotos?|Bild|Bilder|Bildquelle|Grafik|Symbolbild|Titelbild|Video)\s*:"
+    r"|\[?(?:Anzeige|Werbung|Advertisement)\]?$)",
+    re.IGNORECASE,
+)
+
+
+def remove_leftovers(block: str) -> str:
+    """Return a block without what a web page left behind: shortcodes like `[ad_1]`, and lines that are
+    only a photo credit (`Foto: dpa`), a copyright line or an `Anzeige` label; nobody reads those aloud."""
+    lines = [line for line in SHORTCODE.sub("", block).split("\n") if not CREDIT_LINE.match(line.strip())]
+    return "\n".join(lines).strip()
+
+
+def speakable(text: str) -> bool:
+    """Return True for text with something to say: a letter or a digit, not only `…`, `***` or emoji."""
+    return any(ch.isalnum() for ch in text)
 
 
 SOURCE_FOOTER = re.compile(r"^(?:Quelle|Quellen|Source|Source link|Sources)\s*(?::.*)?$", re.IGNORECASE)
 
 
 def drop_source_footer(blocks: list[str]) -> list[str]:
-    """Return blocks without a trailing `Quelle`/`Source link` line left over from publishing."""
+    """Return blocks without the trailing `Quelle`/`Quelle: dpa`/`Source link` lines left over from publishing."""
     blocks = list(blocks)
-    while blocks and "\n" not in blocks[-1] and SOURCE_FOOTER.match(blocks[-1]):
-        blocks.pop()
-    if blocks:
+    while blocks:
         lines = blocks[-1].split("\n")
-        while len(lines) > 1 and SOURCE_FOOTER.match(lines[-1].strip()):
+        while lines and SOURCE_FOOTER.match(lines[-1].strip()):
             lines.pop()
-        blocks[-1] = "\n".join(lines)
+        if lines:
+            blocks[-1] = "\n".join(lines)
+            break
+        blocks.pop()
     return blocks
 
 
+SENTENCE_INSIDE = re.compile(r"[.!?…][\"“”»«']?\s+\S")
+
+
 def is_heading_line(block: str) -> bool:
-    """Return True for a standalone short line that reads as a heading, not a sentence."""
-    line = block.strip()
+    """Return True for a standalone short line that reads as a heading, not a sentence.
+
+    A heading may be a question, but has no full stop at its end, no second sentence inside,
+    and is not a quotation or an exclamation of more than a few words (those are short paragraphs).
+    """
+    line = unbold(block.strip())
     if "\n" in line or not line or len(line) > HEADING_MAX_CHARS:
         return False
-    if line[-1] in ".,;:…" or line.endswith(('."', ".“", '.”', ".»", ".«")):
+    if line[-1] in ".,;:…" or line[-1] in "\"“”»«" and line[-2:-1] in tuple(".!?,"):
+        return False
+    if SENTENCE_INSIDE.search(re.sub(r"^\d{1,2}\.\s", "", line)) or line[0] in "„\"“»«'‚":
+        return False
+    if line.endswith("!") and len(line.split()) > 4:
         return False
     return any(ch.isalpha() for ch in line)
+
+
+def unbold(text: str) -> str:
+    """Return text without Markdown-style emphasis markers (`**Zwischentitel**`) pasted into plain text."""
+    return re.sub(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1", r"\2", text)
 
 
 def clean_inline(block: str) -> str:
@@ -183,8 +240,8 @@ FRONT_MATTER = re.compile(r"\A(---|\+\+\+)[ \t]*\n(.*?)\n\1[ \t]*(?:\n|\Z)", re.
 def parse_markdown(text: str, fallback_title: str = "Artikel") -> Article:
     """Return the article in Markdown, with front matter as metadata."""
     meta, body = split_front_matter(text)
-    blocks = [Block(b.kind, remove_shortcodes(b.text)) for b in markdown_blocks(body)]
-    blocks = [b for b in blocks if b.text]
+    blocks = [Block(b.kind, remove_leftovers(b.text)) for b in markdown_blocks(body)]
+    blocks = [b for b in blocks if speakable(b.text)]
     texts = drop_source_footer([b.text for b in blocks])
     blocks = [Block(b.kind, t) for b, t in zip(blocks, texts)]
     return assemble(blocks, meta, fallback_title)
@@ -202,15 +259,23 @@ def split_front_matter(text: str) -> tuple[dict, str]:
         kind = "YAML" if fence == "---" else "TOML"
         first = str(exc).strip().splitlines()[0]
         raise EditionError(f"the front matter is not valid {kind}: {first}") from None
-    if not isinstance(data, dict):
-        return {}, text[match.end():]
-    meta = {key: str(data[key]).strip() for key in META_KEYS if data.get(key) not in (None, "")}
+    if not isinstance(data, dict):  # `---` rules around a paragraph, not front matter
+        return {}, text
+    meta = {key: meta_value(data[key]) for key in META_KEYS if data.get(key) not in (None, "", [])}
     return meta, text[match.end():]
+
+
+def meta_value(value) -> str:
+    """Return a front matter value as text; a list (`author: [Anna, Ben]`) as `Anna und Ben`."""
+    if isinstance(value, (list, tuple)):
+        items = [str(item).strip() for item in value]
+        return " und ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else items[0]
+    return str(value).strip()
 
 
 def markdown_blocks(body: str) -> list[Block]:
     """Return the headings and readable paragraphs of a Markdown body, in order."""
-    md = MarkdownIt("commonmark").enable("table")
+    md = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(footnote_plugin)
     blocks: list[Block] = []
     stack: list[str] = []
     row: list[str] = []
@@ -222,12 +287,12 @@ def markdown_blocks(body: str) -> list[Block]:
             if token.type == "tr_close" and row:
                 blocks.append(Block("paragraph", as_sentence(", ".join(row))))
                 row = []
-        if token.type != "inline":
+        if token.type != "inline" or "footnote_block_open" in stack:
             continue
         text = inline_text(token.children or [])
-        if not text:
+        if not speakable(text):
             continue
-        if stack and stack[-1] == "heading_open":
+        if stack and stack[-1] == "heading_open" or is_bold_line(token, stack):
             blocks.append(Block("heading", text))
         elif stack and stack[-1] in ("th_open", "td_open"):
             row.append(text)
@@ -244,9 +309,18 @@ def inline_text(children: list) -> str:
     for child in children:
         if child.type in ("text", "code_inline"):
             parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
+        elif child.type in ("softbreak", "hardbreak") or re.fullmatch(r"<br\s*/?>", child.content.strip(), re.I):
             parts.append(" ")
     return clean_inline("".join(parts))
+
+
+def is_bold_line(token, stack: list[str]) -> bool:
+    """Return True for a paragraph that is one short run of bold text: a subheading typed as `**…**`."""
+    children = [c for c in token.children or [] if c.type != "text" or c.content.strip()]
+    return (stack == ["paragraph_open"] and len(children) >= 3 and children[0].type == "strong_open"
+            and children[-1].type == "strong_close"
+            and sum(1 for c in children if c.type == "strong_open") == 1
+            and is_heading_line(inline_text(children)))
 
 
 def as_sentence(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import logging
@@ -55,7 +56,28 @@ def article_argument(func):
     return click.argument("article", type=click.Path(exists=True, dir_okay=False, path_type=Path))(func)
 
 
-@click.group(context_settings=CONTEXT)
+@contextlib.contextmanager
+def one_line_usage_errors():
+    """Let a usage error print as one line naming the help option, not the whole usage block."""
+    try:
+        yield
+    except click.UsageError as exc:
+        if exc.ctx is None:
+            raise
+        raise click.UsageError(f"{exc.format_message()} (see '{exc.ctx.command_path} -h')") from None
+
+
+class CommandGroup(click.Group):
+    def make_context(self, *args, **kwargs):
+        with one_line_usage_errors():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx):
+        with one_line_usage_errors():
+            return super().invoke(ctx)
+
+
+@click.group("audio-edition", cls=CommandGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "--version", prog_name="audio-edition")
 def main() -> None:
     """Turn a German news article into a chaptered audio edition.

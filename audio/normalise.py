@@ -19,8 +19,9 @@ Rule = Callable[[str], str]
 MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober",
           "November", "Dezember")
 MONTH_ABBREVIATIONS = {m[:3] + ".": m for m in MONTHS if len(m) > 4} | {"Sept.": "September"}
-NUMBER = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"  # German: 1.234.567,89 or 1234,5
-CURRENCIES = {"€": "Euro", "EUR": "Euro", "Euro": "Euro", "$": "Dollar", "USD": "Dollar", "Dollar": "Dollar",
+# German: 1.234.567,89, 10 000 (with a space, no-break or thin space) or 1234,5
+NUMBER = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,])|\d+(?:,\d+)?"
+CURRENCIES = {"€": "Euro", "US$": "Dollar", "EUR": "Euro", "Euro": "Euro", "$": "Dollar", "USD": "Dollar", "Dollar": "Dollar",
               "£": "Pfund", "GBP": "Pfund", "Pfund": "Pfund", "CHF": "Franken", "Franken": "Franken"}
 MAGNITUDES = {"Tsd.": "Tausend", "Mio.": "Millionen", "Mrd.": "Milliarden", "Bio.": "Billionen",
               "Millionen": "Millionen", "Milliarden": "Milliarden", "Billionen": "Billionen", "Million": "Millionen",
@@ -34,6 +35,15 @@ FEMININE = {"Stunde", "Woche", "Minute", "Sekunde", "Person", "Frau", "Tonne", "
 DATIVE_BEFORE = {"am", "im", "vom", "zum", "beim", "dem", "den", "des", "zur", "seit", "ab", "bis", "vor",
                  "nach", "einem", "einen", "ihrem", "seinem", "seit dem", "Am", "Im", "Vom", "Zum", "Seit", "Ab"}
 NOMINATIVE_BEFORE = {"der", "die", "das", "Der", "Die", "Das", "ein", "eine"}
+# Words that start a new sentence after a number with a full stop (`stieg auf 23. Die Polizei …`),
+# where an ordinal (`die 2. Bundesliga`, `am 3. Mai`) is followed by a noun or a month.
+SENTENCE_STARTERS = (
+    "Der Die Das Den Dem Des Ein Eine Einer Es Er Sie Wir Ich Ihr Man Dies Diese Dieser Dieses Dabei Damit "
+    "Doch Aber Und Oder Auch Nun So Dann Denn Zudem Außerdem Allerdings Trotzdem Laut Nach In Im Am An Auf "
+    "Bei Mit Für Von Vor Seit Wie Was Wer Wo Warum Als Wenn Ob Noch Nur Jetzt Heute Inzwischen Deshalb Daher "
+    "Damals Zuletzt Erst Schon Bis Zum Zur Um Unter Über Gegen Ohne Während Wegen Obwohl Weil Dass Hier Dort"
+).split()
+STARTER = "(?:" + "|".join(SENTENCE_STARTERS) + r")\b"
 
 
 def normalise(text: str, rules: list[Rule] | None = None) -> str:
@@ -47,14 +57,16 @@ def normalise(text: str, rules: list[Rule] | None = None) -> str:
 
 
 EDITORIAL = re.compile(
-    r"\s*\[(?:Anzeige|Werbung|Video|Foto|Bild|Grafik|Audio|mehr|Mehr)[^\]]*\]"
-    r"|\s*\((?:dpa|AFP|AP|Reuters|rtr|KNA|epd|dts|sid|red|afp|apa|APA|SDA|ots)(?:/[\w ]+)*\)"
-    r"|\s*\((?:Foto|Bild|Symbolbild|Quelle|Grafik|Archivbild)\s*:[^)]*\)"
+    r"\s*\[(?:Anzeige|Werbung|Video|Foto|Bild|Grafik|Audio|mehr|Mehr|Bearbeiten)[^\]]*\]"
+    r"|\s*\((?:dpa|AFP|AP|Reuters|rtr|KNA|epd|dts|sid|red|afp|apa|APA|SDA|ots)(?:-AFX)?(?:/[\w -]+)*\)"
+    r"|\s*\((?:Foto|Bild|Symbolbild|Quelle|Grafik|Archivbild)(?:\s*:[^)]*)?\)"
+    r"|(?<!\s)\[(?:\d{1,3}|\^\w+|[a-z])\]"  # citation marks: Wikipedia's [1], footnotes [^1]
 )
 
 
 def remove_editorial(text: str) -> str:
-    """Drop bracketed editorial leftovers: `[Anzeige]`, `(dpa)`, `(Foto: …)`; nobody reads them aloud."""
+    """Drop bracketed editorial leftovers: `[Anzeige]`, `(dpa)`, `(Foto: …)`, citation marks like `[1]`;
+    nobody reads them aloud."""
     return EDITORIAL.sub("", text)
 
 
@@ -68,11 +80,15 @@ def remove_emoji(text: str) -> str:
         category = unicodedata.category(char)
         if char in KEEP_SYMBOLS:
             kept.append(char)
-        elif category in ("So", "Sk", "Co", "Cs") or char in "\u200d\ufe0f\ufe0e•▪·":
+        elif category in ("So", "Sk", "Co", "Cs", "Me") or char in "\u200d\ufe0f\ufe0e•▪·" or is_arrow(char):
             continue
         else:
             kept.append(char)
     return "".join(kept)
+
+
+def is_arrow(char: str) -> bool:
+    return 0x2190 <= ord(char) <= 0x21FF or 0x27F0 <= ord(char) <= 0x27FF or 0x2900 <= ord(char) <= 0x297F
 
 
 def tidy(text: str) -> str:
@@ -109,10 +125,22 @@ def dotted(name: str) -> str:
 
 # --- numbers with context ---------------------------------------------------------------------
 
+PAGE = re.compile(r"(?<![\w.])S\.\s?(\d+)")
+FOLLOWING = re.compile(r"(?<=\d)\s?ff?\.(?=\s|$)")
+
+
+def pages(text: str) -> str:
+    """Read page references as said: `S. 12 f.` → Seite 12 folgende (before the numbers are read)."""
+    text = FOLLOWING.sub(lambda m: " folgende" + ("." if m.end() == len(text.rstrip()) else ""), text)
+    return PAGE.sub(lambda m: f"Seite {cardinal(m.group(1))}", text)
+
+
 AMOUNT_AFTER = re.compile(
     rf"(?P<num>{NUMBER})\s?(?P<mag>{MAGNITUDE_WORDS})?\s?(?P<cur>€|EUR\b|USD\b|\$|£|GBP\b|CHF\b)"
 )
-AMOUNT_BEFORE = re.compile(rf"(?P<cur>€|\$|£)\s?(?P<num>{NUMBER})(?:\s?(?P<mag>{MAGNITUDE_WORDS}))?")
+AMOUNT_BEFORE = re.compile(
+    rf"(?P<cur>US\$|€|\$|£|(?<!\w)(?:EUR|USD|CHF|GBP)(?=\s))\s?(?P<num>{NUMBER})(?:\s?(?P<mag>{MAGNITUDE_WORDS}))?"
+)
 MAGNITUDE = re.compile(rf"(?P<num>{NUMBER})\s?(?P<mag>Tsd\.|Mio\.|Mrd\.|Bio\.)")
 
 
@@ -152,12 +180,15 @@ def with_magnitude(number: str, magnitude: str) -> str:
 
 
 NUMERIC_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})\b")
+DAY_AND_MONTH = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(?![\d.])")
 MONTH_NAMES = "|".join(list(MONTHS) + [re.escape(a) for a in MONTH_ABBREVIATIONS])
 WORD_DATE = re.compile(rf"\b(\d{{1,2}})\.\s?({MONTH_NAMES})(?:\s(\d{{4}}))?(?!\w)")
+DAY_RANGE = re.compile(rf"\b(\d{{1,2}})\.\s?[–—-]\s?(?=\d{{1,2}}\.\s?(?:{MONTH_NAMES})(?!\w))")
 
 
 def dates(text: str) -> str:
-    """Read `03.10.2023` and `3. Okt. 2023` as `dritten Oktober zweitausenddreiundzwanzig`."""
+    """Read `03.10.2023` and `3. Okt. 2023` as `dritten Oktober zweitausenddreiundzwanzig`, `24.12.` as
+    `vierundzwanzigsten Dezember`, and `1.–3. März` as `ersten bis dritten März`."""
 
     def numeric(match: re.Match) -> str:
         day, month, year = int(match.group(1)), int(match.group(2)), match.group(3)
@@ -174,34 +205,64 @@ def dates(text: str) -> str:
         spoken = f"{ordinal(day, text[: match.start()])} {MONTH_ABBREVIATIONS.get(month, month)}"
         return spoken + (f" {year_words(int(year))}" if year else "")
 
+    def day_and_month(match: re.Match) -> str:
+        day, month = int(match.group(1)), int(match.group(2))
+        if not (1 <= day <= 31 and 1 <= month <= 12):
+            return match.group(0)
+        ends = match.end() == len(text.rstrip())  # the date's full stop also ends the sentence
+        return f"{ordinal(day, text[: match.start()])} {MONTHS[month - 1]}" + ("." if ends else "")
+
     text = NUMERIC_DATE.sub(numeric, text)
+    text = DAY_AND_MONTH.sub(day_and_month, text)
+    text = DAY_RANGE.sub(lambda m: f"{ordinal(int(m.group(1)), text[: m.start()])} bis ", text)
     return WORD_DATE.sub(worded, text)
 
 
 TIME = re.compile(r"\b([01]?\d|2[0-4])[:.]([0-5]\d)\s?Uhr\b")
+TIME_RANGE = re.compile(r"\b((?:[01]?\d|2[0-4])(?:[:.][0-5]\d)?)\s?[–—-]\s?((?:[01]?\d|2[0-4])(?:[:.][0-5]\d)?)\s?Uhr\b")
+SCORE = re.compile(r"(?<![\d:.,])(\d{1,2}):(\d{1,2})(?![\d:]|\s?Uhr)")
 HOUR = re.compile(r"\b([01]?\d|2[0-4])\s?Uhr\b")
 
 
 def times(text: str) -> str:
-    """Read `14:30 Uhr` as `vierzehn Uhr dreißig` and `1 Uhr` as `ein Uhr`."""
+    """Read `14:30 Uhr` as `vierzehn Uhr dreißig`, `1 Uhr` as `ein Uhr`, `9–17 Uhr` as `neun bis siebzehn Uhr`."""
 
     def say(match: re.Match) -> str:
         hour = "ein" if int(match.group(1)) == 1 else cardinal(match.group(1))
         minutes = int(match.group(2)) if match.lastindex == 2 else 0
         return f"{hour} Uhr" + (f" {cardinal(str(minutes))}" if minutes else "")
 
+    def span(match: re.Match) -> str:
+        start, end = (say(re.match(r"(\d+)(?:[:.](\d+))?", part)) for part in match.groups())
+        return f"{start.removesuffix(' Uhr')} bis {end}" if start.endswith(" Uhr") else f"{start} bis {end}"
+
+    text = TIME_RANGE.sub(span, text)
     return HOUR.sub(say, TIME.sub(say, text))
 
 
+def scores(text: str) -> str:
+    """Read results like `2:1` (a match, a vote) as `zwei zu eins`; a time has two digits after the colon."""
+
+    def say(match: re.Match) -> str:
+        if len(match.group(2)) == 2 and int(match.group(1)) <= 24:  # 14:30 without `Uhr` is still a time
+            minutes = int(match.group(2))
+            return f"{cardinal(match.group(1))} Uhr" + (f" {cardinal(str(minutes))}" if minutes else "")
+        return f"{cardinal(match.group(1))} zu {cardinal(match.group(2))}"
+
+    return SCORE.sub(say, text)
+
+
 RANGE = re.compile(r"(?<![\w.,])(\d+)\s?[–—-]\s?(\d+)(?![\w,]|\.\d)")
+SEASON = re.compile(r"(?<![\w.,/])(1\d{3}|20\d{2})/(\d{2})(?![\w/])")
 
 
 def ranges(text: str) -> str:
-    """Read `2020–2023` and `10-12` as `… bis …` (years as years)."""
+    """Read `2020–2023` and `10-12` as `… bis …` (years as years), a season `2022/23` as two years."""
 
     def say(match: re.Match) -> str:
         return f"{number_or_year(match.group(1))} bis {number_or_year(match.group(2))}"
 
+    text = SEASON.sub(lambda m: f"{year_words(int(m.group(1)))} {cardinal(m.group(2))}", text)
     return RANGE.sub(say, text)
 
 
@@ -213,7 +274,7 @@ def decades(text: str) -> str:
     return DECADE.sub(lambda m: number_or_year(m.group(1)) + "er", text)
 
 
-ORDINAL = re.compile(r"(?<![\w.,])(\d{1,3})\.(?=\s+[A-Za-zÄÖÜäöüß])")
+ORDINAL = re.compile(rf"(?<![\w.,])(\d{{1,3}})\.(?=\s+(?!{STARTER})[A-Za-zÄÖÜäöüß])")
 
 
 def ordinals(text: str) -> str:
@@ -239,7 +300,8 @@ SYMBOLS = [
     (re.compile(r"(?<=\w)&(?=\w)"), " und "), (re.compile(r"(?:(?<=\s)|^)\+(?=\s?\d)"), "plus "),
     (re.compile(r"\s\+\s"), " plus "), (re.compile(r"€"), " Euro "), (re.compile(r"\$"), " Dollar "),
     (re.compile(r"£"), " Pfund "), (re.compile(r"(?<=\s)[–—-](?=\d)"), "minus "),
-    (re.compile(r"\b24/7\b"), "rund um die Uhr"),
+    (re.compile(r"\b24/7\b"), "rund um die Uhr"), (re.compile(r"\s?≈\s?"), " etwa "),
+    (re.compile(r"(?:(?<=\s)|^)~\s?(?=\d)"), "etwa "),
 ]
 
 
@@ -251,7 +313,7 @@ def symbols(text: str) -> str:
     return text
 
 
-PLAIN_NUMBER = re.compile(rf"(?<![\w.,])(\d+\.\d{{1,2}}(?!\d)|{NUMBER})(?!\w)(?:\s(\w+))?")
+PLAIN_NUMBER = re.compile(rf"(?<![\w.,])(\d+\.\d{{1,2}}(?!\d)|{NUMBER})(?!\w)(?:\s([^\W\d]+))?")
 
 
 def numbers(text: str) -> str:
@@ -283,6 +345,7 @@ ABBREVIATIONS = {
     "Art.": "Artikel", "Tel.": "Telefon", "max.": "maximal", "mind.": "mindestens", "zzgl.": "zuzüglich",
     "gem.": "gemäß", "geb.": "geboren", "gest.": "gestorben", "Hrsg.": "Herausgeber", "Mrd": "Milliarden",
     "Mio": "Millionen", "allg.": "allgemein", "bzgl.": "bezüglich", "einschl.": "einschließlich",
+    "i. H. v.": "in Höhe von", "Abb.": "Abbildung", "ebd.": "ebenda", "Ebd.": "ebenda", "z. Hd.": "zu Händen",
 }
 ABBREVIATIONS |= {k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in ABBREVIATIONS.items() if k[0].islower()}
 ABBREVIATION_KEYS = {re.sub(r"\s", "", k): v for k, v in ABBREVIATIONS.items()}
@@ -294,15 +357,21 @@ ABBREVIATION = re.compile(
 )
 
 
+STREET = re.compile(r"(?<=[a-zäöüß])str\.")
+
+
 def abbreviations(text: str) -> str:
-    """Expand German abbreviations (`z. B.`, `bzw.`, `Nr.`, `Dr.` …); one that ends the text keeps its full stop."""
+    """Expand German abbreviations (`z. B.`, `bzw.`, `Nr.`, `Dr.`, `Hauptstr.` …);
+    one that ends the text keeps its full stop."""
+
+    def ending(match: re.Match) -> str:
+        return "." if match.end() == len(text.rstrip()) and match.group(0).endswith(".") else ""
 
     def say(match: re.Match) -> str:
-        words = ABBREVIATION_KEYS[re.sub(r"\s", "", match.group(0))]
-        ends = match.end() == len(text.rstrip()) and match.group(0).endswith(".")
-        return words + ("." if ends else "")
+        return ABBREVIATION_KEYS[re.sub(r"\s", "", match.group(0))] + ending(match)
 
-    return ABBREVIATION.sub(say, text)
+    text = ABBREVIATION.sub(say, text)
+    return STREET.sub(lambda m: "straße" + ending(m), text)
 
 
 LETTERS = {
@@ -312,9 +381,14 @@ LETTERS = {
 }
 SAID_AS_WORDS = {
     "NATO", "UNO", "DAX", "NASA", "UNESCO", "UNICEF", "AIDS", "OPEC", "FIFA", "UEFA", "ESA", "ASEAN", "NASDAQ",
-    "DIW", "IFO", "LIDAR", "RADAR", "LASER", "PIN", "TÜV", "ADAC", "BAFöG", "KITA", "ZEIT", "GAU", "SUV",
-    "OK", "ISIS", "WHO", "DAK", "AOK", "NAFTA", "CERN", "EFTA", "FIDE", "INTERPOL", "EUROPOL", "FRONTEX",
+    "DIW", "IFO", "LIDAR", "RADAR", "LASER", "PIN", "TÜV", "ADAC", "BAFöG", "KITA", "ZEIT", "GAU",
+    "OK", "ISIS", "DAK", "AOK", "NAFTA", "CERN", "EFTA", "FIDE", "INTERPOL", "EUROPOL", "FRONTEX",
 }
+# Short German words written in capitals for emphasis (`Das ist KEIN Witz`), read as words.
+SHOUTED_WORDS = set(
+    "KEIN KEINE NIE NUR AUCH NEU NEUE ALLE SEHR MEHR VIEL NICHT NICHTS JETZT HIER NOCH GUT LIVE TOP GRATIS "
+    "ACHTUNG EILMELDUNG UND ODER ABER DAS DIE DER IST SIND WAR WIE WAS WER WO ALLES IMMER".split()
+)
 ACRONYM = re.compile(r"(?<!\w)([A-ZÄÖÜ]{2,})(s?)(\d*)(?![\wäöüß])")
 
 
@@ -324,13 +398,15 @@ def acronyms(text: str) -> str:
     All-caps words with vowels that are long (`WARNUNG`) or stand beside another all-caps word
     (`SEHR WICHTIG`) are shouted words, not abbreviations, and are read as words.
     """
-    shouting = {m.group(1) for m in re.finditer(r"\b([A-ZÄÖÜ]{2,})\s+(?=[A-ZÄÖÜ]{2,}\b)", text)}
-    shouting |= {m.group(1) for m in re.finditer(r"(?<=[A-ZÄÖÜ]{2})\s+([A-ZÄÖÜ]{2,})\b", text)}
+    shouting = set()
+    for first, second in re.findall(r"\b(?=([A-ZÄÖÜ]{2,})\s+([A-ZÄÖÜ]{2,})\b)", text):
+        if max(len(first), len(second)) >= 4 and all(re.search(r"[AEIOUÄÖÜ]", w) for w in (first, second)):
+            shouting |= {first, second}  # `SEHR WICHTIG`, but not `BMW AG` or `SAP SE`
 
     def say(match: re.Match) -> str:
         word, plural, digits = match.groups()
         number = f" {cardinal(digits)}" if digits else ""
-        if word in SAID_AS_WORDS or (word in shouting and re.search(r"[AEIOUÄÖÜ]", word)) or pronounceable(word):
+        if word in SAID_AS_WORDS | SHOUTED_WORDS or word in shouting or pronounceable(word):
             return word.capitalize() + plural + number
         return " ".join(LETTERS.get(letter, letter) for letter in word) + plural + number
 
@@ -338,10 +414,15 @@ def acronyms(text: str) -> str:
 
 
 def pronounceable(word: str) -> bool:
-    """Return True for a long all-caps word that reads as a word: enough vowels, no long consonant runs."""
-    vowels = sum(1 for c in word if c in "AEIOUÄÖÜ")
-    longest_run = max(len(run) for run in re.split(r"[AEIOUÄÖÜ]", word))
-    return len(word) >= 5 and vowels / len(word) >= 0.25 and longest_run <= 3
+    """Return True for a long all-caps word that reads as a word (`WIRTSCHAFT`, `SPORT`), not as letters (`UNHCR`).
+
+    German letter groups that make one sound (`TSCH`, `SCH`, `CH`, `CK`, `PF`, `TZ`, `SS`) count as one consonant;
+    a word needs a vowel in every five letters and no run of more than three consonants.
+    """
+    sounds = re.sub(r"TSCH|SCH|CH|CK|PF|PH|TZ|SS|QU", "C", word)
+    vowels = sum(1 for c in sounds if c in "AEIOUÄÖÜY")
+    longest_run = max(len(run) for run in re.split(r"[AEIOUÄÖÜY]", sounds))
+    return len(word) >= 5 and vowels / len(sounds) >= 0.2 and longest_run <= 3
 
 
 # --- number words -----------------------------------------------------------------------------
@@ -349,11 +430,11 @@ def pronounceable(word: str) -> bool:
 
 def parse_number(number: str) -> float:
     """Return the value of a German-written number: `1.234,5` → 1234.5."""
-    return float(number.replace(".", "").replace(",", "."))
+    return float(re.sub(r"[.\s]", "", number).replace(",", "."))
 
 
 def cardinal(number: str) -> str:
-    return num2words(int(number.replace(".", "")), lang="de")
+    return num2words(int(re.sub(r"[.\s]", "", number)), lang="de")
 
 
 def spoken_number(number: str) -> str:
@@ -384,6 +465,6 @@ def ordinal(number: int, before: str) -> str:
 
 
 RULES: list[Rule] = [
-    remove_editorial, remove_emoji, emails, urls, amounts, magnitudes, dates, times, ranges, decades,
+    remove_editorial, remove_emoji, emails, urls, pages, amounts, magnitudes, dates, times, scores, ranges, decades,
     ordinals, symbols, numbers, abbreviations, acronyms, tidy,
 ]

@@ -11,7 +11,7 @@ from typing import Callable
 from audio.article import Article, Section
 from audio.errors import EditionError
 from audio.lexicon import Lexicon
-from audio.normalise import normalise
+from audio.normalise import STARTER, normalise
 
 PAUSES = ("clause", "sentence", "paragraph", "section")  # from shortest to longest
 
@@ -45,6 +45,8 @@ def script(article: Article, max_chars: int, lexicon: Lexicon = Lexicon(),
             lines.append(section.title)
         opening = heading_chunks(lines, max_chars, say)
         chunks = opening + body_chunks(section, max_chars, say)
+        if not chunks:  # a heading that is all editorial leftovers, like `[Werbung]`: say it as written
+            chunks = opening = [Chunk(section.title, section.title, "paragraph")]
         chunks[-1] = with_pause(chunks[-1], "section")
         scripts.append(SectionScript(section.title, tuple(chunks), len(opening)))
     return scripts
@@ -80,7 +82,7 @@ def heading_chunks(lines: list[str], max_chars: int, say: Callable[[str], str] =
     """Return heading lines as chunks, each spoken as a sentence, the last followed by a paragraph pause."""
     chunks: list[Chunk] = []
     for line in lines:
-        chunks += sentence_chunks(line, max_chars, lambda text: as_spoken_line(say(text)))
+        chunks += sentence_chunks(line, max_chars, lambda text: as_spoken_line(say(numbered_heading(text))))
     if chunks:
         chunks[-1] = with_pause(chunks[-1], "paragraph")
     return chunks
@@ -102,7 +104,9 @@ def sentence_chunks(sentence: str, max_chars: int, say: Callable[[str], str] = s
     The first chunk carries the sentence as written; the pieces after it carry none, so a
     transcript shows each sentence once.
     """
-    spoken = say(sentence) or sentence
+    spoken = say(sentence)
+    if not any(ch.isalnum() for ch in spoken):
+        return []  # nothing left to say once tags like `(AFP/red)` or emoji are gone
     pieces = fit(spoken, max_chars)
     last = len(pieces) - 1
     return [Chunk(sentence if i == 0 else "", p, "clause" if i < last else "sentence") for i, p in enumerate(pieces)]
@@ -118,6 +122,11 @@ def as_spoken_line(line: str) -> str:
     return line if line[-1:] in ".!?…" else line + "."
 
 
+def numbered_heading(line: str) -> str:
+    """Return a numbered heading (`1. Einleitung`) with its number as a number, not an ordinal: `1: Einleitung`."""
+    return re.sub(r"^(\d{1,2})\.\s+(?=\D)", r"\1: ", line)
+
+
 @functools.lru_cache(maxsize=1)
 def _tokenizer():
     from somajo import SoMaJo
@@ -130,9 +139,12 @@ def split_sentences(paragraph: str) -> list[str]:
     sentences = []
     for tokens in _tokenizer().tokenize_text([paragraph]):
         text = "".join(t.text + (" " if t.space_after else "") for t in tokens).strip()
-        if text:
-            sentences.append(text)
+        sentences += [part for part in NUMBER_ENDS_SENTENCE.split(text) if part]
     return sentences
+
+
+# `Die Zahl stieg auf 23. Die Polizei …`: SoMaJo takes `23.` for an ordinal and does not end the sentence.
+NUMBER_ENDS_SENTENCE = re.compile(rf"(?<=\d\.)\s+(?={STARTER})")
 
 
 CLAUSE_END = re.compile(r"(?<=[,;:–—)])\s+|\s+(?=[–—(])")

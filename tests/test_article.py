@@ -157,6 +157,12 @@ def test_no_speakable_text_is_refused(text):
     ("2023", False),
     ("Zeile eins\nZeile zwei", False),
     ("Sehr " * 30, False),
+    ("1. Einleitung", True),
+    ("**Was Verbraucher tun können**", True),
+    ("„Das war niemals ein Elfmeter!“", False),
+    ("Wer hätte das gedacht? Niemand!", False),
+    ("Die Regierung hat das beschlossen. (dpa)", False),
+    ("Das ist ein Satz mit einem Ausruf am Ende!", False),
 ])
 def test_heading_lines(line, expected):
     assert is_heading_line(line) is expected
@@ -168,6 +174,8 @@ def test_heading_lines(line, expected):
     (["Text.", "Source link"], ["Text."]),
     (["Text.\nQuelle: Reuters"], ["Text."]),
     (["Die Quelle ist unklar."], ["Die Quelle ist unklar."]),
+    (["Text.", "Quelle: dpa\nSource link"], ["Text."]),
+    (["Text.", "Quelle: dpa", "Source link"], ["Text."]),
 ])
 def test_source_footer(blocks, expected):
     assert drop_source_footer(blocks) == expected
@@ -185,3 +193,53 @@ def test_markdown_lists_quotes_and_tables_are_read_as_sentences():
 def test_invalid_front_matter_is_an_error():
     with pytest.raises(EditionError, match="front matter is not valid YAML"):
         parse_markdown("---\ntitle: [unclosed\n---\n\nText.\n")
+
+
+def test_short_paragraphs_between_headings_stay_body_text():
+    article = parse_text(
+        "Trainer nach dem Spiel\n\nDer Trainer war außer sich.\n\n„Das war niemals ein Elfmeter!“\n\n"
+        "Wer hätte das gedacht? Niemand!\n\nWie geht es weiter?\n\nAm Samstag gegen Leipzig.\n"
+    )
+    assert [s.title for s in article.sections] == ["Trainer nach dem Spiel", "Wie geht es weiter?"]
+    assert article.sections[0].paragraphs == (
+        "Der Trainer war außer sich.", "„Das war niemals ein Elfmeter!“", "Wer hätte das gedacht? Niemand!",
+    )
+
+
+def test_credit_lines_scene_breaks_and_bold_headings_in_plain_text():
+    article = parse_text(
+        "Titel\n\nFoto: picture alliance / dpa | Michael Kappeler\n\nErster Absatz.\n\n***\n\n"
+        "[Werbung]\n\n**Zweiter Teil**\n\nZweiter Absatz.\n© dpa-infocom, dpa:240307-99-12345/3\n"
+    )
+    assert [(s.title, s.paragraphs) for s in article.sections] == [
+        ("Titel", ("Erster Absatz.",)), ("Zweiter Teil", ("Zweiter Absatz.",)),
+    ]
+
+
+def test_utf16_with_byte_order_mark_is_read():
+    text, notice = decode("\ufeffTitel\n\nGrüße.".encode("utf-16"))
+    assert text == "Titel\n\nGrüße." and notice is None
+
+
+def test_utf8_with_a_stray_windows_byte_keeps_its_umlauts():
+    text, notice = decode("Größe\n\nDie Bürger zahlen 30 ".encode() + b"\x80.", "x.txt")
+    assert text == "Größe\n\nDie Bürger zahlen 30 €."
+    assert notice == "x.txt is UTF-8 but for 1 byte(s); read those as Windows-1252"
+
+
+def test_markdown_footnotes_bold_subheadings_and_author_lists():
+    article = parse_markdown(
+        "---\nauthor: [Anna Berg, Ben Kurz, Cem Lau]\n---\n# Titel\n\nDie Studie[^1] zeigt es.<br>Klar.\n\n"
+        "**Was Verbraucher tun können**\n\nWechseln lohnt ~~nie~~ sich.\n\n[^1]: Studie des DIW, 2023.\n"
+    )
+    assert article.meta["author"] == "Anna Berg, Ben Kurz und Cem Lau"
+    assert [(s.title, s.paragraphs) for s in article.sections] == [
+        ("Titel", ("Die Studie zeigt es. Klar.",)), ("Was Verbraucher tun können", ("Wechseln lohnt nie sich.",)),
+    ]
+
+
+def test_rules_around_a_first_paragraph_are_not_front_matter():
+    article = parse_markdown("---\nEin wichtiger Vorspann.\n---\n\nText.\n", fallback_title="Vorspann")
+    assert "Text." in article.sections[-1].paragraphs
+    assert any("Ein wichtiger Vorspann" in s.title or "Ein wichtiger Vorspann." in s.paragraphs
+               for s in article.sections)

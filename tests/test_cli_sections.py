@@ -48,7 +48,8 @@ def test_cp1252_notice_goes_to_stderr(cli, articles):
 def test_missing_file_is_a_usage_error(cli, tmp_path):
     result = cli("sections", tmp_path / "nope.txt")
     assert result.exit_code == 2
-    assert "does not exist" in result.stderr
+    assert result.stderr.count("\n") == 1 and "does not exist" in result.stderr
+    assert result.stderr.rstrip().endswith("(see 'audio-edition sections -h')")
 
 
 def test_directory_is_a_usage_error(cli, tmp_path):

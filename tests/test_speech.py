@@ -17,6 +17,8 @@ from audio.speech import fit, script, split_sentences
     ("Sie sagte: „Ich gehe.“ Dann ging sie.", ["Sie sagte: „Ich gehe.“", "Dann ging sie."]),
     ("Die Nr. 5 gewann.", ["Die Nr. 5 gewann."]),
     ("Ohne Punkt am Ende", ["Ohne Punkt am Ende"]),
+    ("Die Zahl stieg auf 23. Die Polizei ermittelt.", ["Die Zahl stieg auf 23.", "Die Polizei ermittelt."]),
+    ("Am 2. Mai kam die 2. Mannschaft.", ["Am 2. Mai kam die 2. Mannschaft."]),
 ])
 def test_sentences(paragraph, expected):
     assert split_sentences(paragraph) == expected
@@ -70,3 +72,11 @@ def test_clause_pieces_of_one_sentence_get_short_pauses():
     article = Article("T", (Section("T", (LONG,)),))
     chunks = script(article, 60)[0].chunks[1:]
     assert [c.pause_after for c in chunks] == ["clause"] * (len(chunks) - 1) + ["section"]
+
+
+def test_sentences_with_nothing_to_say_are_not_sent_to_a_voice():
+    article = Article("Titel", (Section("Titel", ("Hier endet es. (AFP/red)", "🔥🔥🔥 …")),
+                                Section("1. Einleitung", ("Text.",))))
+    first, second = script(article, 100)
+    assert [c.spoken for c in first.chunks] == ["Titel.", "Hier endet es."]
+    assert [c.spoken for c in second.chunks] == ["eins: Einleitung.", "Text."]
