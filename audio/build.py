@@ -108,6 +108,9 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
         events.notice(text)
     output = output_path(article_path, options)
     previous = manifest.load(manifest.path_for(output))
+    if previous and previous.audio != output.name and (output.parent / previous.audio).exists():
+        raise EditionError(f"{manifest.path_for(output)} records {previous.audio}, which shares this edition's "
+                           f"name and its transcript and chapter files; give {output.name} another name")
     engine = choose_engine(options, previous, events)
     store = Cache(options.cache_dir or cache_mod.default_dir())
     said = lexicon.for_article(article_path, options.lexicons)
@@ -139,6 +142,7 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
 
 
 CODEC_HEADROOM = {"m4b": 4.0, "opus": 3.0}  # dB below the true-peak ceiling: AAC and Opus at low bitrates overshoot
+MAX_HEADROOM = 7.0  # more limiting than this takes so much loudness that the target cannot be met
 FORMATS = {".mp3": "mp3", ".m4b": "m4b", ".m4a": "m4b", ".opus": "opus", ".ogg": "opus"}
 
 
@@ -150,6 +154,8 @@ def output_path(article_path: Path, options: BuildOptions) -> Path:
         raise EditionError(f"{output}: name the audio file .mp3, .m4b or .opus")
     if fmt and FORMATS[output.suffix.lower()] != fmt:
         raise EditionError(f"{output}: the extension does not match --audio-format {fmt}")
+    if output.stem == "feed":  # feed.json and feed.xml belong to the podcast feed of the folder
+        raise EditionError(f"{output}: the name 'feed' is kept for the podcast feed; choose another")
     if output.is_dir():
         raise EditionError(f"{output}: is a directory; give a file name ending in .mp3")
     return output
@@ -270,9 +276,12 @@ def render_sections(plans: list[SectionPlan], store: Cache, options: BuildOption
         events.advanced()
 
     longest_first = sorted(plans, key=lambda plan: -sum(len(chunk.spoken) for chunk in plan.script.chunks))
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="render") as pool:
+    pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="render")
+    try:
         for future in [pool.submit(render, plan) for plan in longest_first]:
             future.result()
+    finally:  # on Ctrl-C or a failure, start no more encodes; sections already encoded stay cached
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def render_section(plan: SectionPlan, store: Cache, options: BuildOptions) -> None:
@@ -306,18 +315,23 @@ def write_whole(output: Path, fmt: str, plans: list[SectionPlan], store: Cache, 
     so the result is measured and, if it missed, made again with the headroom or the aim corrected.
     """
     target, headroom = options.loudness, CODEC_HEADROOM[fmt]
-    aim = target
-    for _ in range(loudness.ATTEMPTS):
-        chapters, starts = encode_whole(output, fmt, plans, store, options, tags, events, intro, outro, aim, headroom)
-        measured, peak = loudness.measure_encoded(output)
-        log.debug("%s at %.1f LUFS, sample peak %.1f dBFS (aim %.1f, headroom %.1f)", fmt, measured, peak,
-                  aim.integrated, headroom)
-        over = peak - (target.true_peak - loudness.PEAK_MARGIN)
-        missed = target.integrated - measured
-        if over <= 0 and abs(missed) <= 2 * loudness.TOLERANCE:
-            break
-        headroom += max(0.0, over + 0.3)
-        aim = loudness.Target(aim.integrated + missed, target.true_peak)
+    aim, attempts = target, []
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{output.stem}.", dir=output.parent) as work:
+        for number in range(loudness.ATTEMPTS):
+            attempt = Path(work) / f"{number}{output.suffix}"
+            chapters, starts = encode_whole(attempt, fmt, plans, store, options, tags, events, intro, outro, aim,
+                                            headroom)
+            measured, peak = loudness.measure_encoded(attempt, peak="true")
+            log.debug("%s at %.1f LUFS, true peak %.1f dBTP (aim %.1f, headroom %.1f)", fmt, measured, peak,
+                      aim.integrated, headroom)
+            over, missed = peak - target.true_peak, target.integrated - measured
+            attempts.append((max(0.0, over) + max(0.0, abs(missed) - loudness.TOLERANCE), attempt))
+            if over <= 0 and abs(missed) <= loudness.TOLERANCE:
+                break
+            headroom = min(MAX_HEADROOM, headroom + max(0.0, over + 0.2))
+            aim = loudness.Target(aim.integrated + missed, target.true_peak)
+        os.replace(min(attempts)[1], output)  # the attempt nearest the target, not merely the last
     return chapters, starts
 
 

@@ -16,7 +16,7 @@ class SectionState:
 
 @dataclass(frozen=True)
 class Change:
-    kind: str  # "changed", "added", "removed" or "renamed"
+    kind: str  # "changed", "added", "removed", "renamed" or "moved"
     title: str
     old_title: str = ""
 
@@ -29,7 +29,7 @@ class Change:
 def compare(previous: list[SectionState], current: list[SectionState]) -> list[Change]:
     """Return the changes from `previous` to `current`, in the order of the current sections, removals last."""
     unmatched = list(previous)
-    changes = []
+    changes, untouched = [], []
     for section in current:
         same = next((p for p in unmatched if p.key == section.key), None)
         by_title = next((p for p in unmatched if p.title == section.title), None)
@@ -40,13 +40,28 @@ def compare(previous: list[SectionState], current: list[SectionState]) -> list[C
             continue
         unmatched.remove(match)
         if match is same:
-            continue
-        if match is by_title:
+            untouched.append((len(changes), previous.index(match), section.title))
+        elif match is by_title:
             changes.append(Change("changed", section.title))
         else:
             changes.append(Change("renamed", section.title, match.title))
+    for position, title in reversed(moved(untouched)):
+        changes.insert(position, Change("moved", title))
     changes += [Change("removed", p.title) for p in unmatched]
     return changes
+
+
+def moved(untouched: list[tuple[int, int, str]]) -> list[tuple[int, str]]:
+    """Return the untouched sections that changed places: all but the longest run kept in the old order.
+
+    `untouched` holds (position in the report, index in the previous edition, title), in the new order.
+    """
+    best: list[list[int]] = []  # best[i]: the longest run in the old order that ends with untouched[i]
+    for i, (_, old, _) in enumerate(untouched):
+        before = [best[j] for j in range(i) if untouched[j][1] < old]
+        best.append(max(before, key=len, default=[]) + [i])
+    kept = set(max(best, key=len, default=[]))
+    return [(position, title) for i, (position, _, title) in enumerate(untouched) if i not in kept]
 
 
 def summary(changes: list[Change], sections: int) -> str:

@@ -36,6 +36,10 @@ def user_errors(func):
         except EditionError as exc:
             click.echo(f"Error: {exc}", err=True)
             sys.exit(1)
+        except OSError as exc:  # a folder that is read-only, full, or a file where a folder should be
+            where = f"{exc.filename}: " if exc.filename else ""
+            click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
+            sys.exit(1)
 
     return wrapper
 

@@ -48,8 +48,13 @@ def load_channel(folder: Path) -> Channel:
         return Channel()
     except ValueError as exc:
         raise EditionError(f"{path}: not valid JSON ({exc})") from None
-    known = {f.name for f in fields(Channel)}
-    return Channel(**{k: v for k, v in data.items() if k in known})
+    if not isinstance(data, dict):
+        raise EditionError(f"{path}: expected the channel's settings as a JSON object")
+    types = {f.name: type(f.default) for f in fields(Channel)}
+    wrong = [k for k, v in data.items() if k in types and not isinstance(v, types[k])]
+    if wrong:
+        raise EditionError(f"{path}: {wrong[0]!r} should be {'true or false' if types[wrong[0]] is bool else 'text'}")
+    return Channel(**{k: v for k, v in data.items() if k in types})
 
 
 def save_channel(folder: Path, channel: Channel) -> None:

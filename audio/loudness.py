@@ -67,16 +67,18 @@ def normalised_pcm(speech: Speech, target: Target, rate: int, headroom: float = 
                       what="normalising loudness")
 
 
-def measure_encoded(source: bytes | Path) -> tuple[float, float]:
-    """Return the integrated loudness (LUFS) and sample peak (dBFS) of encoded audio, given as bytes or a file.
+def measure_encoded(source: bytes | Path, peak: str = "sample") -> tuple[float, float]:
+    """Return the integrated loudness (LUFS) and the sample (dBFS) or true peak (dBTP) of encoded audio,
+    given as bytes or a file.
 
     MP4 files need a file: their index may sit at the end, where a pipe cannot seek.
     """
     data, name = (source, "pipe:0") if isinstance(source, bytes) else (None, str(source))
-    _, report = ffmpeg.run_logged(["-i", name, "-af", "ebur128=framelog=verbose:peak=sample", "-f", "null", "-"],
+    _, report = ffmpeg.run_logged(["-i", name, "-af", f"ebur128=framelog=verbose:peak={peak}", "-f", "null", "-"],
                                   data, what="measuring loudness")
-    peak = re.search(r"Sample peak:\s+Peak:\s+(-?[\d.]+|-inf) dBFS", report)
-    return parse(report), float(peak.group(1)) if peak else 0.0
+    label = "Sample peak" if peak == "sample" else "True peak"
+    found = re.search(label + r":\s+Peak:\s+(-?[\d.]+|-inf) dBFS", report)
+    return parse(report), float(found.group(1)) if found else 0.0
 
 
 def gain_for(speech: Speech, integrated: float, limit: float) -> float | None:

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from audio.cache import write_atomically
+from audio.errors import EditionError
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,8 @@ def load(path: Path) -> Manifest | None:
         return Manifest(**{**data, "sections": sections})
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise EditionError(f"{path}: cannot read the edition's record ({exc.strerror})") from None
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         log.warning("ignoring unreadable manifest %s (%s)", path, exc)
         return None

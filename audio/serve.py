@@ -25,7 +25,7 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
         self.range = None
         header = self.headers.get("Range")
         path = Path(self.translate_path(self.path))
-        if header is None or not path.is_file():
+        if header is None or "," in header or not path.is_file():  # several ranges: send the whole file (RFC 9110)
             return super().send_head()
         size = path.stat().st_size
         span = byte_range(header, size)

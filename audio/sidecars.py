@@ -23,15 +23,22 @@ class Cue:
 
 
 def write(record: Manifest, audio: Path, kinds: tuple[str, ...] = KINDS) -> list[Path]:
-    """Write the chosen sidecar files next to `audio` and return their paths."""
+    """Write the chosen sidecar files next to `audio` and return their paths.
+
+    Those not chosen are removed if an earlier build left them: they would describe an older
+    edition, and the feed would still point podcast apps at them.
+    """
     from audio.page import page  # the page uses this module's cues
 
     render = {"chapters": chapters_json, "vtt": webvtt, "srt": srt, "html": page}
     written = []
-    for kind in kinds:
+    for kind in KINDS:
         path = path_for(audio, kind)
-        write_atomically(path, render[kind](record).encode("utf-8"))
-        written.append(path)
+        if kind in kinds:
+            write_atomically(path, render[kind](record).encode("utf-8"))
+            written.append(path)
+        else:
+            path.unlink(missing_ok=True)
     return written
 
 
@@ -76,7 +83,8 @@ def webvtt(record: Manifest) -> str:
     """Return the transcript as WebVTT, one cue per sentence."""
     blocks = ["WEBVTT"]
     for number, cue in enumerate(cues(record), 1):
-        blocks.append(f"{number}\n{timestamp(cue.start, '.')} --> {timestamp(cue.end, '.')}\n{cue.text}")
+        text = cue.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # WebVTT reads <…> as tags
+        blocks.append(f"{number}\n{timestamp(cue.start, '.')} --> {timestamp(cue.end, '.')}\n{text}")
     return "\n\n".join(blocks) + "\n"
 
 

@@ -185,6 +185,26 @@ def test_wrong_output_extension_is_an_error(cli, seed, tmp_path):
     assert "name the audio file .mp3, .m4b or .opus" in result.stderr
 
 
+@pytest.mark.parametrize("name, message", [
+    ("blocker.txt/x.mp3", "Not a directory"),  # a file where the output's folder should be
+    ("feed.mp3", "the name 'feed' is kept for the podcast feed"),
+])
+def test_unusable_output_paths_are_one_line_errors(cli, articles, tmp_path, name, message):
+    (tmp_path / "blocker.txt").write_text("x")
+    result = cli("build", articles / "no-headings.txt", "-o", tmp_path / name, "--engine", "espeak",
+                 "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
+
+
+def test_two_formats_of_one_name_are_refused_not_mixed(cli, articles, tmp_path):
+    common = [articles / "no-headings.txt", "--engine", "espeak", "--cache-dir", tmp_path / "c"]
+    assert cli("build", *common, "-o", tmp_path / "e.mp3").exit_code == 0
+    result = cli("build", *common, "-o", tmp_path / "e.opus")
+    assert result.exit_code == 1 and "records e.mp3" in result.stderr
+    assert not (tmp_path / "e.opus").exists()
+
+
 def test_build_help_has_an_example(cli):
     assert "Example: audio-edition build" in cli("build", "-h").stdout
 

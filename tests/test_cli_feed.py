@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import email.utils
 import shutil
 import xml.etree.ElementTree as ET
@@ -74,3 +76,15 @@ def test_feed_of_a_missing_folder_is_an_error(cli, tmp_path):
     result = cli("feed", "--dir", tmp_path / "nope")
     assert result.exit_code == 1
     assert result.stderr == f"Error: no such folder: {tmp_path / 'nope'}\n"
+
+
+@pytest.mark.parametrize("settings, message", [
+    ("[1]", "expected the channel's settings as a JSON object"),
+    ('{"title": 5}', "'title' should be text"),
+    ('{"explicit": "ja"}', "'explicit' should be true or false"),
+])
+def test_hand_edited_channel_settings_are_checked(cli, tmp_path, settings, message):
+    (tmp_path / "feed.json").write_text(settings, encoding="utf-8")
+    result = cli("feed", "--dir", tmp_path)
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and message in result.stderr

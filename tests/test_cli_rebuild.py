@@ -95,6 +95,22 @@ def test_renaming_a_heading(edition, tmp_path):
     assert chapter_titles(tmp_path / "e.mp3")[1] == "Der Vorwurf: Datenmissbrauch"
 
 
+def test_swapping_two_sections_reports_the_move(edition, tmp_path):
+    article, build = edition
+    text = article.read_text(encoding="utf-8")
+    third = text.index("Elon Musk kämpft gegen OpenAI und Microsoft")
+    fourth, end = text.index(SECTION_4), text.rindex("Quelle")
+    article.write_text(text[:third] + text[fourth:end].rstrip() + "\n\n" + text[third:fourth] + text[end:],
+                       encoding="utf-8")
+    result = build()
+    assert result.exit_code == 0, result.output
+    report = result.stdout.splitlines()
+    assert report[0] in (f"moved    {SECTION_4}", "moved    Elon Musk kämpft gegen OpenAI und Microsoft")
+    assert not report[1].startswith("moved")  # one of the two changed places, the rest kept their order
+    assert summary_of(result.stdout)["synthesised"] == "0"
+    assert chapter_titles(tmp_path / "e.mp3")[2:] == [SECTION_4, "Elon Musk kämpft gegen OpenAI und Microsoft"]
+
+
 def test_dry_run_reports_without_writing(edition, tmp_path):
     article, build = edition
     mp3 = tmp_path / "e.mp3"

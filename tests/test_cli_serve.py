@@ -50,6 +50,8 @@ def test_whole_file_and_unsatisfiable_range(served):
     assert (status, body, headers["Accept-Ranges"]) == (200, data, "bytes")
     status, headers, _ = get(url + "a.mp3", Range="bytes=999999-")
     assert status == 416 and headers["Content-Range"] == f"bytes */{len(data)}"
+    status, _, body = get(url + "a.mp3", Range="bytes=0-10,20-30")  # several ranges: the whole file instead
+    assert (status, body) == (200, data)
 
 
 @pytest.mark.parametrize("header, size, expected", [

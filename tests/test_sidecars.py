@@ -63,5 +63,20 @@ def test_sidecars_can_be_chosen_or_turned_off(cli, articles, tmp_path):
     cli("build", article, "-o", tmp_path / "b.mp3", "--engine", "espeak", "--cache-dir", tmp_path / "c",
         "--sidecars", "none")
     assert sorted(p.name for p in tmp_path.glob("b.*")) == ["b.json", "b.mp3"]
+    again = cli("build", article, "-o", tmp_path / "a.mp3", "--engine", "espeak", "--cache-dir", tmp_path / "c",
+                "--sidecars", "chapters")
+    assert again.exit_code == 0  # the transcript of the earlier build would describe an older edition
+    assert sorted(p.name for p in tmp_path.glob("a.*")) == ["a.chapters.json", "a.json", "a.mp3"]
     bad = cli("build", article, "--sidecars", "pdf")
     assert bad.exit_code == 2 and "unknown kind 'pdf'" in bad.stderr
+
+
+def test_vtt_escapes_what_players_would_take_for_tags(tmp_path):
+    from audio.manifest import ChunkRecord, Manifest, SectionRecord
+    from audio.sidecars import webvtt
+
+    chunk = ChunkRecord(key="k", text="Tom & Jerry <live> im Kino.", spoken="x", start=0.0, end=1.5)
+    section = SectionRecord(title="T", key="s", body_key="b", start=0.0, duration=2.0, chunks=(chunk,))
+    record = Manifest(article="a.txt", title="T", audio="a.mp3", engine="espeak", voice="v", duration=2.0,
+                      sections=(section,))
+    assert "Tom &amp; Jerry &lt;live&gt; im Kino." in webvtt(record)
