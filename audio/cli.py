@@ -295,13 +295,15 @@ def cache(ctx: click.Context, cache_dir: Path | None) -> None:
               type=click.Path(file_okay=False, path_type=Path),
               help="Keep what the editions (manifests) in this folder use; may be given several times.")
 @click.option("-n", "--dry-run", is_flag=True, help="Only say what would be removed.")
+@CACHE_DIR
 @click.pass_obj
 @user_errors
-def prune(store: Cache, folders: tuple[Path, ...], dry_run: bool) -> None:
+def prune(store: Cache, folders: tuple[Path, ...], dry_run: bool, cache_dir: Path | None) -> None:
     """Remove cache entries that no edition in the given folders uses.
 
     Example: audio-edition cache prune --keep-for output --keep-for ../podcast/output
     """
+    store = Cache(cache_dir) if cache_dir else store  # `cache --cache-dir D prune` and `cache prune --cache-dir D`
     missing = [str(f) for f in folders if not Path(f).is_dir()]
     if missing:
         raise EditionError(f"no such folder: {', '.join(missing)}")
@@ -363,7 +365,7 @@ def configure(folder: Path, settings: dict):
 @click.option("--base-url", help="The URL the phone uses  [default: http://HOST:PORT/]")
 @user_errors
 def serve(folder: Path, host: str, port: int, base_url: str | None) -> None:
-    """Serve FOLDER over HTTP (with range requests for seeking) and keep its feed's URLs matching.
+    """Serve FOLDER over HTTP (with range requests for seeking) and a feed whose URLs point at it.
 
     Example: audio-edition serve --host 0.0.0.0 --base-url http://192.168.1.20:8000/
     """
@@ -371,12 +373,17 @@ def serve(folder: Path, host: str, port: int, base_url: str | None) -> None:
     from audio.serve import server
 
     channel = configure(folder, {})
+    urls = []  # known once the server has its port
+
+    def current_feed() -> bytes:  # made at each request: editions built while serving appear at once
+        return feed.rss(feed.editions(folder), urls[0], channel)
+
     try:
-        httpd = server(folder, host, port)
+        httpd = server(folder, host, port, current_feed)
     except OSError as exc:
         raise EditionError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
     url = base_url or f"http://{host}:{httpd.server_address[1]}/"
-    feed.write_feed(folder, url, channel)
+    urls.append(url)
     click.echo(f"Serving {folder} at {url}; subscribe to {url}{feed.FEED_FILE}; Ctrl-C stops.")
     try:
         httpd.serve_forever()

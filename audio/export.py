@@ -80,7 +80,8 @@ def write_container(path: Path, fmt: str, pcm: Iterable[bytes], tags: Tags, chap
         args = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0", "-f", "ffmetadata", "-i", str(metadata)]
         if cover and fmt == "m4b":
             args += ["-i", str(tags.cover), "-map", "2:v", "-c:v", "copy", "-disposition:v", "attached_pic"]
-        args += ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", *codec, "-b:a", f"{bitrate}k",
+        args += ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", "-metadata:s:a:0",
+                 f"language={tags.language}", *codec, "-b:a", f"{bitrate}k",
                  "-f", muxer, str(partial)]
         ffmpeg.run_streaming(args, pcm, what=f"encoding {fmt.upper()}")
         if fmt == "opus":

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import io
 import os
 import re
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -13,7 +15,10 @@ RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 
 
 class RangeRequestHandler(SimpleHTTPRequestHandler):
-    """The standard library's file handler plus single byte ranges (`Range: bytes=a-b`)."""
+    """The standard library's file handler plus single byte ranges (`Range: bytes=a-b`), and a feed
+    made at each request so its URLs point at this server (the feed.xml on disk is left as it is)."""
+
+    feed: Callable[[], bytes] | None = None
 
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".vtt": "text/vtt", ".srt": "application/srt",
                       ".xml": "application/rss+xml", ".opus": "audio/ogg", ".m4b": "audio/mp4"}
@@ -23,6 +28,13 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
 
     def send_head(self):
         self.range = None
+        if self.feed and self.path.split("?")[0] == "/feed.xml":
+            body = self.feed()
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "application/rss+xml")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return io.BytesIO(body)
         header = self.headers.get("Range")
         path = Path(self.translate_path(self.path))
         if header is None or "," in header or not path.is_file():  # several ranges: send the whole file (RFC 9110)
@@ -77,9 +89,11 @@ def byte_range(header: str, size: int) -> tuple[int, int] | None:
     return (start, end) if start <= end and start < size else None
 
 
-def server(folder: Path, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
-    """Return an HTTP server (not yet serving) for the files in `folder`."""
-    handler = functools.partial(RangeRequestHandler, directory=os.fspath(folder))
+def server(folder: Path, host: str = "127.0.0.1", port: int = 8000,
+           feed: Callable[[], bytes] | None = None) -> ThreadingHTTPServer:
+    """Return an HTTP server (not yet serving) for the files in `folder`, with /feed.xml made by `feed`."""
+    handler_class = type("Handler", (RangeRequestHandler,), {"feed": staticmethod(feed)}) if feed else RangeRequestHandler
+    handler = functools.partial(handler_class, directory=os.fspath(folder))
     httpd = ThreadingHTTPServer((host, port), handler)
     httpd.daemon_threads = True
     return httpd

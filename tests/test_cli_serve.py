@@ -78,6 +78,7 @@ def test_serve_command_publishes_a_feed_with_working_urls(cli, articles, tmp_pat
         status, headers, audio = get(enclosure.get("url"), Range="bytes=0-1023")
         assert status == 206 and len(audio) == 1024
         assert audio == (folder / "notiz.mp3").read_bytes()[:1024]
+        assert not (folder / "feed.xml").exists()  # the feed on disk, made for publishing, is not touched
     finally:
         proc.terminate()
         proc.wait(timeout=10)
