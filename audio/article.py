@@ -105,22 +105,22 @@ def decode_lines(data: bytes, name: str) -> tuple[str, str]:
 
     Works for a whole Windows-1252 file and for a UTF-8 file with a few stray bytes pasted in.
     """
-    stray = 0
-
-    def as_cp1252(error: UnicodeDecodeError) -> tuple[str, int]:
-        nonlocal stray
-        bad = error.object[error.start:error.end]
-        stray += len(bad)
-        try:
-            return bad.decode("cp1252"), error.end
-        except UnicodeDecodeError:
-            raise EditionError(f"{name}: the file is neither UTF-8 nor Windows-1252 text") from None
-
-    codecs.register_error("audio-edition-cp1252", as_cp1252)
-    text = data.decode("utf-8", errors="audio-edition-cp1252")
-    if stray == sum(1 for byte in data if byte > 127):
+    try:
+        text = data.decode("utf-8", errors=STRAY_AS_CP1252)
+    except UnicodeDecodeError:
+        raise EditionError(f"{name}: the file is neither UTF-8 nor Windows-1252 text") from None
+    stray = data.decode("utf-8", errors="replace").count("\ufffd")
+    if stray >= sum(1 for byte in data if byte > 127):  # no character was UTF-8
         return text, f"{name} is not UTF-8; read it as Windows-1252"
     return text, f"{name} is UTF-8 but for {stray} byte(s); read those as Windows-1252"
+
+
+def _stray_as_cp1252(error: UnicodeDecodeError) -> tuple[str, int]:
+    return error.object[error.start:error.end].decode("cp1252"), error.end  # raises for bytes cp1252 lacks
+
+
+STRAY_AS_CP1252 = "audio-edition-cp1252"
+codecs.register_error(STRAY_AS_CP1252, _stray_as_cp1252)
 
 
 def looks_binary(data: bytes) -> bool:
@@ -165,18 +165,22 @@ def split_blocks(text: str) -> list[str]:
 SHORTCODE = re.compile(r"\[/?(?:ad|ads|adsense|advert|anzeige)_?\d*\]", re.IGNORECASE)
 
 
-CREDIT_LINE = re.compile(
-    r"^(?:©|\(c\)\s|Copyright\b|Stand:\s.*\d|(?:Fotos?|Bild|Bilder|Bildquelle|Grafik|Symbolbild|Titelbild|Video)\s*:"
+CREDIT_LINE = re.compile(  # a short line on its own, never a sentence of the article
+    r"^(?:©|Copyright(?=\s)|Stand:\s*\d{1,2}\.\s?\w+\.?\s?\d{2,4}"
+    r"|(?:Fotos?|Bild|Bilder|Bildquelle|Grafik|Symbolbild|Titelbild|Video)\s*:"
     r"|\[?(?:Anzeige|Werbung|Advertisement)\]?$)",
     re.IGNORECASE,
 )
+CREDIT_MAX_CHARS = 80
 
 
 def remove_leftovers(block: str) -> str:
-    """Return a block without what a web page left behind: shortcodes like `[ad_1]`, and lines that are
-    only a photo credit (`Foto: dpa`), a copyright line or an `Anzeige` label; nobody reads those aloud."""
-    lines = [line for line in SHORTCODE.sub("", block).split("\n") if not CREDIT_LINE.match(line.strip())]
-    return "\n".join(lines).strip()
+    """Return a block without what a web page left behind: shortcodes like `[ad_1]`, a `©` line, and a
+    short line on its own that is only a photo credit (`Foto: dpa`), a dateline or an `Anzeige` label."""
+    block = SHORTCODE.sub("", block).strip()
+    if "\n" not in block and len(block) <= CREDIT_MAX_CHARS and CREDIT_LINE.match(block):
+        return ""
+    return "\n".join(line for line in block.split("\n") if not line.strip().startswith("©")).strip()
 
 
 def speakable(text: str) -> bool:
@@ -201,7 +205,9 @@ def drop_source_footer(blocks: list[str]) -> list[str]:
     return blocks
 
 
-SENTENCE_INSIDE = re.compile(r"[.!?…][\"“”»«']?\s+\S")
+# A sentence ends inside a line: after a word of three or more small letters and a full stop, or after
+# `!`, `?`, `…`; not after an abbreviation (`Dr.`, `St.`) or a number (`Der 1. FC Köln`).
+SENTENCE_INSIDE = re.compile(r"(?:[a-zäöüß]{3}\.|[!?…])[\"“”»«']?\s+\S")
 
 
 def is_heading_line(block: str) -> bool:
@@ -215,7 +221,7 @@ def is_heading_line(block: str) -> bool:
         return False
     if line[-1] in ".,;:…" or line[-1] in "\"“”»«" and line[-2:-1] in tuple(".!?,"):
         return False
-    if SENTENCE_INSIDE.search(re.sub(r"^\d{1,2}\.\s", "", line)) or line[0] in "„\"“»«'‚":
+    if SENTENCE_INSIDE.search(line) or line[0] in "„\"“»«'‚":
         return False
     if line.endswith("!") and len(line.split()) > 4:
         return False
@@ -305,9 +311,15 @@ def markdown_blocks(body: str) -> list[Block]:
 
 def inline_text(children: list) -> str:
     """Return what is read of a Markdown inline run: link text yes, images and HTML no."""
-    parts = []
+    parts, struck = [], False
     for child in children:
-        if child.type in ("text", "code_inline"):
+        if child.type == "s_open":
+            struck = True
+        elif child.type == "s_close":
+            struck = False
+        elif struck:
+            continue  # ~~struck~~ text was taken back; it is not read
+        elif child.type in ("text", "code_inline"):
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak") or re.fullmatch(r"<br\s*/?>", child.content.strip(), re.I):
             parts.append(" ")

@@ -326,8 +326,8 @@ def write_whole(output: Path, fmt: str, plans: list[SectionPlan], store: Cache, 
             log.debug("%s at %.1f LUFS, true peak %.1f dBTP (aim %.1f, headroom %.1f)", fmt, measured, peak,
                       aim.integrated, headroom)
             over, missed = peak - target.true_peak, target.integrated - measured
-            attempts.append((max(0.0, over) + max(0.0, abs(missed) - loudness.TOLERANCE), attempt))
-            if over <= 0 and abs(missed) <= loudness.TOLERANCE:
+            attempts.append((max(0.0, over) + max(0.0, abs(missed) - 2 * loudness.TOLERANCE), attempt))
+            if over <= 0 and abs(missed) <= 2 * loudness.TOLERANCE:
                 break
             headroom = min(MAX_HEADROOM, headroom + max(0.0, over + 0.2))
             aim = loudness.Target(aim.integrated + missed, target.true_peak)

@@ -20,7 +20,7 @@ MONTHS = ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August"
           "November", "Dezember")
 MONTH_ABBREVIATIONS = {m[:3] + ".": m for m in MONTHS if len(m) > 4} | {"Sept.": "September"}
 # German: 1.234.567,89, 10 000 (with a space, no-break or thin space) or 1234,5
-NUMBER = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d.,])|\d+(?:,\d+)?"
+NUMBER = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|[1-9]\d{0,2}(?:[ \u00a0\u202f]\d{3})+(?!\d|[.,]\d)|\d+(?:,\d+)?"
 CURRENCIES = {"€": "Euro", "US$": "Dollar", "EUR": "Euro", "Euro": "Euro", "$": "Dollar", "USD": "Dollar", "Dollar": "Dollar",
               "£": "Pfund", "GBP": "Pfund", "Pfund": "Pfund", "CHF": "Franken", "Franken": "Franken"}
 MAGNITUDES = {"Tsd.": "Tausend", "Mio.": "Millionen", "Mrd.": "Milliarden", "Bio.": "Billionen",
@@ -35,13 +35,16 @@ FEMININE = {"Stunde", "Woche", "Minute", "Sekunde", "Person", "Frau", "Tonne", "
 DATIVE_BEFORE = {"am", "im", "vom", "zum", "beim", "dem", "den", "des", "zur", "seit", "ab", "bis", "vor",
                  "nach", "einem", "einen", "ihrem", "seinem", "seit dem", "Am", "Im", "Vom", "Zum", "Seit", "Ab"}
 NOMINATIVE_BEFORE = {"der", "die", "das", "Der", "Die", "Das", "ein", "eine"}
+DATE_BEFORE = DATIVE_BEFORE | NOMINATIVE_BEFORE | {"und", "oder", "zwischen", "Bis", "Zwischen", "bis zum"}
 # Words that start a new sentence after a number with a full stop (`stieg auf 23. Die Polizei …`),
 # where an ordinal (`die 2. Bundesliga`, `am 3. Mai`) is followed by a noun or a month.
 SENTENCE_STARTERS = (
     "Der Die Das Den Dem Des Ein Eine Einer Es Er Sie Wir Ich Ihr Man Dies Diese Dieser Dieses Dabei Damit "
     "Doch Aber Und Oder Auch Nun So Dann Denn Zudem Außerdem Allerdings Trotzdem Laut Nach In Im Am An Auf "
     "Bei Mit Für Von Vor Seit Wie Was Wer Wo Warum Als Wenn Ob Noch Nur Jetzt Heute Inzwischen Deshalb Daher "
-    "Damals Zuletzt Erst Schon Bis Zum Zur Um Unter Über Gegen Ohne Während Wegen Obwohl Weil Dass Hier Dort"
+    "Damals Zuletzt Erst Schon Bis Zum Zur Um Unter Über Gegen Ohne Während Wegen Obwohl Weil Dass Hier Dort "
+    "Danach Später Bereits Zuvor Insgesamt Anschließend Demnach Somit Zwar Jedoch Dennoch Immerhin Mittlerweile "
+    "Unterdessen Gleichzeitig Zugleich Stattdessen Vielmehr Konkret Offenbar Tatsächlich Wer"
 ).split()
 STARTER = "(?:" + "|".join(SENTENCE_STARTERS) + r")\b"
 
@@ -130,13 +133,28 @@ FOLLOWING = re.compile(r"(?<=\d)\s?ff?\.(?=\s|$)")
 
 
 def pages(text: str) -> str:
-    """Read page references as said: `S. 12 f.` → Seite 12 folgende (before the numbers are read)."""
-    text = FOLLOWING.sub(lambda m: " folgende" + ("." if m.end() == len(text.rstrip()) else ""), text)
-    return PAGE.sub(lambda m: f"Seite {cardinal(m.group(1))}", text)
+    """Read page references as said: `S. 12 f.` → Seite 12 folgende (before the numbers are read).
+
+    Not after a first name: `Thomas S. 2019` is an anonymised name in a court report.
+    """
+
+    def page(match: re.Match) -> str:
+        before = text[: match.start()].split()
+        if before and re.fullmatch(r"[A-ZÄÖÜ][a-zäöüß]+", before[-1]) and before[-1] not in ("Siehe", "Vgl", "Auf"):
+            return match.group(0)
+        return f"Seite {cardinal(match.group(1))}"
+
+    text = FOLLOWING.sub(lambda m: " folgende" + ends_text(m, text), text)
+    return PAGE.sub(page, text)
+
+
+def ends_text(match: re.Match, text: str) -> str:
+    """Return the full stop a match swallowed when it also ended the sentence, else nothing."""
+    return "." if match.end() == len(text.rstrip()) and match.group(0).endswith(".") else ""
 
 
 AMOUNT_AFTER = re.compile(
-    rf"(?P<num>{NUMBER})\s?(?P<mag>{MAGNITUDE_WORDS})?\s?(?P<cur>€|EUR\b|USD\b|\$|£|GBP\b|CHF\b)"
+    rf"(?P<num>{NUMBER})\s?(?P<mag>{MAGNITUDE_WORDS})?\s?(?P<cur>€|EUR\b|USD\b|US\$|\$|£|GBP\b|CHF\b)"
 )
 AMOUNT_BEFORE = re.compile(
     rf"(?P<cur>US\$|€|\$|£|(?<!\w)(?:EUR|USD|CHF|GBP)(?=\s))\s?(?P<num>{NUMBER})(?:\s?(?P<mag>{MAGNITUDE_WORDS}))?"
@@ -180,7 +198,7 @@ def with_magnitude(number: str, magnitude: str) -> str:
 
 
 NUMERIC_DATE = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})\b")
-DAY_AND_MONTH = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(?![\d.])")
+DAY_AND_MONTH = re.compile(r"(?<![\d.])(\d{1,2})\.(\d{1,2})\.(?![\d.])")  # after a word like `am` or `der`
 MONTH_NAMES = "|".join(list(MONTHS) + [re.escape(a) for a in MONTH_ABBREVIATIONS])
 WORD_DATE = re.compile(rf"\b(\d{{1,2}})\.\s?({MONTH_NAMES})(?:\s(\d{{4}}))?(?!\w)")
 DAY_RANGE = re.compile(rf"\b(\d{{1,2}})\.\s?[–—-]\s?(?=\d{{1,2}}\.\s?(?:{MONTH_NAMES})(?!\w))")
@@ -207,10 +225,10 @@ def dates(text: str) -> str:
 
     def day_and_month(match: re.Match) -> str:
         day, month = int(match.group(1)), int(match.group(2))
-        if not (1 <= day <= 31 and 1 <= month <= 12):
-            return match.group(0)
-        ends = match.end() == len(text.rstrip())  # the date's full stop also ends the sentence
-        return f"{ordinal(day, text[: match.start()])} {MONTHS[month - 1]}" + ("." if ends else "")
+        before = text[: match.start()].split()
+        if not (1 <= day <= 31 and 1 <= month <= 12) or not before or before[-1] not in DATE_BEFORE:
+            return match.group(0)  # `Windows 8.1.`, `Kapitel 3.2.` are no dates
+        return f"{ordinal(day, text[: match.start()])} {MONTHS[month - 1]}" + ends_text(match, text)
 
     text = NUMERIC_DATE.sub(numeric, text)
     text = DAY_AND_MONTH.sub(day_and_month, text)
@@ -228,9 +246,7 @@ def times(text: str) -> str:
     """Read `14:30 Uhr` as `vierzehn Uhr dreißig`, `1 Uhr` as `ein Uhr`, `9–17 Uhr` as `neun bis siebzehn Uhr`."""
 
     def say(match: re.Match) -> str:
-        hour = "ein" if int(match.group(1)) == 1 else cardinal(match.group(1))
-        minutes = int(match.group(2)) if match.lastindex == 2 else 0
-        return f"{hour} Uhr" + (f" {cardinal(str(minutes))}" if minutes else "")
+        return clock(match.group(1), match.group(2) if match.lastindex == 2 else None)
 
     def span(match: re.Match) -> str:
         start, end = (say(re.match(r"(\d+)(?:[:.](\d+))?", part)) for part in match.groups())
@@ -240,14 +256,24 @@ def times(text: str) -> str:
     return HOUR.sub(say, TIME.sub(say, text))
 
 
+def clock(hour: str, minutes: str | None) -> str:
+    """Return a time of day as said: `14`, `30` → vierzehn Uhr dreißig; `1` → ein Uhr."""
+    words = "ein" if int(hour) == 1 else cardinal(hour)
+    return f"{words} Uhr" + (f" {cardinal(str(int(minutes)))}" if minutes and int(minutes) else "")
+
+
+TIME_BEFORE = {"um", "gegen", "ab", "bis", "von", "Um", "Gegen", "Ab", "Bis", "Von", "seit", "Seit"}
+
+
 def scores(text: str) -> str:
-    """Read results like `2:1` (a match, a vote) as `zwei zu eins`; a time has two digits after the colon."""
+    """Read results and ratios (`2:1`, `21:19`, `1:10`) as `zwei zu eins`; `um 14:30` or `06:12` is a time."""
 
     def say(match: re.Match) -> str:
-        if len(match.group(2)) == 2 and int(match.group(1)) <= 24:  # 14:30 without `Uhr` is still a time
-            minutes = int(match.group(2))
-            return f"{cardinal(match.group(1))} Uhr" + (f" {cardinal(str(minutes))}" if minutes else "")
-        return f"{cardinal(match.group(1))} zu {cardinal(match.group(2))}"
+        hour, minutes = match.group(1), match.group(2)
+        before = text[: match.start()].split()
+        is_time = len(minutes) == 2 and int(hour) <= 24 and int(minutes) < 60 and (
+            hour.startswith("0") or (before and before[-1] in TIME_BEFORE))
+        return clock(hour, minutes) if is_time else f"{cardinal(hour)} zu {cardinal(minutes)}"
 
     return SCORE.sub(say, text)
 
@@ -277,8 +303,12 @@ def decades(text: str) -> str:
 ORDINAL = re.compile(rf"(?<![\w.,])(\d{{1,3}})\.(?=\s+(?!{STARTER})[A-Za-zÄÖÜäöüß])")
 
 
+ORDINAL_AT_END = re.compile(r"\b(am|vom|zum|seit dem|bis zum|Am|Vom|Zum) (\d{1,2})\.$")
+
+
 def ordinals(text: str) -> str:
-    """Read `der 5. Platz` as `der fünfte Platz` and `zum 2. Mal` as `zum zweiten Mal`."""
+    """Read `der 5. Platz` as `der fünfte Platz`, `zum 2. Mal` as `zum zweiten Mal`, and `kam am 3.` as `am dritten.`"""
+    text = ORDINAL_AT_END.sub(lambda m: f"{m.group(1)} {ordinal(int(m.group(2)), m.group(1))}.", text.rstrip())
     return ORDINAL.sub(lambda m: ordinal(int(m.group(1)), text[: m.start()]), text)
 
 
@@ -364,14 +394,11 @@ def abbreviations(text: str) -> str:
     """Expand German abbreviations (`z. B.`, `bzw.`, `Nr.`, `Dr.`, `Hauptstr.` …);
     one that ends the text keeps its full stop."""
 
-    def ending(match: re.Match) -> str:
-        return "." if match.end() == len(text.rstrip()) and match.group(0).endswith(".") else ""
-
     def say(match: re.Match) -> str:
-        return ABBREVIATION_KEYS[re.sub(r"\s", "", match.group(0))] + ending(match)
+        return ABBREVIATION_KEYS[re.sub(r"\s", "", match.group(0))] + ends_text(match, text)
 
     text = ABBREVIATION.sub(say, text)
-    return STREET.sub(lambda m: "straße" + ending(m), text)
+    return STREET.sub(lambda m: "straße" + ends_text(m, text), text)
 
 
 LETTERS = {

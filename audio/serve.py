@@ -11,6 +11,8 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from audio.errors import EditionError
+
 RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 
 
@@ -29,7 +31,11 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
     def send_head(self):
         self.range = None
         if self.feed and self.path.split("?")[0] == "/feed.xml":
-            body = self.feed()
+            try:
+                body = self.feed()
+            except EditionError as exc:  # e.g. a manifest that cannot be read: say so, keep serving
+                self.send_error(HTTPStatus.INTERNAL_SERVER_ERROR, str(exc))
+                return None
             self.send_response(HTTPStatus.OK)
             self.send_header("Content-Type", "application/rss+xml")
             self.send_header("Content-Length", str(len(body)))

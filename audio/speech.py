@@ -11,7 +11,7 @@ from typing import Callable
 from audio.article import Article, Section
 from audio.errors import EditionError
 from audio.lexicon import Lexicon
-from audio.normalise import STARTER, normalise
+from audio.normalise import MONTH_NAMES, STARTER, normalise
 
 PAUSES = ("clause", "sentence", "paragraph", "section")  # from shortest to longest
 
@@ -124,7 +124,7 @@ def as_spoken_line(line: str) -> str:
 
 def numbered_heading(line: str) -> str:
     """Return a numbered heading (`1. Einleitung`) with its number as a number, not an ordinal: `1: Einleitung`."""
-    return re.sub(r"^(\d{1,2})\.\s+(?=\D)", r"\1: ", line)
+    return re.sub(rf"^(\d{{1,2}})\.\s+(?=\D)(?!(?:{MONTH_NAMES})(?!\w)|FC\b)", r"\1: ", line)
 
 
 @functools.lru_cache(maxsize=1)

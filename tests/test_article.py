@@ -163,6 +163,9 @@ def test_no_speakable_text_is_refused(text):
     ("Wer hätte das gedacht? Niemand!", False),
     ("Die Regierung hat das beschlossen. (dpa)", False),
     ("Das ist ein Satz mit einem Ausruf am Ende!", False),
+    ("Der 1. FC Köln steigt ab", True),
+    ("Dr. Müller tritt zurück", True),
+    ("Am 3. Oktober feiert Deutschland", True),
 ])
 def test_heading_lines(line, expected):
     assert is_heading_line(line) is expected
@@ -216,6 +219,17 @@ def test_credit_lines_scene_breaks_and_bold_headings_in_plain_text():
     ]
 
 
+def test_sentences_that_start_like_credits_are_kept():
+    article = parse_text(
+        "Titel\n\nCopyright-Klagen gegen OpenAI häufen sich, sagen Anwälte in den USA seit Monaten.\n\n"
+        "Drei Punkte:\n(a) die Länder,\n(b) der Bund,\n(c) die Aufsicht durch die Länder.\n\nStand: 7. März 2024\n"
+    )
+    assert article.sections[0].paragraphs == (
+        "Copyright-Klagen gegen OpenAI häufen sich, sagen Anwälte in den USA seit Monaten.",
+        "Drei Punkte: (a) die Länder, (b) der Bund, (c) die Aufsicht durch die Länder.",
+    )
+
+
 def test_utf16_with_byte_order_mark_is_read():
     text, notice = decode("\ufeffTitel\n\nGrüße.".encode("utf-16"))
     assert text == "Titel\n\nGrüße." and notice is None
@@ -234,7 +248,7 @@ def test_markdown_footnotes_bold_subheadings_and_author_lists():
     )
     assert article.meta["author"] == "Anna Berg, Ben Kurz und Cem Lau"
     assert [(s.title, s.paragraphs) for s in article.sections] == [
-        ("Titel", ("Die Studie zeigt es. Klar.",)), ("Was Verbraucher tun können", ("Wechseln lohnt nie sich.",)),
+        ("Titel", ("Die Studie zeigt es. Klar.",)), ("Was Verbraucher tun können", ("Wechseln lohnt sich.",)),
     ]
 
 

@@ -261,6 +261,18 @@ CASES = [
      'Der Kurs stieg deutlich weiter.'),
     ('Es waren ≈ 40 Gäste.',
      'Es waren etwa vierzig Gäste.'),
+    ('Die Zahl stieg auf 10 000.',
+     'Die Zahl stieg auf zehntausend.'),
+    ('Die Füchse gewannen 21:19.',
+     'Die Füchse gewannen einundzwanzig zu neunzehn.'),
+    ('Die Sitzung beginnt um 9:30.',
+     'Die Sitzung beginnt um neun Uhr dreißig.'),
+    ('Als Thomas S. 2019 nach Berlin zog, begann es.',
+     'Als Thomas S. zweitausendneunzehn nach Berlin zog, begann es.'),
+    ('Das Update auf Windows 8.1. kam spät.',
+     'Das Update auf Windows acht Punkt eins. kam spät.'),
+    ('Er kam am 3.',
+     'Er kam am dritten.'),
 ]
 
 

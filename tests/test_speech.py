@@ -19,6 +19,7 @@ from audio.speech import fit, script, split_sentences
     ("Ohne Punkt am Ende", ["Ohne Punkt am Ende"]),
     ("Die Zahl stieg auf 23. Die Polizei ermittelt.", ["Die Zahl stieg auf 23.", "Die Polizei ermittelt."]),
     ("Am 2. Mai kam die 2. Mannschaft.", ["Am 2. Mai kam die 2. Mannschaft."]),
+    ("Bis zum 30.6. Danach ging er.", ["Bis zum 30.6.", "Danach ging er."]),
 ])
 def test_sentences(paragraph, expected):
     assert split_sentences(paragraph) == expected
@@ -80,3 +81,8 @@ def test_sentences_with_nothing_to_say_are_not_sent_to_a_voice():
     first, second = script(article, 100)
     assert [c.spoken for c in first.chunks] == ["Titel.", "Hier endet es."]
     assert [c.spoken for c in second.chunks] == ["eins: Einleitung.", "Text."]
+
+
+def test_a_date_heading_keeps_its_ordinal():
+    article = Article("Titel", (Section("Titel", ("Text.",)), Section("9. November 1989", ("Die Mauer fiel.",))))
+    assert script(article, 100)[1].chunks[0].spoken == "neunten November neunzehnhundertneunundachtzig."
