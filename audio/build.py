@@ -110,7 +110,8 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
     previous = manifest.load(manifest.path_for(output))
     if previous and previous.audio != output.name and (output.parent / previous.audio).exists():
         raise EditionError(f"{manifest.path_for(output)} records {previous.audio}, which shares this edition's "
-                           f"name and its transcript and chapter files; give {output.name} another name")
+                           f"name and its transcript and chapter files; give {output.name} another name or delete "
+                           f"{previous.audio} first")
     engine = choose_engine(options, previous, events)
     store = Cache(options.cache_dir or cache_mod.default_dir())
     said = lexicon.for_article(article_path, options.lexicons)

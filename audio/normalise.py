@@ -62,7 +62,7 @@ def normalise(text: str, rules: list[Rule] | None = None) -> str:
 EDITORIAL = re.compile(
     r"\s*\[(?:Anzeige|Werbung|Video|Foto|Bild|Grafik|Audio|mehr|Mehr|Bearbeiten)[^\]]*\]"
     r"|\s*\((?:dpa|AFP|AP|Reuters|rtr|KNA|epd|dts|sid|red|afp|apa|APA|SDA|ots)(?:-AFX)?(?:/[\w -]+)*\)"
-    r"|\s*\((?:Foto|Bild|Symbolbild|Quelle|Grafik|Archivbild)(?:\s*:[^)]*)?\)"
+    r"|\s*\((?:Foto|Bild|Symbolbild|Quelle|Grafik|Archivbild)\s*:[^)]*\)|\s*\((?:Symbolbild|Archivbild|Foto)\)"
     r"|(?<!\s)\[(?:\d{1,3}|\^\w+|[a-z])\]"  # citation marks: Wikipedia's [1], footnotes [^1]
 )
 
