@@ -324,7 +324,7 @@ OUTPUT_DIR = click.option("-d", "--dir", "folder", type=click.Path(file_okay=Fal
 @click.option("--title", help="The podcast's title (remembered in feed.json for the next runs).")
 @click.option("--description", help="The podcast's description.")
 @click.option("--author", help="The podcast's author.")
-@click.option("--image", help="Cover of the podcast: a URL or a file name in the folder.")
+@click.option("--image", help="Cover of the podcast: a URL, or an image file (copied into the folder).")
 @click.option("--category", help="iTunes category, e.g. News.")
 @click.option("--explicit/--clean", default=None, help="The iTunes explicit flag.")
 @user_errors
@@ -338,6 +338,7 @@ def feed_command(folder: Path, base_url: str, **settings) -> None:
     """
     from audio import feed
 
+    feed.check_base_url(base_url)
     channel = configure(folder, settings)
     path, items = feed.write_feed(folder, base_url, channel)
     click.echo(f"Wrote {path}: {items} episodes, {base_url}")
@@ -351,6 +352,8 @@ def configure(folder: Path, settings: dict):
         raise EditionError(f"no such folder: {folder}")
     channel = feed.load_channel(folder)
     given = {k: v for k, v in settings.items() if v is not None}
+    if given.get("image"):
+        given["image"] = feed.place_image(folder, given["image"])
     if given:
         channel = dataclasses.replace(channel, **given)
         feed.save_channel(folder, channel)
@@ -372,6 +375,8 @@ def serve(folder: Path, host: str, port: int, base_url: str | None) -> None:
     from audio import feed
     from audio.serve import server
 
+    if base_url:
+        feed.check_base_url(base_url)
     channel = configure(folder, {})
     urls = []  # known once the server has its port
 

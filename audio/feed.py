@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime
 import email.utils
 import json
+import re
+import shutil
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import asdict, dataclass, fields
@@ -55,6 +57,25 @@ def load_channel(folder: Path) -> Channel:
     if wrong:
         raise EditionError(f"{path}: {wrong[0]!r} should be {'true or false' if types[wrong[0]] is bool else 'text'}")
     return Channel(**{k: v for k, v in data.items() if k in types})
+
+
+def place_image(folder: Path, image: str) -> str:
+    """Return the feed's image as a URL or a file name in `folder`, copying a file from elsewhere into it."""
+    if "://" in image:
+        return image
+    source, inside = Path(image), Path(folder) / Path(image).name
+    if source.is_file():
+        if not inside.exists() or not inside.samefile(source):
+            shutil.copyfile(source, inside)
+        return inside.name
+    if inside.is_file():
+        return inside.name
+    raise EditionError(f"{image}: no such image; give an image file or a URL")
+
+
+def check_base_url(base_url: str) -> None:
+    if not re.match(r"https?://[^/\s]+", base_url):
+        raise EditionError(f"{base_url}: the base URL must start with http:// or https:// and name a host")
 
 
 def save_channel(folder: Path, channel: Channel) -> None:

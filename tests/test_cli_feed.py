@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
-
 import email.utils
 import shutil
 import xml.etree.ElementTree as ET
+
+import pytest
 
 NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd", "podcast": "https://podcastindex.org/namespace/1.0"}
 
@@ -23,6 +23,7 @@ def test_feed_has_the_required_tags_and_escapes_titles(cli, articles, tmp_path):
                        "Die Bahn senkt die Preise.\n", encoding="utf-8")
     build_into(cli, article, folder, tmp_path / "c")
     build_into(cli, articles / "questions-and-leftovers.txt", folder, tmp_path / "c")
+    (folder / "cover.jpg").write_bytes(b"\xff\xd8\xff")  # an image already in the folder, named by its file name
     result = cli("feed", "--dir", folder, "--base-url", "https://example.org/pod/", "--title", "Nachrichten & mehr",
                  "--author", "Redaktion", "--image", "cover.jpg", "--explicit")
     assert result.exit_code == 0, result.output
@@ -88,3 +89,18 @@ def test_hand_edited_channel_settings_are_checked(cli, tmp_path, settings, messa
     result = cli("feed", "--dir", tmp_path)
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1 and message in result.stderr
+
+
+def test_image_file_is_copied_into_the_folder_and_base_url_is_checked(cli, tmp_path):
+    folder, cover = tmp_path / "out", tmp_path / "bild.png"
+    folder.mkdir()
+    cover.write_bytes(b"\x89PNG\r\n\x1a\n")
+    result = cli("feed", "--dir", folder, "--image", cover, "--base-url", "https://example.org/pod/")
+    assert result.exit_code == 0, result.output
+    assert (folder / "bild.png").read_bytes() == cover.read_bytes()
+    channel = ET.parse(folder / "feed.xml").find("channel")
+    assert channel.find("image/url").text == "https://example.org/pod/bild.png"
+    missing = cli("feed", "--dir", folder, "--image", tmp_path / "nope.jpg")
+    assert missing.exit_code == 1 and "no such image" in missing.stderr
+    bad = cli("feed", "--dir", folder, "--base-url", "not a url")
+    assert bad.exit_code == 1 and bad.stderr.startswith("Error: not a url: the base URL must start with http")
