@@ -139,8 +139,8 @@ def pages(text: str) -> str:
     """
 
     def page(match: re.Match) -> str:
-        before = text[: match.start()].split()
-        if before and re.fullmatch(r"[A-ZÄÖÜ][a-zäöüß]+", before[-1]) and before[-1] not in ("Siehe", "Vgl", "Auf"):
+        before = word_before(text, match.start())
+        if re.fullmatch(r"[A-ZÄÖÜ][a-zäöüß]+", before) and before not in ("Siehe", "Vgl", "Auf"):
             return match.group(0)
         return f"Seite {cardinal(match.group(1))}"
 
@@ -225,8 +225,7 @@ def dates(text: str) -> str:
 
     def day_and_month(match: re.Match) -> str:
         day, month = int(match.group(1)), int(match.group(2))
-        before = text[: match.start()].split()
-        if not (1 <= day <= 31 and 1 <= month <= 12) or not before or before[-1] not in DATE_BEFORE:
+        if not (1 <= day <= 31 and 1 <= month <= 12) or word_before(text, match.start()) not in DATE_BEFORE:
             return match.group(0)  # `Windows 8.1.`, `Kapitel 3.2.` are no dates
         return f"{ordinal(day, text[: match.start()])} {MONTHS[month - 1]}" + ends_text(match, text)
 
@@ -249,8 +248,8 @@ def times(text: str) -> str:
         return clock(match.group(1), match.group(2) if match.lastindex == 2 else None)
 
     def span(match: re.Match) -> str:
-        start, end = (say(re.match(r"(\d+)(?:[:.](\d+))?", part)) for part in match.groups())
-        return f"{start.removesuffix(' Uhr')} bis {end}" if start.endswith(" Uhr") else f"{start} bis {end}"
+        start, end = (clock(*(re.split(r"[:.]", part) + [None])[:2]) for part in match.groups())
+        return f"{start.removesuffix(' Uhr')} bis {end}"
 
     text = TIME_RANGE.sub(span, text)
     return HOUR.sub(say, TIME.sub(say, text))
@@ -270,9 +269,8 @@ def scores(text: str) -> str:
 
     def say(match: re.Match) -> str:
         hour, minutes = match.group(1), match.group(2)
-        before = text[: match.start()].split()
         is_time = len(minutes) == 2 and int(hour) <= 24 and int(minutes) < 60 and (
-            hour.startswith("0") or (before and before[-1] in TIME_BEFORE))
+            hour.startswith("0") or word_before(text, match.start()) in TIME_BEFORE)
         return clock(hour, minutes) if is_time else f"{cardinal(hour)} zu {cardinal(minutes)}"
 
     return SCORE.sub(say, text)
@@ -487,8 +485,13 @@ def year_words(year: int) -> str:
 def ordinal(number: int, before: str) -> str:
     """Return an ordinal in the case its context asks for: `am dritten`, `der dritte`."""
     words = num2words(number, lang="de", to="ordinal")
-    previous = before.split()[-1] if before.split() else ""
-    return words if previous in NOMINATIVE_BEFORE else words + "n"
+    return words if word_before(before, len(before)) in NOMINATIVE_BEFORE else words + "n"
+
+
+def word_before(text: str, position: int) -> str:
+    """Return the word in `text` that ends before `position` (the context of a number), or ''."""
+    words = text[:position].rsplit(maxsplit=1)
+    return words[-1] if words else ""
 
 
 RULES: list[Rule] = [

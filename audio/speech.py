@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from typing import Callable
 
-from audio.article import Article, Section
+from audio.article import Article, Section, speakable
 from audio.errors import EditionError
 from audio.lexicon import Lexicon
 from audio.normalise import MONTH_NAMES, STARTER, normalise
@@ -105,7 +105,7 @@ def sentence_chunks(sentence: str, max_chars: int, say: Callable[[str], str] = s
     transcript shows each sentence once.
     """
     spoken = say(sentence)
-    if not any(ch.isalnum() for ch in spoken):
+    if not speakable(spoken):
         return []  # nothing left to say once tags like `(AFP/red)` or emoji are gone
     pieces = fit(spoken, max_chars)
     last = len(pieces) - 1
