@@ -13,7 +13,7 @@ from pathlib import Path
 
 from audio import cache as cache_mod
 from audio import ffmpeg, loudness, manifest, render
-from audio.article import Article
+from audio.article import Source
 from audio.cache import Cache
 from audio.engines.base import Engine, Speech
 from audio.errors import EditionError
@@ -154,9 +154,10 @@ def chapter_times(durations: list[float], plans: list[SectionPlan], intro: float
     return chapters, starts
 
 
-def bookend(article: Article, article_path: Path, options: BuildOptions, which: str) -> Path | None:
+def bookend(source: Source, options: BuildOptions, which: str) -> Path | None:
     """Return the intro or outro audio file to use: the option's, else the front matter's (next to the article)."""
-    path = getattr(options, which) or (article_path.parent / article.meta[which] if article.meta.get(which) else None)
+    meta = source.article.meta
+    path = getattr(options, which) or (source.folder / meta[which] if meta.get(which) else None)
     if path is not None and not Path(path).is_file():
         raise EditionError(f"{which} {path}: no such audio file")
     return Path(path) if path else None
@@ -184,11 +185,11 @@ def encode_normalised(audio: Speech, options: BuildOptions) -> render.EncodedSec
     return render.EncodedSection(mp3, render.count_mp3_frames(mp3))
 
 
-def edition_tags(article: Article, article_path: Path, cover: Path | None, events: Events) -> Tags:
+def edition_tags(source: Source, cover: Path | None, events: Events) -> Tags:
     """Return the tags of the edition from the article's metadata."""
-    meta = article.meta
+    article, meta = source.article, source.article.meta
     if cover is None and meta.get("cover"):
-        cover = article_path.parent / meta["cover"]
+        cover = source.folder / meta["cover"]
         if not cover.is_file():
             events.notice(f"cover {meta['cover']} not found next to the article; the edition has no cover")
             cover = None
@@ -202,8 +203,8 @@ def edition_tags(article: Article, article_path: Path, cover: Path | None, event
     )
 
 
-def edition_manifest(article_path: Path, article: Article, output: Path, engine: Engine, plans: list[SectionPlan],
-                     chapters: list[Chapter], starts: list[float], created: str, description: str) -> manifest.Manifest:
+def edition_manifest(source: Source, output: Path, engine: Engine, plans: list[SectionPlan], chapters: list[Chapter],
+                     starts: list[float], created: str, description: str) -> manifest.Manifest:
     """Return the manifest that records this edition; `starts` are where each section's own audio begins."""
     sections = []
     for plan, chapter, offset in zip(plans, chapters, starts):
@@ -213,8 +214,9 @@ def edition_manifest(article_path: Path, article: Article, output: Path, engine:
         )
         sections.append(manifest.SectionRecord(plan.script.title, plan.key, plan.body_key, round(chapter.start, 3),
                                                round(chapter.end - chapter.start, 3), chunks))
+    article = source.article
     return manifest.Manifest(
-        article=str(article_path), title=article.title, audio=output.name, engine=engine.name,
+        article=source.origin, title=article.title, audio=output.name, engine=engine.name,
         voice=engine.cache_key(), duration=round(chapters[-1].end, 3), sections=tuple(sections),
         meta=article.meta, description=description, created=created,
     )

@@ -9,10 +9,11 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from audio import cache as cache_mod
 from audio import changes, engines, lexicon, manifest, sidecars
-from audio.article import Article, read_article
+from audio.article import Article, open_source
 from audio.assemble import Assembly, bookend, edition_manifest, edition_tags, write_audio
 from audio.cache import Cache
 from audio.engines.base import Engine
@@ -38,13 +39,19 @@ class BuildResult:
     dry_run: bool = False
 
 
-def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Events = NoEvents()) -> BuildResult:
-    """Build the edition of the article at `article_path` and return what was made."""
-    article_path = Path(article_path)
-    article = read_article(article_path, options.fmt)
-    for text in article.notices:
+def build(article: Path | str | Article, options: BuildOptions | None = None, events: Events | None = None,
+          **overrides: Any) -> BuildResult:
+    """Build the edition of an article and return what was made.
+
+    `article` is the path of an article file, or an Article (from `parse_article(text)`); the
+    options are `options` with any `overrides` by name, e.g. `build("a.md", engine="espeak")`.
+    """
+    options = replace(options or BuildOptions(), **overrides)
+    events = events or NoEvents()
+    source = open_source(article, options.fmt)
+    for text in source.article.notices:
         events.notice(text)
-    output, fmt = output_path(article_path, options)
+    output, fmt = output_path(source.name, options)
     previous = manifest.load(manifest.path_for(output))
     if previous and previous.audio != output.name and (output.parent / previous.audio).exists():
         raise EditionError(f"{manifest.path_for(output)} records {previous.audio}, which shares this edition's "
@@ -52,9 +59,9 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
                            f"{previous.audio} first")
     engine = choose_engine(options, previous, events)
     store = Cache(options.cache_dir or cache_mod.default_dir())
-    said = lexicon.for_article(article_path, options.lexicons)
-    plans = plan_sections(article, engine, options, store, said)
-    intro, outro = (bookend(article, article_path, options, which) for which in ("intro", "outro"))
+    said = lexicon.for_article(source.path, options.lexicons)
+    plans = plan_sections(source.article, engine, options, store, said)
+    intro, outro = (bookend(source, options, which) for which in ("intro", "outro"))
     todo = [p for p in plans if p.encoded is None] if fmt.joined else plans
     diff = None if previous is None else changes.compare(previous_states(previous), [p.state for p in plans])
     total = sum(len(p.chunk_keys) for p in plans)
@@ -63,12 +70,11 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
         missing = len(missing_chunks(todo, store))
         return replace(result, synthesised=missing, reused=total - missing)
     synthesised = synthesise_missing(todo, engine, store, events)
-    tags = edition_tags(article, article_path, options.cover, events)
+    tags = edition_tags(source, options.cover, events)
     created = previous.created if previous and previous.created else now()
     with store.lock(output):  # two builds of one edition at once: the audio and its manifest stay a pair
         chapters, starts = write_audio(Assembly(output, fmt, plans, store, options, tags, intro, outro, events))
-        record = edition_manifest(article_path, article, output, engine, plans, chapters, starts, created,
-                                  tags.comment)
+        record = edition_manifest(source, output, engine, plans, chapters, starts, created, tags.comment)
         manifest.save(record, manifest.path_for(output))
         sidecars.write(record, output, options.sidecars)
     return replace(result, duration=chapters[-1].end, chapters=chapters, synthesised=synthesised,
@@ -88,4 +94,3 @@ def now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0).isoformat()
 
 
-__all__ = ["build", "BuildOptions", "BuildResult", "Article"]

@@ -32,3 +32,9 @@ class BuildOptions:
     intro_line: str | None = None  # spoken instead of the title, e.g. "Sie hören: {title}."
     sidecars: tuple[str, ...] = sidecars.KINDS
     dry_run: bool = False  # report what would change; synthesise and write nothing
+
+    def __post_init__(self):  # paths may be given as strings
+        for name in ("output", "cache_dir", "cover", "intro", "outro"):
+            if isinstance(getattr(self, name), str):
+                object.__setattr__(self, name, Path(getattr(self, name)))
+        object.__setattr__(self, "lexicons", tuple(Path(p) for p in self.lexicons))
