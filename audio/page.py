@@ -6,7 +6,7 @@ import html
 import json
 
 from audio.manifest import Manifest, SectionRecord
-from audio.sidecars import section_cues
+from audio.transcript import clock, section_cues
 
 
 def page(record: Manifest) -> str:
@@ -34,11 +34,6 @@ def section_html(section: SectionRecord) -> str:
         else:
             parts.append(f"<span {times}>{html.escape(cue.text)}</span>")
     return ("<p>" + " ".join(parts) + "</p>").replace("<p></p>", "")
-
-
-def clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes}:{secs:02d}"
 
 
 TEMPLATE = """<!DOCTYPE html>
