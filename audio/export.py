@@ -118,7 +118,7 @@ def tag_frames(tags: Tags) -> list:
     if tags.date:
         frames.append(TDRC(encoding=3, text=tags.date))
     if tags.comment:
-        frames.append(COMM(encoding=3, lang="deu", desc="", text=tags.comment))
+        frames.append(COMM(encoding=3, lang=tags.language, desc="", text=tags.comment))
     if tags.cover:
         data, mime = read_cover(tags.cover)
         frames.append(APIC(encoding=3, mime=mime, type=3, desc="Cover", data=data))

@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from audio import formats, manifest, sidecars
+from audio.article import language_of
 from audio.atomic import write_atomically
 from audio.errors import EditionError
 
@@ -150,7 +151,7 @@ def item(record: manifest.Manifest, audio: Path, base: str) -> ET.Element:
         if sidecar.is_file():
             attributes = {"url": base + quote(sidecar.name), "type": mime}
             if tag == "transcript":
-                attributes["language"] = "de"
+                attributes["language"] = language_of(record.meta)
             ET.SubElement(node, f"{{{PODCAST}}}{tag}", attributes)
     return node
 
