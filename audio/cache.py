@@ -7,7 +7,6 @@ import io
 import json
 import logging
 import os
-import tempfile
 import wave
 from pathlib import Path
 

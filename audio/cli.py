@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import logging
 import json
+import logging
 import sys
 import textwrap
 import threading
@@ -15,14 +15,14 @@ from pathlib import Path
 import click
 
 from audio import __version__, changes, engines, formats, lexicon, manifest, render, sidecars, speech
-from audio.loudness import Target
 from audio.article import FORMATS, Article, read_article
 from audio.build import BuildResult
-from audio.options import BuildOptions
 from audio.build import build as build_edition
 from audio.cache import Cache
 from audio.cache import default_dir as default_cache_dir
 from audio.errors import EditionError, for_terminal
+from audio.loudness import Target
+from audio.options import BuildOptions
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 

@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import base64
-import os
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from mutagen.flac import Picture
-from mutagen.oggopus import OggOpus
-
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, CTOCFlags
 from mutagen.id3._tags import save_frame  # no public way to serialise one frame
+from mutagen.oggopus import OggOpus
 
 from audio import ffmpeg
 from audio.atomic import replacing

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-
-from typing import Callable
 
 from audio.article import Article, Section, speakable
 from audio.errors import EditionError

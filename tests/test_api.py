@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from media import ffprobe
 
 import audio
-from media import ffprobe
 
 
 def test_every_public_name_resolves():
