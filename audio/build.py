@@ -114,7 +114,7 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
                            f"{previous.audio} first")
     engine = choose_engine(options, previous, events)
     store = Cache(options.cache_dir or cache_mod.default_dir())
-    said = lexicon.for_article(article_path, options.lexicons)
+    said = lexicon.for_article(article_path, options.lexicons).for_voice(engine.name)
     plans = plan_sections(article, engine, options, store, said)
     intro, outro = (bookend(article, article_path, options, which) for which in ("intro", "outro"))
     todo = [p for p in plans if p.encoded is None]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
 from typing import Callable
 
 from num2words import num2words
@@ -404,11 +405,31 @@ LETTERS = {
     "K": "Ka", "L": "El", "M": "Em", "N": "En", "O": "O", "P": "Pe", "Q": "Ku", "R": "Er", "S": "Es", "T": "Te",
     "U": "U", "V": "Vau", "W": "We", "X": "Ix", "Y": "Üpsilon", "Z": "Zett", "Ä": "Ä", "Ö": "Ö", "Ü": "Ü",
 }
-SAID_AS_WORDS = {
-    "NATO", "UNO", "DAX", "NASA", "UNESCO", "UNICEF", "AIDS", "OPEC", "FIFA", "UEFA", "ESA", "ASEAN", "NASDAQ",
-    "DIW", "IFO", "LIDAR", "RADAR", "LASER", "PIN", "TÜV", "ADAC", "BAFöG", "KITA", "ZEIT", "GAU",
-    "OK", "ISIS", "DAK", "AOK", "NAFTA", "CERN", "EFTA", "FIDE", "INTERPOL", "EUROPOL", "FRONTEX",
-}
+ACRONYM_LIST = Path(__file__).with_name("acronyms.txt")
+
+
+def read_acronyms(text: str) -> dict[str, str]:
+    """Return the acronym list in `text` as written → spoken: `[letters]` ADAC → A De A Ze, `[word]` NATO → Nato."""
+    said: dict[str, str] = {}
+    kind = None
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line in ("[letters]", "[word]"):
+            kind = line
+        elif line:
+            for written in line.split():
+                said[written] = spelled(written) if kind == "[letters]" else written[0] + written[1:].lower()
+    return said
+
+
+def spelled(word: str) -> str:
+    """Return a word spelled with German letter names: `Kfz` → Ka Ef Zett."""
+    return " ".join(LETTERS.get(letter.upper(), letter) for letter in word)
+
+
+KNOWN_ACRONYMS = read_acronyms(ACRONYM_LIST.read_text(encoding="utf-8"))
+KNOWN_ACRONYM = re.compile(
+    r"(?<![\w.])(" + "|".join(re.escape(w) for w in sorted(KNOWN_ACRONYMS, key=len, reverse=True)) + r")(s?)(?![\wäöüß])")
 # Short German words written in capitals for emphasis (`Das ist KEIN Witz`), read as words.
 SHOUTED_WORDS = set(
     "KEIN KEINE NIE NUR AUCH NEU NEUE ALLE SEHR MEHR VIEL NICHT NICHTS JETZT HIER NOCH GUT LIVE TOP GRATIS "
@@ -418,11 +439,14 @@ ACRONYM = re.compile(r"(?<!\w)([A-ZÄÖÜ]{2,})(s?)(\d*)(?![\wäöüß])")
 
 
 def acronyms(text: str) -> str:
-    """Spell all-caps abbreviations with German letter names (`CNBC` → Ze En Be Ze), except known words (`NATO`).
+    """Say abbreviations as German listeners expect: `ADAC` → A De A Ze, `NATO` → Nato, `Kfz` → Ka Ef Zett.
 
-    All-caps words with vowels that are long (`WARNUNG`) or stand beside another all-caps word
-    (`SEHR WICHTIG`) are shouted words, not abbreviations, and are read as words.
+    Knowledge first: the list in `audio/acronyms.txt` decides (`IG METALL` → I Ge Metall). Only an
+    all-caps word it does not know is judged by its shape: spelled (`CNBC` → Ze En Be Ze) unless it
+    reads as a German word (`WARNUNG`, `HERBST`) or stands beside another all-caps word with
+    vowels (`SEHR WICHTIG`, but not `BMW AG`).
     """
+    text = KNOWN_ACRONYM.sub(lambda m: KNOWN_ACRONYMS[m.group(1)] + m.group(2), text)
     shouting = set()
     for first, second in re.findall(r"\b(?=([A-ZÄÖÜ]{2,})\s+([A-ZÄÖÜ]{2,})\b)", text):
         if max(len(first), len(second)) >= 4 and all(re.search(r"[AEIOUÄÖÜ]", w) for w in (first, second)):
@@ -431,23 +455,36 @@ def acronyms(text: str) -> str:
     def say(match: re.Match) -> str:
         word, plural, digits = match.groups()
         number = f" {cardinal(digits)}" if digits else ""
-        if word in SAID_AS_WORDS | SHOUTED_WORDS or word in shouting or pronounceable(word):
+        if word in SHOUTED_WORDS or word in shouting or pronounceable(word):
             return word.capitalize() + plural + number
-        return " ".join(LETTERS.get(letter, letter) for letter in word) + plural + number
+        return spelled(word) + plural + number
 
     return ACRONYM.sub(say, text)
 
 
-def pronounceable(word: str) -> bool:
-    """Return True for a long all-caps word that reads as a word (`WIRTSCHAFT`, `SPORT`), not as letters (`UNHCR`).
+# Consonant groups a German syllable may start with, and the pattern of those it may end with
+# (`HERBST` ends in R-B-ST, `ANGST` in NG-ST); `UNHCR` ends in neither.
+ONSETS = set(
+    "B C D F G H J K L M N P Q R S T V W X Z BL BR CH CHR CL CR DR FL FR GL GN GR KL KN KR PF PFL PFR PH PL PR QU "
+    "SCH SCHL SCHM SCHN SCHR SCHW SK SL SM SN SP SPL SPR ST STR SZ TH TR TSCH TW WR ZW".split()
+) | {""}
+CODA = re.compile(r"(?:[LRMN]|NG|NK|LL|RR|MM|NN)?(?:SCH|CH|CK|PF|TZ|SS|FF|TT|PP|[BDFGKPSTXZ])?(?:[BDFGKPTZ]|CH)?"
+                  r"(?:S|ST|T|TS|SST)?")
+VOWELS = "AEIOUÄÖÜY"
 
-    German letter groups that make one sound (`TSCH`, `SCH`, `CH`, `CK`, `PF`, `TZ`, `SS`) count as one consonant;
-    a word needs a vowel in every five letters and no run of more than three consonants.
+
+def pronounceable(word: str) -> bool:
+    """Return True for a long all-caps word that reads as a German word (`WIRTSCHAFT`, `HERBST`), not as letters (`UNHCR`).
+
+    Each run of consonants must start the word with a German onset, end it with a German coda,
+    or split into a coda and an onset between two vowels (`ARBEITSPLATZ`: T | SPL).
     """
-    sounds = re.sub(r"TSCH|SCH|CH|CK|PF|PH|TZ|SS|QU", "C", word)
-    vowels = sum(1 for c in sounds if c in "AEIOUÄÖÜY")
-    longest_run = max(len(run) for run in re.split(r"[AEIOUÄÖÜY]", sounds))
-    return len(word) >= 5 and vowels / len(sounds) >= 0.2 and longest_run <= 3
+    if len(word) < 5 or not any(c in VOWELS for c in word):
+        return False
+    parts = re.split(f"[{VOWELS}]+", word)
+    if parts[0] not in ONSETS or not CODA.fullmatch(parts[-1]):
+        return False
+    return all(any(CODA.fullmatch(run[:i]) and run[i:] in ONSETS for i in range(len(run) + 1)) for run in parts[1:-1])
 
 
 # --- number words -----------------------------------------------------------------------------
