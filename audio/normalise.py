@@ -308,7 +308,76 @@ ORDINAL_AT_END = re.compile(r"\b(am|vom|zum|seit dem|bis zum|Am|Vom|Zum) (\d{1,2
 def ordinals(text: str) -> str:
     """Read `der 5. Platz` as `der fünfte Platz`, `zum 2. Mal` as `zum zweiten Mal`, and `kam am 3.` as `am dritten.`"""
     text = ORDINAL_AT_END.sub(lambda m: f"{m.group(1)} {ordinal(int(m.group(2)), m.group(1))}.", text.rstrip())
-    return ORDINAL.sub(lambda m: ordinal(int(m.group(1)), text[: m.start()]), text)
+    return ORDINAL.sub(lambda m: ordinal(int(m.group(1)), text[: m.start()], text[m.end():]), text)
+
+
+ROMAN = r"(?=[MDCLXVI])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
+RULER_TITLES = ("Papst", "König", "Königin", "Kaiser", "Kaiserin", "Zar", "Zarin", "Fürst", "Fürstin", "Prinz",
+                "Prinzessin", "Herzog", "Herzogin", "Queen", "King", "Kurfürst", "Großherzog", "Sultan", "Pharao")
+RULER_NAMES = set(
+    "Ludwig Karl Friedrich Wilhelm Heinrich Otto Leo Johannes Paul Pius Benedikt Gregor Innozenz Clemens Urban "
+    "Bonifatius Sixtus Julius Alexander Hadrian Charles George Georg Edward Eduard Henry Louis Philipp Felipe "
+    "Juan Harald Frederik Christian Haakon Olav Gustav Gustaf Rainier Albert Leopold Napoleon Peter Iwan Nikolaus "
+    "Franz Joseph Josef Ferdinand Maximilian Rudolf Sigismund Konrad Richard James Jakob Willem Carl Ramses "
+    "Baudouin Philippe Umberto Alfons Alfonso Manuel Lothar Ottokar Ernst August Johann".split()) | \
+    {"Elisabeth", "Elizabeth", "Margrethe", "Katharina", "Maria", "Viktoria", "Victoria", "Wilhelmina", "Beatrix",
+     "Juliana", "Christina", "Isabella", "Anna", "Mary"}
+FEMALE_RULERS = {"Elisabeth", "Elizabeth", "Margrethe", "Katharina", "Maria", "Viktoria", "Victoria", "Wilhelmina",
+                 "Beatrix", "Juliana", "Christina", "Isabella", "Anna", "Mary", "Königin", "Kaiserin", "Zarin",
+                 "Fürstin", "Prinzessin", "Herzogin", "Queen"}
+ACCUSATIVE_BEFORE = {"für", "gegen", "um", "durch", "ohne", "den", "Für", "Gegen", "Durch", "Ohne"}
+REGNAL = re.compile(rf"(?:\b(?P<title>{'|'.join(RULER_TITLES)})\s)?\b(?P<name>[A-ZÄÖÜ][a-zäöüé]+)\s"
+                    rf"(?P<num>{ROMAN})(?P<dot>\.)?(?![\w.])")
+COUNTED_BEFORE = ("Teil", "Band", "Kapitel", "Phase", "Stufe", "Akt", "Typ", "Abschnitt", "Staffel", "Folge",
+                  "Episode", "Klasse", "Gruppe", "Kategorie", "Level", "Säule", "Block", "Gleis", "Terminal", "Halle",
+                  "Artikel", "Szene", "Lektion", "Anhang")
+COUNTED_ROMAN = re.compile(rf"\b({'|'.join(COUNTED_BEFORE)})\s({ROMAN})(?![\w])")
+ROMAN_ORDINAL = re.compile(rf"(?<![\w.])({ROMAN})\.\s(?=[A-ZÄÖÜ][a-zäöü])")
+
+
+def roman_numerals(text: str) -> str:
+    """Read Roman numerals: rulers `Ludwig XIV.` → Ludwig der Vierzehnte (`unter Ludwig XIV.` → dem Vierzehnten,
+    `Elisabeth II.` → die Zweite), `Teil II` → Teil zwei, `XX. Olympische Spiele` → zwanzigste.
+
+    A ruler needs a known name or a title (`Papst`, `König`); an `I`, `V` or `X` without a full stop
+    stays as written (`Generation X`, `Model X`).
+    """
+
+    def ruler(match: re.Match) -> str:
+        title, name, numeral, dot = match.group("title"), match.group("name"), match.group("num"), match.group("dot")
+        base = name[:-1] if name.endswith("s") and name[:-1] in RULER_NAMES else name
+        if not (title or base in RULER_NAMES) or not (dot or len(numeral) > 1) or numeral == "I" and not dot:
+            return match.group(0)
+        female = (title or base) in FEMALE_RULERS or base in FEMALE_RULERS
+        word = word_before(text, match.start())
+        if base != name:  # `der Tod Ludwigs XIV.`: genitive
+            case = "der" if female else "des"
+        elif word in DATIVE_PREPOSITIONS or word in ("dem", "vom", "zum", "beim", "Vom", "Zum", "Beim"):
+            case = "der" if female else "dem"
+        elif word in ACCUSATIVE_BEFORE:
+            case = "die" if female else "den"
+        else:
+            case = "die" if female else "der"
+        words = num2words(roman_value(numeral), lang="de", to="ordinal")
+        ending = "" if case in ("der", "die") and not (case == "der" and female) else "n"
+        said = f"{title + ' ' if title else ''}{name} {case} {words.capitalize()}{ending}"
+        return said + (ends_text(match, text) if dot else "")
+
+    text = REGNAL.sub(ruler, text)
+    text = COUNTED_ROMAN.sub(lambda m: f"{m.group(1)} {cardinal(str(roman_value(m.group(2))))}", text)
+    return ROMAN_ORDINAL.sub(
+        lambda m: (ordinal(roman_value(m.group(1)), text[: m.start()], text[m.end():]) if len(m.group(1)) > 1
+                   else m.group(0)) + (" " if len(m.group(1)) > 1 else ""), text)
+
+
+def roman_value(numeral: str) -> int:
+    """Return the value of a Roman numeral: `XIV` → 14."""
+    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+    total = 0
+    for letter, following in zip(numeral, numeral[1:] + " "):
+        value = values[letter]
+        total += -value if following != " " and values[following] > value else value
+    return total
 
 
 # --- symbols, units and plain numbers -------------------------------------------------------
@@ -519,10 +588,47 @@ def year_words(year: int) -> str:
     return num2words(year, lang="de", to="year")
 
 
-def ordinal(number: int, before: str) -> str:
-    """Return an ordinal in the case its context asks for: `am dritten`, `der dritte`."""
+def ordinal(number: int, before: str, after: str = "") -> str:
+    """Return an ordinal with the ending its article or preposition asks for (`after` is the text that follows).
+
+    `der 2. Platz` → der zweite, `am 3. Tag` → am dritten, `sein 50. Geburtstag` → sein fünfzigster,
+    `ein 2. Mal` → ein zweites, `in der 2. Runde` → in der zweiten (dative), `zum 100. Mal` → zum hundertsten.
+    """
     words = num2words(number, lang="de", to="ordinal")
-    return words if word_before(before, len(before)) in NOMINATIVE_BEFORE else words + "n"
+    word = word_before(before, len(before))
+    if word in INDEFINITE_BEFORE:  # masculine or neuter nominative: the ordinal carries the gender
+        return words + ("s" if is_neuter(re.match(r"\s*([\w-]*)", after).group(1)) else "r")
+    if word in NOMINATIVE_BEFORE and not (word in ("der", "Der") and is_dative_or_genitive(before)):
+        return words
+    return words + "n"
+
+
+# Before an ordinal, these leave its ending to the noun's gender: `sein 50. Geburtstag`, `ein 2. Mal`.
+INDEFINITE_BEFORE = set("ein kein sein ihr mein dein unser euer Ein Kein Sein Ihr Mein Unser".split())
+NEUTER_NOUNS = set(
+    "Mal Jahr Kind Buch Spiel Album Tor Rennen Turnier Semester Quartal Jahrzehnt Jahrhundert Jahrtausend Kapitel "
+    "Treffen Konzert Land Amt Haus Gesetz Paket Team Projekt Werk Programm Finale Ergebnis Halbjahr Match Gold "
+    "Studio Stadion Festival Kabinett Referendum Votum Datum Zentrum Lied Bild Kapitel Spiel Event Update Modell "
+    "Mandat Verfahren Treffen Gipfeltreffen Duell Rennen Gespräch Angebot Urteil".split())
+DATIVE_PREPOSITIONS = set(
+    "in In mit Mit bei Bei von Von aus Aus nach Nach seit Seit zu Zu vor Vor an An auf Auf unter Unter über Über "
+    "hinter neben zwischen gegenüber während wegen trotz laut Laut".split())
+
+
+def is_neuter(noun: str) -> bool:
+    """Return True when a noun is neuter by the list of common ones or by its ending (`-chen`, `-ment`, `-um`)."""
+    last = noun.split("-")[-1]
+    return noun in NEUTER_NOUNS or last in NEUTER_NOUNS or bool(re.search(r"(?:chen|lein|ment|tum|um|nis)$", noun))
+
+
+def is_dative_or_genitive(before: str) -> bool:
+    """Return True when the `der` ending `before` follows a preposition (`in der`) or a noun (`Sieger der`)."""
+    words = before.split()
+    if len(words) < 2:
+        return False
+    previous = words[-2].strip(",;:")
+    return previous in DATIVE_PREPOSITIONS or (previous[:1].isupper() and previous not in NOMINATIVE_BEFORE
+                                                and words[-2][-1:] not in ".!?:" and len(words) > 2)
 
 
 def word_before(text: str, position: int) -> str:
@@ -533,5 +639,5 @@ def word_before(text: str, position: int) -> str:
 
 RULES: list[Rule] = [
     remove_editorial, remove_emoji, emails, urls, pages, amounts, magnitudes, dates, times, scores, ranges, decades,
-    ordinals, symbols, numbers, abbreviations, acronyms, tidy,
+    ordinals, roman_numerals, symbols, numbers, abbreviations, acronyms, tidy,
 ]
