@@ -127,6 +127,68 @@ def dotted(name: str) -> str:
     return " Punkt ".join(part for part in name.split(".") if part)
 
 
+DIGIT_WORDS = "null eins zwei drei vier fünf sechs sieben acht neun".split()
+PHONE = re.compile(r"(?<![\w,.+])(?:\+\d{2,3}[ \u00a0]?(?:\(0\)[ ]?)?\d|\(?0\d)\d*\)?(?:[ /-]?\d+)*(?![\w,])")
+IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){3,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
+POSTCODE = re.compile(r"(?<![\w.,])(\d{5})(?=\s[A-ZÄÖÜ][a-zäöüß])")
+POSTCODE_BEFORE = {"PLZ", "Postleitzahl", "D-"}
+CITIES = set(
+    "Berlin Hamburg München Köln Frankfurt Stuttgart Düsseldorf Leipzig Dortmund Essen Bremen Dresden Hannover "
+    "Nürnberg Duisburg Bochum Wuppertal Bielefeld Bonn Münster Mannheim Karlsruhe Augsburg Wiesbaden Mainz Kiel "
+    "Rostock Potsdam Erfurt Magdeburg Schwerin Saarbrücken Freiburg Aachen Halle Chemnitz Regensburg Würzburg "
+    "Heidelberg Lübeck Oldenburg Osnabrück Braunschweig Kassel Ulm Jena Göttingen Trier Koblenz Darmstadt".split())
+PLATE = re.compile(r"\b([A-ZÄÖÜ]{1,3})-([A-Z]{1,2})\s(\d{1,4})([EH]?)\b")
+HASHTAG = re.compile(r"(?<![\w&/#])#([^\W\d_][\w]*)")
+HANDLE = re.compile(r"(?<![\w.@/])@([A-Za-z_][\w]*)")
+
+
+def codes(text: str) -> str:
+    """Read numbers that are codes digit by digit, in their groups: phone numbers (`Tel. 030 123456-78` →
+    null drei null, eins zwei drei vier fünf sechs, sieben acht), IBANs, postcodes (`10115 Berlin` →
+    eins null eins eins fünf Berlin) and licence plates (`Kennzeichen B-AB 123` → Be, A Be, eins zwei drei).
+
+    A phone number starts with 0 or a country code and has at least seven digits; a postcode is five
+    digits before a city, after `PLZ` or a comma (`Hauptstraße 5, 10115 Berlin`).
+    """
+
+    def phone(match: re.Match) -> str:
+        number = match.group(0)
+        if sum(c.isdigit() for c in number) < 7 or re.fullmatch(r"0\d{3}", number):
+            return number
+        groups = re.findall(r"\+?\d+", number.replace("(0)", ""))
+        return ", ".join(("plus " if g.startswith("+") else "") + digit_words(g) for g in groups)
+
+    def iban(match: re.Match) -> str:
+        groups = match.group(0).split() if " " in match.group(0) else re.findall(r".{1,4}", match.group(0))
+        return ", ".join(" ".join(LETTERS.get(c, DIGIT_WORDS[int(c)] if c.isdigit() else c) for c in g) for g in groups)
+
+    def postcode(match: re.Match) -> str:
+        before = text[: match.start()].rstrip()
+        city = re.match(r"\s*([\wäöüÄÖÜß]+)", text[match.end():]).group(1)
+        if city in CITIES or before.endswith(",") or word_before(text, match.start()) in POSTCODE_BEFORE \
+                or match.group(1).startswith("0"):
+            return digit_words(match.group(1))
+        return match.group(0)
+
+    def plate(match: re.Match) -> str:
+        if not re.search(r"[Kk]ennzeichen|[Nn]ummernschild", text[: match.start()]):
+            return match.group(0)
+        district, letters, number, kind = match.groups()
+        return f"{spelled(district)}, {spelled(letters)}, {digit_words(number)}" + (f" {spelled(kind)}" if kind else "")
+
+    text = IBAN.sub(iban, text)
+    text = PLATE.sub(plate, text)
+    text = PHONE.sub(phone, text)
+    text = POSTCODE.sub(postcode, text)
+    text = HASHTAG.sub(lambda m: f"Hashtag {m.group(1)}", text)
+    return HANDLE.sub(lambda m: f"ät {m.group(1)}", text)
+
+
+def digit_words(number: str) -> str:
+    """Return the digits of `number` one by one: `030` → null drei null."""
+    return " ".join(DIGIT_WORDS[int(d)] for d in number if d.isdigit())
+
+
 # --- numbers with context ---------------------------------------------------------------------
 
 PAGE = re.compile(r"(?<![\w.])S\.\s?(\d+)")
@@ -277,6 +339,87 @@ def scores(text: str) -> str:
     return SCORE.sub(say, text)
 
 
+DURATION = re.compile(r"(?<![\d:.,])(\d{1,2}):([0-5]\d):([0-5]\d)(?:,(\d{1,3}))?(?:\s?(Stunden|Std\.|h)(?!\w))?(?!\s?Uhr)")
+LAP = re.compile(r"(?<![\d:.,])(\d{1,2}):([0-5]\d)(?:,(\d{1,3}))?\s?(Minuten|Min\.|min|Stunden|Std\.|h)(?!\w)")
+
+
+def durations(text: str) -> str:
+    """Read race times: `2:45:13 Stunden` → zwei Stunden, fünfundvierzig Minuten und dreizehn Sekunden,
+    `1:23,45 Minuten` → eine Minute und dreiundzwanzig Komma vier fünf Sekunden, `3:30 Stunden` → drei Stunden
+    und dreißig Minuten (before results read `3:30` as three to thirty)."""
+
+    def hms(match: re.Match) -> str:
+        hours, minutes, seconds, fraction, _ = match.groups()
+        return f"{amount_of(hours, 'Stunde')}, {amount_of(minutes, 'Minute')} und " + \
+            amount_of(seconds + (f",{fraction}" if fraction else ""), "Sekunde")
+
+    def lap(match: re.Match) -> str:
+        big, small, fraction, unit = match.groups()
+        if unit in ("Stunden", "Std.", "h"):
+            return f"{amount_of(big, 'Stunde')} und {amount_of(small, 'Minute')}"
+        return f"{amount_of(big, 'Minute')} und " + amount_of(small + (f",{fraction}" if fraction else ""), "Sekunde")
+
+    return LAP.sub(lap, DURATION.sub(hms, text))
+
+
+def amount_of(number: str, unit: str) -> str:
+    """Return a number of a (feminine) time unit: `1`, `Minute` → eine Minute; `05` → fünf Minuten."""
+    if "," not in number and int(number) == 1:
+        return f"eine {unit}"
+    return f"{spoken_number(number.lstrip('0') or '0') if ',' not in number else spoken_number(number)} {unit}n"
+
+
+VULGAR = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5), "⅛": (1, 8), "⅜": (3, 8),
+          "⅝": (5, 8), "⅞": (7, 8)}
+DENOMINATORS = {2: "halb", 3: "Drittel", 4: "Viertel", 5: "Fünftel", 6: "Sechstel", 7: "Siebtel", 8: "Achtel",
+                9: "Neuntel", 10: "Zehntel", 12: "Zwölftel", 16: "Sechzehntel", 20: "Zwanzigstel", 100: "Hundertstel",
+                1000: "Tausendstel"}
+FRACTION = re.compile(r"(?<![\w.,/])(?:(\d{1,3})\s)?(\d{1,2})/(\d{1,4})(?![\w/]|[.,]\d)(?:-([A-ZÄÖÜ][\w-]*))?")
+VULGAR_FRACTION = re.compile(r"(?<![\w.,])(?:(\d{1,3})\s?)?([" + "".join(VULGAR) + r"])(?:-([A-ZÄÖÜ][\w-]*))?")
+
+
+def fractions(text: str) -> str:
+    """Read fractions: `1/3` → ein Drittel, `¾` → drei Viertel, `2 ½ Stunden` → zweieinhalb Stunden,
+    `3/4-Mehrheit` → Dreiviertelmehrheit. Only a proper fraction with a common denominator (`24/7` is not one)."""
+
+    def say(whole: str | None, numerator: int, denominator: int, noun: str | None) -> str | None:
+        if not 0 < numerator < denominator or denominator not in DENOMINATORS:
+            return None
+        count = "ein" if numerator == 1 else cardinal(str(numerator))
+        part = DENOMINATORS[denominator]
+        if whole or noun:  # one word: zweieinhalb, Zweidrittelmehrheit
+            first = "ein" if whole == "1" else cardinal(whole) if whole else ""
+            said = first + count + part.lower()
+            return (said + noun.lower()).capitalize() if noun else said
+        return f"{count} {part}"
+
+    def slashed(match: re.Match) -> str:
+        whole, numerator, denominator, noun = match.groups()
+        return say(whole, int(numerator), int(denominator), noun) or match.group(0)
+
+    def vulgar(match: re.Match) -> str:
+        whole, sign, noun = match.groups()
+        return say(whole, *VULGAR[sign], noun)
+
+    return VULGAR_FRACTION.sub(vulgar, FRACTION.sub(slashed, text))
+
+
+VERSION = re.compile(r"(?<![\w.,])(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\.(\d{1,4}))?(?![\d]|\.\d)")
+
+
+def versions(text: str) -> str:
+    """Read version numbers with three or four parts: `iOS 17.2.1` → siebzehn Punkt zwei Punkt eins
+    (`1.234.567`, with groups of three, is a number)."""
+
+    def say(match: re.Match) -> str:
+        parts = [p for p in match.groups() if p is not None]
+        if all(len(p) == 3 for p in parts[1:]):
+            return match.group(0)
+        return " Punkt ".join(cardinal(p) for p in parts)
+
+    return VERSION.sub(say, text)
+
+
 RANGE = re.compile(r"(?<![\w.,])(\d+)\s?[–—-]\s?(\d+)(?![\w,]|\.\d)")
 SEASON = re.compile(r"(?<![\w.,/])(1\d{3}|20\d{2})/(\d{2})(?![\w/])")
 
@@ -295,7 +438,8 @@ DECADE = re.compile(r"\b(\d{2}|1\d{3}|20\d{2})er(?=[a-zäöü\s.,;:!?-]|$)")
 
 
 def decades(text: str) -> str:
-    """Read `1990er` as `neunzehnhundertneunziger` and `90er` as `neunziger`."""
+    """Read `1990er` as `neunzehnhundertneunziger`, `90er` and `'90er` as `neunziger`."""
+    text = re.sub(r"(?<!\w)['’‘](?=\d{2}er)", "", text)  # `'90er` as `90er`
     return DECADE.sub(lambda m: number_or_year(m.group(1)) + "er", text)
 
 
@@ -388,34 +532,68 @@ UNITS = {
     "kg": "Kilogramm", "g": "Gramm", "t": "Tonnen", "l": "Liter", "ml": "Milliliter", "kWh": "Kilowattstunden",
     "MWh": "Megawattstunden", "GWh": "Gigawattstunden", "kW": "Kilowatt", "MW": "Megawatt", "GW": "Gigawatt",
     "GB": "Gigabyte", "MB": "Megabyte", "TB": "Terabyte", "Mbit/s": "Megabit pro Sekunde", "h": "Stunden",
-    "min": "Minuten", "s": "Sekunden", "ha": "Hektar",
+    "min": "Minuten", "s": "Sekunden", "ha": "Hektar", "mg": "Milligramm", "µg": "Mikrogramm", "Hz": "Hertz",
+    "kHz": "Kilohertz", "MHz": "Megahertz", "GHz": "Gigahertz", "dB": "Dezibel", "Gbit/s": "Gigabit pro Sekunde",
+    "m/s": "Meter pro Sekunde", "g/km": "Gramm pro Kilometer", "kcal": "Kilokalorien", "ct": "Cent",
 }
+# After a plain 1 a unit is singular: `1 t` is eine Tonne, not ein Tonnen.
+ONE_UNIT = re.compile(r"(?<![\w.,])1\s?(t|h|min|s)(?![\w²³/])")
+ONE_UNITS = {"t": "eine Tonne", "h": "eine Stunde", "min": "eine Minute", "s": "eine Sekunde"}
+TECH = re.compile(r"(?<![\w.,])(\d{1,2})([GKD])(?![\w])|(?<![\w.,-])([A-Z])(\d{1,2})(?![\w]|[.,]\d)")
+FORMULA = re.compile(r"(?<![\w])((?:[A-Z][a-z]?[₀-₉]*){1,4})(?![\w])|\b(CO2|H2O|CH4|NO2|SO2|N2O)\b")
+SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 UNIT = re.compile(r"(?<=\d)\s?(" + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")(?![\w²³/])")
 SYMBOLS = [
-    (re.compile(r"\s?%"), " Prozent"), (re.compile(r"\s?‰"), " Promille"),
+    (re.compile(r"\s?%-?Punkt"), " Prozentpunkt"), (re.compile(r"\s?%"), " Prozent"), (re.compile(r"\s?‰"), " Promille"),
+    (re.compile(r"\s?±\s?(?=\d)"), " plus minus "), (re.compile(r"\s?±\s?"), " plus minus "),
     (re.compile(r"\s?°C\b"), " Grad Celsius"), (re.compile(r"\s?°F\b"), " Grad Fahrenheit"), (re.compile(r"\s?°"), " Grad"),
     (re.compile(r"§§\s?"), "Paragrafen "), (re.compile(r"§\s?"), "Paragraf "), (re.compile(r"\s&\s"), " und "),
-    (re.compile(r"(?<=\w)&(?=\w)"), " und "), (re.compile(r"(?:(?<=\s)|^)\+(?=\s?\d)"), "plus "),
+    (re.compile(r"(?<=\w)&(?=\w)"), " und "), (re.compile(r"(?:(?<=[\s(/])|^)\+(?=\s?\d)"), "plus "),
     (re.compile(r"\s\+\s"), " plus "), (re.compile(r"€"), " Euro "), (re.compile(r"\$"), " Dollar "),
-    (re.compile(r"£"), " Pfund "), (re.compile(r"(?<=\s)[–—-](?=\d)"), "minus "),
+    (re.compile(r"£"), " Pfund "), (re.compile(r"(?:(?<=[\s(/])|^)[–—−-](?=\d)"), "minus "),
     (re.compile(r"\b24/7\b"), "rund um die Uhr"), (re.compile(r"\s?≈\s?"), " etwa "),
     (re.compile(r"(?:(?<=\s)|^)~\s?(?=\d)"), "etwa "),
 ]
 
 
 def symbols(text: str) -> str:
-    """Say `%`, `°C`, `§`, `&`, `+`, currency signs and units after numbers (`km/h`, `kWh`) in words."""
+    """Say `%`, `‰`, `°C`, `§`, `&`, signs (`+3,5 %`, `-2 Grad`, `±`), currency signs and units after numbers
+    (`km/h`, `kWh`, `1 t` → eine Tonne) in words, and `%-Punkte` as Prozentpunkte."""
+    text = ONE_UNIT.sub(lambda m: ONE_UNITS[m.group(1)], text)
     text = UNIT.sub(lambda m: " " + UNITS[m.group(1)], text)
     for pattern, words in SYMBOLS:
         text = pattern.sub(words, text)
     return text
 
 
+def technical(text: str) -> str:
+    """Read chemical formulas and technical names: `CO₂` → Ze O zwei, `H₂O` → Ha zwei O, `5G` → fünf Ge,
+    `4K` → vier Ka, `G7` → Ge sieben, `A7` → A sieben."""
+
+    def formula(match: re.Match) -> str:
+        written = match.group(2) or match.group(1)
+        if match.group(1) and not re.search("[₀-₉]", written):
+            return match.group(0)
+        parts = re.findall(r"[A-Z][a-z]?|\d+", written.translate(SUBSCRIPTS))
+        return " ".join(cardinal(p) if p.isdigit() else spelled(p) for p in parts)
+
+    def tech(match: re.Match) -> str:
+        if match.group(1):
+            return f"{cardinal(match.group(1))} {LETTERS[match.group(2)]}"
+        return f"{LETTERS[match.group(3)]} {cardinal(match.group(4))}"
+
+    return TECH.sub(tech, FORMULA.sub(formula, text))
+
+
 PLAIN_NUMBER = re.compile(rf"(?<![\w.,])(\d+\.\d{{1,2}}(?!\d)|{NUMBER})(?!\w)(?:\s([^\W\d]+))?")
 
 
 def numbers(text: str) -> str:
-    """Say the remaining numbers: German separators, years as years, `1 Prozent` as `ein Prozent`."""
+    """Say the remaining numbers: German separators, years as years, `1 Prozent` as `ein Prozent`.
+
+    A number from 1100 to 1999 is a year (`im Jahr 1500`, `1989 fiel die Mauer`) unless it counts the noun
+    after it (`1500 Menschen` → eintausendfünfhundert Menschen).
+    """
 
     def say(match: re.Match) -> str:
         number, word = match.group(1), match.group(2)
@@ -424,6 +602,8 @@ def numbers(text: str) -> str:
             return ("eine" if word in FEMININE else "ein") + after
         if re.fullmatch(r"\d+\.\d{1,2}", number):  # 2.5 as in a version number
             return " Punkt ".join(cardinal(part) for part in number.split(".")) + after
+        if counted(number, word, word_before(text, match.start())):  # 1500 Menschen, not fünfzehnhundert
+            return spoken_number(number) + after
         return number_or_year(number) + after
 
     return PLAIN_NUMBER.sub(say, text)
@@ -443,7 +623,7 @@ ABBREVIATIONS = {
     "Art.": "Artikel", "Tel.": "Telefon", "max.": "maximal", "mind.": "mindestens", "zzgl.": "zuzüglich",
     "gem.": "gemäß", "geb.": "geboren", "gest.": "gestorben", "Hrsg.": "Herausgeber", "Mrd": "Milliarden",
     "Mio": "Millionen", "allg.": "allgemein", "bzgl.": "bezüglich", "einschl.": "einschließlich",
-    "i. H. v.": "in Höhe von", "Abb.": "Abbildung", "ebd.": "ebenda", "Ebd.": "ebenda", "z. Hd.": "zu Händen",
+    "i. H. v.": "in Höhe von", "n. V.": "nach Verlängerung", "n. E.": "nach Elfmeterschießen", "Abb.": "Abbildung", "ebd.": "ebenda", "Ebd.": "ebenda", "z. Hd.": "zu Händen",
 }
 ABBREVIATIONS |= {k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in ABBREVIATIONS.items() if k[0].islower()}
 ABBREVIATION_KEYS = {re.sub(r"\s", "", k): v for k, v in ABBREVIATIONS.items()}
@@ -559,6 +739,17 @@ def pronounceable(word: str) -> bool:
 # --- number words -----------------------------------------------------------------------------
 
 
+YEAR_BEFORE = set(
+    "Jahr Jahre Jahren Jahres im seit von bis ab um Anno anno Sommer Winter Herbst Frühjahr Frühling Ende Anfang "
+    "Mitte vor nach zwischen und oder Im Seit Von Bis Ab Um Vor Nach Zwischen Ende Anfang Mitte".split()) | set(MONTHS)
+
+
+def counted(number: str, word: str | None, before: str) -> bool:
+    """Return True when a 1100–1999 number counts the noun after it (`1500 Menschen`), so it is no year."""
+    return bool(re.fullmatch(r"1[1-9]\d\d", number) and word and word[0].isupper() and word not in MONTHS
+                and before not in YEAR_BEFORE)
+
+
 def parse_number(number: str) -> float:
     """Return the value of a German-written number: `1.234,5` → 1234.5."""
     return float(re.sub(r"[.\s]", "", number).replace(",", "."))
@@ -638,6 +829,7 @@ def word_before(text: str, position: int) -> str:
 
 
 RULES: list[Rule] = [
-    remove_editorial, remove_emoji, emails, urls, pages, amounts, magnitudes, dates, times, scores, ranges, decades,
-    ordinals, roman_numerals, symbols, numbers, abbreviations, acronyms, tidy,
+    remove_editorial, remove_emoji, emails, urls, codes, pages, amounts, magnitudes, dates, versions, durations,
+    times, scores, fractions, ranges, decades,
+    ordinals, roman_numerals, technical, symbols, numbers, abbreviations, acronyms, tidy,
 ]
