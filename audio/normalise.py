@@ -180,7 +180,8 @@ def codes(text: str) -> str:
     text = PLATE.sub(plate, text)
     text = PHONE.sub(phone, text)
     text = POSTCODE.sub(postcode, text)
-    text = HASHTAG.sub(lambda m: f"Hashtag {m.group(1)}", text)
+    text = HASHTAG.sub(lambda m: m.group(1) if word_before(text, m.start()) == "Hashtag" else f"Hashtag {m.group(1)}",
+                       text)
     return HANDLE.sub(lambda m: f"ät {m.group(1)}", text)
 
 
@@ -469,7 +470,7 @@ RULER_NAMES = set(
 FEMALE_RULERS = {"Elisabeth", "Elizabeth", "Margrethe", "Katharina", "Maria", "Viktoria", "Victoria", "Wilhelmina",
                  "Beatrix", "Juliana", "Christina", "Isabella", "Anna", "Mary", "Königin", "Kaiserin", "Zarin",
                  "Fürstin", "Prinzessin", "Herzogin", "Queen"}
-ACCUSATIVE_BEFORE = {"für", "gegen", "um", "durch", "ohne", "den", "Für", "Gegen", "Durch", "Ohne"}
+ACCUSATIVE_BEFORE = {"für", "gegen", "um", "durch", "ohne", "über", "den", "Für", "Gegen", "Durch", "Ohne", "Über"}
 REGNAL = re.compile(rf"(?:\b(?P<title>{'|'.join(RULER_TITLES)})\s)?\b(?P<name>[A-ZÄÖÜ][a-zäöüé]+)\s"
                     rf"(?P<num>{ROMAN})(?P<dot>\.)?(?![\w.])")
 COUNTED_BEFORE = ("Teil", "Band", "Kapitel", "Phase", "Stufe", "Akt", "Typ", "Abschnitt", "Staffel", "Folge",
@@ -783,13 +784,15 @@ def ordinal(number: int, before: str, after: str = "") -> str:
     """Return an ordinal with the ending its article or preposition asks for (`after` is the text that follows).
 
     `der 2. Platz` → der zweite, `am 3. Tag` → am dritten, `sein 50. Geburtstag` → sein fünfzigster,
-    `ein 2. Mal` → ein zweites, `in der 2. Runde` → in der zweiten (dative), `zum 100. Mal` → zum hundertsten.
+    `ein 2. Mal` → ein zweites, `in der 2. Runde` → in der zweiten (dative), `zum 100. Mal` → zum hundertsten,
+    `die 20. Olympischen Spiele` → die zwanzigsten (plural).
     """
     words = num2words(number, lang="de", to="ordinal")
     word = word_before(before, len(before))
     if word in INDEFINITE_BEFORE:  # masculine or neuter nominative: the ordinal carries the gender
         return words + ("s" if is_neuter(re.match(r"\s*([\w-]*)", after).group(1)) else "r")
-    if word in NOMINATIVE_BEFORE and not (word in ("der", "Der") and is_dative_or_genitive(before)):
+    plural = word in ("die", "Die") and re.match(r"\s*[\w-]*en\b", after)  # die 20. Olympischen Spiele
+    if word in NOMINATIVE_BEFORE and not plural and not (word in ("der", "Der") and is_dative_or_genitive(before)):
         return words
     return words + "n"
 
@@ -802,7 +805,7 @@ NEUTER_NOUNS = set(
     "Studio Stadion Festival Kabinett Referendum Votum Datum Zentrum Lied Bild Kapitel Spiel Event Update Modell "
     "Mandat Verfahren Treffen Gipfeltreffen Duell Rennen Gespräch Angebot Urteil".split())
 DATIVE_PREPOSITIONS = set(
-    "in In mit Mit bei Bei von Von aus Aus nach Nach seit Seit zu Zu vor Vor an An auf Auf unter Unter über Über "
+    "in In mit Mit bei Bei von Von aus Aus nach Nach seit Seit zu Zu vor Vor an An auf Auf unter Unter "
     "hinter neben zwischen gegenüber während wegen trotz laut Laut".split())
 
 
