@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from audio import lexicon
+from audio import lexicon, manifest
 from audio.article import read_article
 from audio.errors import EditionError
 from audio.speech import script
@@ -64,3 +64,66 @@ def test_changing_the_lexicon_resynthesises_only_affected_chunks(cli, seed, tmp_
     assert (summary["changed"], summary["synthesised"]) == ("1", "1")
     third = cli(*args, "--lexicon", tmp_path / "lexicon.txt")
     assert summary_of(third.stdout)["synthesised"] == "0"
+
+
+def test_entries_limited_to_voices():
+    lex = lexicon.parse("[espeak, piper] Musk = Mask\nBiden = Beiden\n[gtts] ~ki = Künstliche Intelligenz\n")
+    sentence = "Musk und Biden reden über KI."
+    assert lex.apply(sentence) == "Musk und Beiden reden über KI."  # no voice named: entries for every voice only
+    assert lex.apply(sentence, "espeak") == lex.apply(sentence, "piper") == "Mask und Beiden reden über KI."
+    assert lex.apply(sentence, "gtts") == "Musk und Beiden reden über Künstliche Intelligenz."
+    assert lex.for_voice("espeak").apply(sentence) == "Mask und Beiden reden über KI."
+
+
+def test_a_later_entry_for_every_voice_replaces_a_limited_one():
+    built_in = lexicon.parse("[espeak] Musk = Mask\n[espeak] Tesla = Tessla\n")
+    mine = lexicon.parse("Musk = Elon Musk\n[espeak] Tesla = Teslaa\n")
+    merged = built_in.merged(mine)
+    assert merged.apply("Musk fährt Tesla", "espeak") == "Elon Musk fährt Teslaa"
+    assert merged.apply("Musk fährt Tesla", "gtts") == "Elon Musk fährt Tesla"
+    assert lexicon.parse("[espeak] A = B\nA = C\n").apply("A", "espeak") == "C"  # later lines win too
+
+
+@pytest.mark.parametrize("line, message", [
+    ("[espeek] Musk = Mask", r"mine.txt, line 1: unknown voice 'espeek'; name voices from espeak, gtts, piper"),
+    ("[] Musk = Mask", r"mine.txt, line 1: unknown voice"),
+    ("[espeak] Musk", r"mine.txt, line 1: write entries as `written = spoken`"),
+])
+def test_voice_limits_are_checked(line, message):
+    with pytest.raises(EditionError, match=message):
+        lexicon.parse(line, "mine.txt")
+
+
+BUILT_IN_CASES = [
+    # (written, espeak and piper, every other voice)
+    ("Elon Musk trifft Joe Biden.", "Elon Mask trifft Dschoh Beiden.", "Elon Musk trifft Joe Biden."),
+    ("Donald Trump droht mit Zöllen.", "Donald Tramp droht mit Zöllen.", "Donald Trump droht mit Zöllen."),
+    ("Die New York Times berichtet.", "Die New York Taims berichtet.", "Die New York Times berichtet."),
+    ("Alles im Live-Ticker.", "Alles im Laif-Ticker.", "Alles im Live-Ticker."),
+    ("Das neue iPhone ist da.", "Das neue Ei-Fon ist da.", "Das neue iPhone ist da."),
+    ("Viele arbeiten im Homeoffice.", "Viele arbeiten im Hohmoffiss.", "Viele arbeiten im Homeoffice."),
+    ("Sam Altman leitet OpenAI.", "Säm Oltmän leitet Open Ei Ei.", "Sam Altman leitet Open Ei Ei."),
+    ("Der CEO von Boeing tritt ab.", "Der Si I O von Bohing tritt ab.", "Der Si I O von Boeing tritt ab."),
+    ("Das Spiel läuft live.", "Das Spiel läuft laif.", "Das Spiel läuft live."),
+    ("Die Olive ist grün.", "Die Olive ist grün.", "Die Olive ist grün."),  # whole words only
+    ("Der Musketier kämpft.", "Der Musketier kämpft.", "Der Musketier kämpft."),
+]
+
+
+@pytest.mark.parametrize("written, by_espeak, by_others", BUILT_IN_CASES)
+def test_built_in_entries_per_voice(written, by_espeak, by_others):
+    built_in = lexicon.load(lexicon.BUILT_IN)
+    assert built_in.apply(written, "espeak") == built_in.apply(written, "piper") == by_espeak
+    assert built_in.apply(written, "gtts") == built_in.apply(written) == by_others
+
+
+def test_the_build_speaks_with_its_voice_entries_and_sections_shows_every_voice_entries(cli, seed, tmp_path):
+    article = tmp_path / "artikel.txt"
+    shutil.copy(seed, article)  # without the seed's own lexicon.txt
+    result = cli("build", article, "-o", tmp_path / "e.mp3", "--engine", "espeak", "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    record = manifest.load(tmp_path / "e.json")
+    spoken = " ".join(chunk.spoken for section in record.sections for chunk in section.chunks)
+    assert "Elon Mask" in spoken and "Musk" not in spoken
+    shown = cli("sections", article, "--spoken")
+    assert "Elon Musk" in shown.stdout and "Mask" not in shown.stdout
