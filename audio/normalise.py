@@ -543,7 +543,8 @@ ONE_UNITS = {"t": "eine Tonne", "h": "eine Stunde", "min": "eine Minute", "s": "
 TECH = re.compile(r"(?<![\w.,])(\d{1,2})([GKD])(?![\w])|(?<![\w.,-])([A-Z])(\d{1,2})(?![\w]|[.,]\d)")
 FORMULA = re.compile(r"(?<![\w])((?:[A-Z][a-z]?[₀-₉]*){1,4})(?![\w])|\b(CO2|H2O|CH4|NO2|SO2|N2O)\b")
 SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
-UNIT = re.compile(r"(?<=\d)\s?(" + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")(?![\w²³/])")
+# After a digit, or after a magnitude already in words (`3 Mio. t` → drei Millionen Tonnen).
+UNIT = re.compile(r"(?:(?<=\d)|(?<=Million)|(?<=Millionen)|(?<=Milliarde)|(?<=Milliarden)|(?<=tausend))\s?(" + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")(?![\w²³/])")
 SYMBOLS = [
     (re.compile(r"\s?%-?Punkt"), " Prozentpunkt"), (re.compile(r"\s?%"), " Prozent"), (re.compile(r"\s?‰"), " Promille"),
     (re.compile(r"\s?±\s?(?=\d)"), " plus minus "), (re.compile(r"\s?±\s?"), " plus minus "),

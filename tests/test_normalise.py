@@ -504,6 +504,8 @@ UNITS = [
     ('Das Auto stößt 95 g/km aus.', 'Das Auto stößt fünfundneunzig Gramm pro Kilometer aus.'),
     ('Die Tablette enthält 400 mg Wirkstoff.', 'Die Tablette enthält vierhundert Milligramm Wirkstoff.'),
     ('Die Anlage leistet 5 MW.', 'Die Anlage leistet fünf Megawatt.'),
+    ('Der Ausstoß sank um 3 Mio. t.', 'Der Ausstoß sank um drei Millionen Tonnen.'),
+    ('Die Millionen sind weg, die Milliarden auch.', 'Die Millionen sind weg, die Milliarden auch.'),
 ]
 
 # Sentences no rule applies to: they must come out byte for byte as written.
