@@ -340,17 +340,20 @@ def scores(text: str) -> str:
     return SCORE.sub(say, text)
 
 
-DURATION = re.compile(r"(?<![\d:.,])(\d{1,2}):([0-5]\d):([0-5]\d)(?:,(\d{1,3}))?(?:\s?(Stunden|Std\.|h)(?!\w))?(?!\s?Uhr)")
+DURATION = re.compile(r"(?<![\d:.,])(\d{1,2}):([0-5]\d):([0-5]\d)(?:,(\d{1,3}))?(?:\s?(Stunden|Std\.|h|Uhr)(?!\w))?")
 LAP = re.compile(r"(?<![\d:.,])(\d{1,2}):([0-5]\d)(?:,(\d{1,3}))?\s?(Minuten|Min\.|min|Stunden|Std\.|h)(?!\w)")
 
 
 def durations(text: str) -> str:
     """Read race times: `2:45:13 Stunden` → zwei Stunden, fünfundvierzig Minuten und dreizehn Sekunden,
     `1:23,45 Minuten` → eine Minute und dreiundzwanzig Komma vier fünf Sekunden, `3:30 Stunden` → drei Stunden
-    und dreißig Minuten (before results read `3:30` as three to thirty)."""
+    und dreißig Minuten (before results read `3:30` as three to thirty), `14:30:15 Uhr` → vierzehn Uhr dreißig und
+    fünfzehn Sekunden."""
 
     def hms(match: re.Match) -> str:
-        hours, minutes, seconds, fraction, _ = match.groups()
+        hours, minutes, seconds, fraction, unit = match.groups()
+        if unit == "Uhr":  # a time of day to the second: 14:30:15 Uhr
+            return f"{clock(hours, minutes)} und {amount_of(seconds, 'Sekunde')}"
         return f"{amount_of(hours, 'Stunde')}, {amount_of(minutes, 'Minute')} und " + \
             amount_of(seconds + (f",{fraction}" if fraction else ""), "Sekunde")
 
@@ -384,8 +387,8 @@ def fractions(text: str) -> str:
     `3/4-Mehrheit` → Dreiviertelmehrheit. Only a proper fraction with a common denominator (`24/7` is not one)."""
 
     def say(whole: str | None, numerator: int, denominator: int, noun: str | None) -> str | None:
-        if not 0 < numerator < denominator or denominator not in DENOMINATORS:
-            return None
+        if not 0 < numerator < denominator or denominator not in DENOMINATORS or denominator > 10 and numerator > 1:
+            return None  # `Saison 19/20` is no fraction
         count = "ein" if numerator == 1 else cardinal(str(numerator))
         part = DENOMINATORS[denominator]
         if whole or noun:  # one word: zweieinhalb, Zweidrittelmehrheit
@@ -456,7 +459,8 @@ def ordinals(text: str) -> str:
     return ORDINAL.sub(lambda m: ordinal(int(m.group(1)), text[: m.start()], text[m.end():]), text)
 
 
-ROMAN = r"(?=[MDCLXVI])M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
+# Up to XXXIX: with M, D, C and L the letters are initials or abbreviations far more often than numerals.
+ROMAN = r"(?=[XVI])X{0,3}(?:IX|IV|V?I{0,3})"
 RULER_TITLES = ("Papst", "König", "Königin", "Kaiser", "Kaiserin", "Zar", "Zarin", "Fürst", "Fürstin", "Prinz",
                 "Prinzessin", "Herzog", "Herzogin", "Queen", "King", "Kurfürst", "Großherzog", "Sultan", "Pharao")
 RULER_NAMES = set(
@@ -491,8 +495,8 @@ def roman_numerals(text: str) -> str:
     def ruler(match: re.Match) -> str:
         title, name, numeral, dot = match.group("title"), match.group("name"), match.group("num"), match.group("dot")
         base = name[:-1] if name.endswith("s") and name[:-1] in RULER_NAMES else name
-        if not (title or base in RULER_NAMES) or not (dot or len(numeral) > 1) or numeral == "I" and not dot:
-            return match.group(0)
+        if not (title or base in RULER_NAMES) or not (dot or len(numeral) > 1) or re.match(r"\s*[,(]\s*\d", rest(match)):
+            return match.group(0)  # `Peter V., 45,` is a man with an initial, not a king
         female = (title or base) in FEMALE_RULERS or base in FEMALE_RULERS
         word = word_before(text, match.start())
         if base != name:  # `der Tod Ludwigs XIV.`: genitive
@@ -515,9 +519,14 @@ def roman_numerals(text: str) -> str:
                    else m.group(0)) + (" " if len(m.group(1)) > 1 else ""), text)
 
 
+def rest(match: re.Match) -> str:
+    """Return the text after `match`."""
+    return match.string[match.end():]
+
+
 def roman_value(numeral: str) -> int:
     """Return the value of a Roman numeral: `XIV` → 14."""
-    values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+    values = {"I": 1, "V": 5, "X": 10}
     total = 0
     for letter, following in zip(numeral, numeral[1:] + " "):
         value = values[letter]
@@ -741,9 +750,9 @@ def pronounceable(word: str) -> bool:
 # --- number words -----------------------------------------------------------------------------
 
 
-YEAR_BEFORE = set(
-    "Jahr Jahre Jahren Jahres im seit von bis ab um Anno anno Sommer Winter Herbst Frühjahr Frühling Ende Anfang "
-    "Mitte vor nach zwischen und oder Im Seit Von Bis Ab Um Vor Nach Zwischen Ende Anfang Mitte".split()) | set(MONTHS)
+# Words after which a number before a noun is still a year (`seit 1990 Mitglied`); `um 1500 Menschen` counts.
+YEAR_BEFORE = set("Jahr Jahre Jahren Jahres seit Seit Anno anno Sommer Winter Herbst Frühjahr Frühling Ende Anfang "
+                  "Mitte".split()) | set(MONTHS)
 
 
 def counted(number: str, word: str | None, before: str) -> bool:

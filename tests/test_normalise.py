@@ -386,6 +386,12 @@ ROMAN = [
     ('Plan B ist Vitamin C und Vitamin D.', 'Plan B ist Vitamin C und Vitamin D.'),
     ('Der Sender heißt jetzt X.', 'Der Sender heißt jetzt X.'),
     ('Klasse V trifft sich im Raum.', 'Klasse fünf trifft sich im Raum.'),
+    ('Papst Pius XII. schwieg dazu.', 'Papst Pius der Zwölfte schwieg dazu.'),
+    ('Johannes XXIII. berief das Konzil ein.', 'Johannes der Dreiundzwanzigste berief das Konzil ein.'),
+    # initials of people in court reports are no numerals
+    ('Angeklagt ist Peter V., 45, aus Köln.', 'Angeklagt ist Peter V., fünfundvierzig, aus Köln.'),
+    ('Peter M. schwieg vor Gericht.', 'Peter M. schwieg vor Gericht.'),
+    ('Johann D. legte ein Geständnis ab.', 'Johann D. legte ein Geständnis ab.'),
 ]
 
 FRACTIONS_AND_SIGNS = [
@@ -399,6 +405,7 @@ FRACTIONS_AND_SIGNS = [
     ('Für die Änderung braucht es eine 2/3-Mehrheit.', 'Für die Änderung braucht es eine Zweidrittelmehrheit.'),
     ('Eine 3/4-Mehrheit ist nötig.', 'Eine Dreiviertelmehrheit ist nötig.'),
     ('Das Angebot gilt 24/7.', 'Das Angebot gilt rund um die Uhr.'),
+    ('Nur 1/20 der Proben war belastet.', 'Nur ein Zwanzigstel der Proben war belastet.'),
     ('Die Saison 2023/24 beginnt im August.', 'Die Saison zweitausenddreiundzwanzig vierundzwanzig beginnt im August.'),
     ('Die Quote stieg um 0,4 Prozentpunkte.', 'Die Quote stieg um null Komma vier Prozentpunkte.'),
     ('Die Quote stieg um 0,4 %-Punkte.', 'Die Quote stieg um null Komma vier Prozentpunkte.'),
@@ -457,6 +464,7 @@ VERSIONS_AND_TIMES = [
     ('Der Zug kommt um 07:45 Uhr.', 'Der Zug kommt um sieben Uhr fünfundvierzig.'),
     ('Der Start ist um 10:00 Uhr.', 'Der Start ist um zehn Uhr.'),
     ('Das Feuerwerk beginnt um 0:00 Uhr.', 'Das Feuerwerk beginnt um null Uhr.'),
+    ('Das Beben begann um 14:30:15 Uhr.', 'Das Beben begann um vierzehn Uhr dreißig und fünfzehn Sekunden.'),
 ]
 
 YEARS_AND_AMOUNTS = [
@@ -464,6 +472,7 @@ YEARS_AND_AMOUNTS = [
     ('Von 1500 bis 1600 wuchs die Stadt.', 'Von fünfzehnhundert bis sechzehnhundert wuchs die Stadt.'),
     ('Zur Demo kamen 1500 Menschen.', 'Zur Demo kamen eintausendfünfhundert Menschen.'),
     ('Der Verein hat 1200 Mitglieder.', 'Der Verein hat eintausendzweihundert Mitglieder.'),
+    ('Die Zahl stieg um 1500 Fälle.', 'Die Zahl stieg um eintausendfünfhundert Fälle.'),
     ('Seit 1990 Mitglied, nun Ehrenmitglied.', 'Seit neunzehnhundertneunzig Mitglied, nun Ehrenmitglied.'),
     ('1989 fiel die Mauer.', 'neunzehnhundertneunundachtzig fiel die Mauer.'),
     ('Die Mauer fiel im November 1989.', 'Die Mauer fiel im November neunzehnhundertneunundachtzig.'),
