@@ -471,6 +471,10 @@ RULER_NAMES = set(
     "Baudouin Philippe Umberto Alfons Alfonso Manuel Lothar Ottokar Ernst August Johann".split()) | \
     {"Elisabeth", "Elizabeth", "Margrethe", "Katharina", "Maria", "Viktoria", "Victoria", "Wilhelmina", "Beatrix",
      "Juliana", "Christina", "Isabella", "Anna", "Mary"}
+# With a one-letter numeral (`Karl V.`) a name could be a first name with an initial (`Peter I.`); only
+# these names, or a title, make it a ruler.
+ONE_LETTER_RULERS = set("Karl Ludwig Heinrich Friedrich Wilhelm Leo Pius Charles Elisabeth Elizabeth Felipe Harald "
+                        "Olav Haakon Frederik Gustav Napoleon Otto Philipp".split())
 FEMALE_RULERS = {"Elisabeth", "Elizabeth", "Margrethe", "Katharina", "Maria", "Viktoria", "Victoria", "Wilhelmina",
                  "Beatrix", "Juliana", "Christina", "Isabella", "Anna", "Mary", "Königin", "Kaiserin", "Zarin",
                  "Fürstin", "Prinzessin", "Herzogin", "Queen"}
@@ -495,7 +499,8 @@ def roman_numerals(text: str) -> str:
     def ruler(match: re.Match) -> str:
         title, name, numeral, dot = match.group("title"), match.group("name"), match.group("num"), match.group("dot")
         base = name[:-1] if name.endswith("s") and name[:-1] in RULER_NAMES else name
-        if not (title or base in RULER_NAMES) or not (dot or len(numeral) > 1) or re.match(r"\s*[,(]\s*\d", rest(match)):
+        known = base in (RULER_NAMES if len(numeral) > 1 else ONE_LETTER_RULERS)
+        if not (title or known) or not (dot or len(numeral) > 1) or re.match(r"\s*[,(]\s*\d", rest(match)):
             return match.group(0)  # `Peter V., 45,` is a man with an initial, not a king
         female = (title or base) in FEMALE_RULERS or base in FEMALE_RULERS
         word = word_before(text, match.start())

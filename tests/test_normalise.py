@@ -392,6 +392,8 @@ ROMAN = [
     ('Angeklagt ist Peter V., 45, aus Köln.', 'Angeklagt ist Peter V., fünfundvierzig, aus Köln.'),
     ('Peter M. schwieg vor Gericht.', 'Peter M. schwieg vor Gericht.'),
     ('Johann D. legte ein Geständnis ab.', 'Johann D. legte ein Geständnis ab.'),
+    ('Peter I. sagte vor Gericht aus.', 'Peter I. sagte vor Gericht aus.'),
+    ('Zar Peter I. gründete Sankt Petersburg.', 'Zar Peter der Erste gründete Sankt Petersburg.'),
 ]
 
 FRACTIONS_AND_SIGNS = [
