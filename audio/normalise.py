@@ -485,7 +485,7 @@ COUNTED_BEFORE = ("Teil", "Band", "Kapitel", "Phase", "Stufe", "Akt", "Typ", "Ab
                   "Episode", "Klasse", "Gruppe", "Kategorie", "Level", "Säule", "Block", "Gleis", "Terminal", "Halle",
                   "Artikel", "Szene", "Lektion", "Anhang")
 COUNTED_ROMAN = re.compile(rf"\b({'|'.join(COUNTED_BEFORE)})\s({ROMAN})(?![\w])")
-ROMAN_ORDINAL = re.compile(rf"(?<![\w.])({ROMAN})\.\s(?=[A-ZÄÖÜ][a-zäöü])")
+ROMAN_ORDINAL = re.compile(rf"(?<![\w.])({ROMAN})\.\s(?!{STARTER})(?=[A-ZÄÖÜ][a-zäöü])")
 
 
 def roman_numerals(text: str) -> str:
@@ -515,7 +515,8 @@ def roman_numerals(text: str) -> str:
         words = num2words(roman_value(numeral), lang="de", to="ordinal")
         ending = "" if case in ("der", "die") and not (case == "der" and female) else "n"
         said = f"{title + ' ' if title else ''}{name} {case} {words.capitalize()}{ending}"
-        return said + (ends_text(match, text) if dot else "")
+        ends_sentence = ends_text(match, text) or re.match(rf"\s+{STARTER}", rest(match))  # `Karl V. Danach …`
+        return said + ("." if dot and ends_sentence else "")
 
     text = REGNAL.sub(ruler, text)
     text = COUNTED_ROMAN.sub(lambda m: f"{m.group(1)} {cardinal(str(roman_value(m.group(2))))}", text)
@@ -651,6 +652,7 @@ ABBREVIATION = re.compile(
 )
 
 
+SENTENCE_ENDING = {"n.V.", "n.E."}  # abbreviations that usually close a sentence about a result
 STREET = re.compile(r"(?<=[a-zäöüß])str\.")
 
 
@@ -659,7 +661,10 @@ def abbreviations(text: str) -> str:
     one that ends the text keeps its full stop."""
 
     def say(match: re.Match) -> str:
-        return ABBREVIATION_KEYS[re.sub(r"\s", "", match.group(0))] + ends_text(match, text)
+        key = re.sub(r"\s", "", match.group(0))
+        if key in SENTENCE_ENDING and re.match(r"\s+[A-ZÄÖÜ]", text[match.end():]):
+            return ABBREVIATION_KEYS[key] + "."  # `3:2 n. V. Dortmund verlor`: the result ends the sentence
+        return ABBREVIATION_KEYS[key] + ends_text(match, text)
 
     text = ABBREVIATION.sub(say, text)
     return STREET.sub(lambda m: "straße" + ends_text(m, text), text)
