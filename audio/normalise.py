@@ -148,7 +148,7 @@ def codes(text: str) -> str:
     eins null eins eins fünf Berlin) and licence plates (`Kennzeichen B-AB 123` → Be, A Be, eins zwei drei).
 
     A phone number starts with 0 or a country code and has at least seven digits; a postcode is five
-    digits before a city, after `PLZ` or a comma (`Hauptstraße 5, 10115 Berlin`).
+    digits before a city, after `PLZ` or after a house number (`Hauptstraße 5, 10115 Winsen`).
     """
 
     def phone(match: re.Match) -> str:
@@ -165,7 +165,8 @@ def codes(text: str) -> str:
     def postcode(match: re.Match) -> str:
         before = text[: match.start()].rstrip()
         city = re.match(r"\s*([\wäöüÄÖÜß]+)", text[match.end():]).group(1)
-        if city in CITIES or before.endswith(",") or word_before(text, match.start()) in POSTCODE_BEFORE \
+        after_street = re.search(r"(?<!\d)\d{1,3}[a-z]?,$", before)  # `Hauptstraße 5, 10115 Berlin`
+        if city in CITIES or after_street or word_before(text, match.start()) in POSTCODE_BEFORE \
                 or match.group(1).startswith("0"):
             return digit_words(match.group(1))
         return match.group(0)

@@ -436,6 +436,8 @@ CODES = [
     ('Das Amt zog nach 80331 München.', 'Das Amt zog nach acht null drei drei eins München.'),
     ('Die Post in 01067 Dresden schließt.', 'Die Post in null eins null sechs sieben Dresden schließt.'),
     ('Es kamen 12000 Menschen.', 'Es kamen zwölftausend Menschen.'),
+    ('Post bitte an Am Markt 3, 21423 Winsen.', 'Post bitte an Am Markt drei, zwei eins vier zwei drei Winsen.'),
+    ('Im Jahr 2023, 12000 Gäste später, schloss das Lokal.', 'Im Jahr zweitausenddreiundzwanzig, zwölftausend Gäste später, schloss das Lokal.'),
     ('Die Polizei sucht ein Auto mit dem Kennzeichen B-AB 1234.',
      'Die Polizei sucht ein Auto mit dem Kennzeichen Be, A Be, eins zwei drei vier.'),
     ('Der Oldtimer trägt das Kennzeichen M-XY 99H.', 'Der Oldtimer trägt das Kennzeichen Em, Ix Üpsilon, neun neun Ha.'),
