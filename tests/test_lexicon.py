@@ -105,6 +105,10 @@ BUILT_IN_CASES = [
     ("Sam Altman leitet OpenAI.", "Säm Oltmän leitet Open Ei Ei.", "Sam Altman leitet Open Ei Ei."),
     ("Der CEO von Boeing tritt ab.", "Der Si I O von Bohing tritt ab.", "Der Si I O von Boeing tritt ab."),
     ("Das Spiel läuft live.", "Das Spiel läuft laif.", "Das Spiel läuft live."),
+    ("Marine Le Pen trifft Thomas de Maizière.", "Marine Lö Penn trifft Thomas de Mesièr.",
+     "Marine Le Pen trifft Thomas de Maizière."),
+    ("König Charles landet am Flughafen Charles de Gaulle.", "König Tscharls landet am Flughafen Scharl dö Gol.",
+     "König Charles landet am Flughafen Charles de Gaulle."),  # the longest entry first
     ("Die Olive ist grün.", "Die Olive ist grün.", "Die Olive ist grün."),  # whole words only
     ("Der Musketier kämpft.", "Der Musketier kämpft.", "Der Musketier kämpft."),
 ]

@@ -596,6 +596,14 @@ def plain_sentences() -> list[tuple[str, str]]:
     return found
 
 
+def test_every_sample_sentence_keeps_its_closing_punctuation_and_single_spaces():
+    for path in sorted(p for folder in SAMPLES for p in folder.iterdir() if p.name != "lexicon.txt"):
+        for section in script(read_article(path), 10**6, Lexicon()):
+            for chunk in section.chunks[section.opening:]:
+                assert "  " not in chunk.spoken and not re.search(r"\s[.,;:!?]", chunk.spoken), chunk.spoken
+                assert chunk.text.rstrip()[-1:] not in ".!?“\"" or chunk.spoken[-1] == chunk.text.rstrip()[-1], chunk
+
+
 def test_sentences_without_triggers_stay_byte_identical():
     """A sentence the rules leave alone is spoken exactly as written, so its cached audio is reused."""
     sentences = plain_sentences() + [(s, normalise(s)) for s in UNCHANGED]
