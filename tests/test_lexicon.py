@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -131,3 +134,41 @@ def test_the_build_speaks_with_its_voice_entries_and_sections_shows_every_voice_
     assert "Elon Mask" in spoken and "Musk" not in spoken
     shown = cli("sections", article, "--spoken")
     assert "Elon Musk" in shown.stdout and "Mask" not in shown.stdout
+
+
+PHONEMES = r'''
+import ctypes, json, sys
+from pathlib import Path
+import espeakng_loader
+lib = ctypes.CDLL(espeakng_loader.get_library_path())
+lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+lib.espeak_Initialize(2, 0, str(Path(espeakng_loader.get_data_path()).parent).encode(), 0)
+lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+lib.espeak_SetVoiceByName(b"de")
+lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int]
+def phonemes(text):
+    pointer, said = ctypes.c_char_p(text.encode()), []
+    while pointer.value:
+        said.append(lib.espeak_TextToPhonemes(ctypes.byref(pointer), 1, 2).decode())
+    return " ".join(said)
+print(json.dumps({text: phonemes(text) for text in json.loads(sys.stdin.read())}))
+'''
+
+
+def espeak_phonemes(texts: list[str]) -> dict[str, str]:
+    """Return espeak-ng's German phonemes (IPA) for each text, from a process of its own so the voice
+    the other tests use is left as it is."""
+    done = subprocess.run([sys.executable, "-c", PHONEMES], input=json.dumps(texts), capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout)
+
+
+def test_every_built_in_respelling_changes_what_espeak_says():
+    """An entry for espeak earns its place only if espeak-ng says the respelling differently from the word."""
+    entries = lexicon.load(lexicon.BUILT_IN).by_voice["espeak"].entries
+    said = espeak_phonemes([*entries, *entries.values()])
+    assert len(entries) >= 90
+    assert [w for w, s in entries.items() if said[w] == said[s]] == []
+    assert (said["Musk"], said["Mask"]) == ("mˈʊsk", "mˈask")
+    assert said["Live-Ticker"].startswith("lˈiːv") and said["Laif-Ticker"].startswith("lˈaɪf")
