@@ -427,15 +427,17 @@ def versions(text: str) -> str:
 
 RANGE = re.compile(r"(?<![\w.,])(\d+)\s?[–—-]\s?(\d+)(?![\w,]|\.\d)")
 SEASON = re.compile(r"(?<![\w.,/])(1\d{3}|20\d{2})/(\d{2})(?![\w/])")
+SHORT_SEASON = re.compile(r"(?:(?<=Saison )|(?<=Spielzeit ))(\d{2})/(\d{2})(?![\w/])")  # Saison 19/20
 
 
 def ranges(text: str) -> str:
-    """Read `2020–2023` and `10-12` as `… bis …` (years as years), a season `2022/23` as two years."""
+    """Read `2020–2023` and `10-12` as `… bis …` (years as years), a season `2022/23` (`Saison 19/20`) as two years."""
 
     def say(match: re.Match) -> str:
         return f"{number_or_year(match.group(1))} bis {number_or_year(match.group(2))}"
 
     text = SEASON.sub(lambda m: f"{year_words(int(m.group(1)))} {cardinal(m.group(2))}", text)
+    text = SHORT_SEASON.sub(lambda m: f"{cardinal(m.group(1))} {cardinal(m.group(2))}", text)
     return RANGE.sub(say, text)
 
 

@@ -409,6 +409,7 @@ FRACTIONS_AND_SIGNS = [
     ('Eine 3/4-Mehrheit ist nötig.', 'Eine Dreiviertelmehrheit ist nötig.'),
     ('Das Angebot gilt 24/7.', 'Das Angebot gilt rund um die Uhr.'),
     ('Nur 1/20 der Proben war belastet.', 'Nur ein Zwanzigstel der Proben war belastet.'),
+    ('Die Saison 19/20 endete wegen Corona früh.', 'Die Saison neunzehn zwanzig endete wegen Corona früh.'),
     ('Die Saison 2023/24 beginnt im August.', 'Die Saison zweitausenddreiundzwanzig vierundzwanzig beginnt im August.'),
     ('Die Quote stieg um 0,4 Prozentpunkte.', 'Die Quote stieg um null Komma vier Prozentpunkte.'),
     ('Die Quote stieg um 0,4 %-Punkte.', 'Die Quote stieg um null Komma vier Prozentpunkte.'),
