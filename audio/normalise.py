@@ -562,7 +562,9 @@ TECH = re.compile(r"(?<![\w.,])(\d{1,2})([GKD])(?![\w])|(?<![\w.,-])([A-Z])(\d{1
 FORMULA = re.compile(r"(?<![\w])((?:[A-Z][a-z]?[₀-₉]*){1,4})(?![\w])|\b(CO2|H2O|CH4|NO2|SO2|N2O)\b")
 SUBSCRIPTS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
 # After a digit, or after a magnitude already in words (`3 Mio. t` → drei Millionen Tonnen).
-UNIT = re.compile(r"(?:(?<=\d)|(?<=Million)|(?<=Millionen)|(?<=Milliarde)|(?<=Milliarden)|(?<=tausend))\s?(" + "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True)) + r")(?![\w²³/])")
+UNIT_NAMES = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
+UNIT = re.compile(r"(?:(?<=\d)|(?<=Million)|(?<=Millionen)|(?<=Milliarde)|(?<=Milliarden)|(?<=tausend))\s?("
+                  + UNIT_NAMES + r")(?![\w²³/])")
 SYMBOLS = [
     (re.compile(r"\s?%-?Punkt"), " Prozentpunkt"), (re.compile(r"\s?%"), " Prozent"), (re.compile(r"\s?‰"), " Promille"),
     (re.compile(r"\s?±\s?(?=\d)"), " plus minus "), (re.compile(r"\s?±\s?"), " plus minus "),
@@ -643,7 +645,8 @@ ABBREVIATIONS = {
     "Art.": "Artikel", "Tel.": "Telefon", "max.": "maximal", "mind.": "mindestens", "zzgl.": "zuzüglich",
     "gem.": "gemäß", "geb.": "geboren", "gest.": "gestorben", "Hrsg.": "Herausgeber", "Mrd": "Milliarden",
     "Mio": "Millionen", "allg.": "allgemein", "bzgl.": "bezüglich", "einschl.": "einschließlich",
-    "i. H. v.": "in Höhe von", "n. V.": "nach Verlängerung", "n. E.": "nach Elfmeterschießen", "Abb.": "Abbildung", "ebd.": "ebenda", "Ebd.": "ebenda", "z. Hd.": "zu Händen",
+    "i. H. v.": "in Höhe von", "n. V.": "nach Verlängerung", "n. E.": "nach Elfmeterschießen", "Abb.": "Abbildung",
+    "ebd.": "ebenda", "Ebd.": "ebenda", "z. Hd.": "zu Händen",
 }
 ABBREVIATIONS |= {k[0].upper() + k[1:]: v[0].upper() + v[1:] for k, v in ABBREVIATIONS.items() if k[0].islower()}
 ABBREVIATION_KEYS = {re.sub(r"\s", "", k): v for k, v in ABBREVIATIONS.items()}

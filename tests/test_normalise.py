@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-import pytest
-
 import re
 from pathlib import Path
+
+import pytest
 
 from audio.article import read_article
 from audio.lexicon import Lexicon
 from audio.normalise import (
-    ABBREVIATIONS, KNOWN_ACRONYMS, acronyms, amounts, codes, dates, fractions, normalise, numbers, ordinals,
-    pronounceable, remove_emoji, roman_numerals, technical,
+    ABBREVIATIONS,
+    KNOWN_ACRONYMS,
+    acronyms,
+    amounts,
+    codes,
+    dates,
+    fractions,
+    normalise,
+    numbers,
+    ordinals,
+    pronounceable,
+    remove_emoji,
+    roman_numerals,
+    technical,
 )
 from audio.speech import script
 
