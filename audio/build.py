@@ -14,7 +14,7 @@ from typing import Any
 from audio import cache as cache_mod
 from audio import changes, engines, lexicon, manifest, sidecars
 from audio.article import Article, open_source
-from audio.assemble import Assembly, bookend, edition_manifest, edition_tags, write_audio
+from audio.assemble import Assembly, SectionEncoder, bookend, edition_manifest, edition_tags, write_audio
 from audio.cache import Cache
 from audio.engines.base import Engine
 from audio.errors import EditionError
@@ -70,7 +70,9 @@ def build(article: Path | str | Article, options: BuildOptions | None = None, ev
     if options.dry_run:
         missing = len(missing_chunks(todo, store))
         return replace(result, synthesised=missing, reused=total - missing)
-    synthesised = synthesise_missing(todo, engine, store, events)
+    with SectionEncoder(store, options, events) as encoder:  # MP3 sections are encoded while the voice speaks
+        synthesised = synthesise_missing(todo, engine, store, events, encoder.submit if fmt.joined else None)
+        encoder.finish()
     tags = edition_tags(source, options.cover, events)
     created = previous.created if previous and previous.created else now()
     with store.lock(output):  # two builds of one edition at once: the audio and its manifest stay a pair
