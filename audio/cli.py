@@ -277,7 +277,7 @@ def watch(article: Path, quiet: bool, **options) -> None:
     try:
         # Woken by file events or every second; the files' signatures decide, so a save made
         # while a build runs is never missed.
-        for _ in watchfiles.watch(*folders, debounce=400, step=100, rust_timeout=1000, yield_on_timeout=True,
+        for _ in watchfiles.watch(*folders, debounce=300, step=50, rust_timeout=1000, yield_on_timeout=True,
                                   raise_interrupt=False, watch_filter=lambda change, path: Path(path) in watched):
             current = [signature(path) for path in sorted(watched)]
             if signature(article.resolve()) is not None and current != built:
