@@ -243,7 +243,7 @@ def use(name: str, events, policy: RetryPolicy = RetryPolicy(), session: request
     A named voice that is not installed is downloaded; without a connection that is a one-line error
     naming the command that installs it.
     """
-    if name.endswith(".onnx") or os.sep in name or "/" in name:
+    if is_path(name):
         return local(Path(name).expanduser())
     folder = voices_folder()
     try:
@@ -264,6 +264,11 @@ def use(name: str, events, policy: RetryPolicy = RetryPolicy(), session: request
         state = "is damaged (its checksum does not match)" if is_installed(voice) else "is not installed"
         raise EditionError(f"the Piper voice {name} {state} and the voice repository cannot be reached; "
                            f"with internet, run: audio-edition voices download {name}") from None
+
+
+def is_path(name: str) -> bool:
+    """Return True when a --voice is the path of a voice file rather than a voice's name."""
+    return name.endswith(".onnx") or "/" in name or os.sep in name
 
 
 def local(model: Path) -> Installed:
