@@ -14,7 +14,8 @@ import tempfile
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any
 
 from audio import cache as cache_mod
 from audio import changes, engines, ffmpeg, lexicon, loudness, manifest, render, sidecars, speech
@@ -22,6 +23,7 @@ from audio.article import Article, read_article
 from audio.cache import Cache
 from audio.engines.base import Engine, Speech
 from audio.errors import EditionError
+from audio.events import Events, NoEvents
 from audio.export import CONTAINERS, Chapter, Tags, write_container, write_mp3
 
 log = logging.getLogger(__name__)
@@ -33,11 +35,10 @@ ENCODER_DELAY = 1105 / render.SAMPLE_RATE  # LAME's priming samples plus the dec
 class BuildOptions:
     output: Path | None = None
     audio_format: str | None = None  # mp3, m4b or opus; else from the output's extension, else mp3
-    engine: str = "auto"
+    engine: str | Engine = "auto"  # a voice's name, "auto", or a loaded voice
+    voice_settings: Mapping[str, Any] = field(default_factory=dict)  # each voice takes the settings it declares
+    speed: float = 1.0  # 0.5–2.0, for every voice
     cache_dir: Path | None = None
-    jobs: int = 8
-    tld: str = "de"
-    slow: bool = False
     pauses: render.Pauses = field(default_factory=render.Pauses)
     loudness: loudness.Target = field(default_factory=loudness.Target)
     bitrate: int = 64
@@ -61,31 +62,8 @@ class BuildResult:
     engine: str
     changes: list[changes.Change] | None = None  # None when there was no previous edition
     sections: int = 0
-    retries: int = 0
+    voice_report: str | None = None  # what the voice adds to the summary, e.g. "3 retries"
     dry_run: bool = False
-
-
-class Events(Protocol):
-    """What a build tells whoever runs it; only the CLI prints."""
-
-    def notice(self, text: str) -> None: ...
-
-    def started(self, stage: str, total: int) -> None:
-        """A stage ("Synthesising", "Encoding") begins with `total` steps."""
-
-    def advanced(self) -> None:
-        """One step of the current stage is done."""
-
-
-class NoEvents:
-    def notice(self, text: str) -> None:
-        log.info("%s", text)
-
-    def started(self, stage: str, total: int) -> None:
-        pass
-
-    def advanced(self) -> None:
-        pass
 
 
 @dataclass
@@ -124,7 +102,7 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
     if options.dry_run:
         missing = len(missing_chunks(todo, store))
         return BuildResult(**{**result.__dict__, "synthesised": missing, "reused": total - missing})
-    synthesised = synthesise_missing(todo, engine, store, options.jobs, events)
+    synthesised = synthesise_missing(todo, engine, store, events)
     tags = edition_tags(article, article_path, options.cover, events)
     created = previous.created if previous and previous.created else now()
     fmt = FORMATS[output.suffix.lower()]
@@ -139,7 +117,7 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
         manifest.save(record, manifest.path_for(output))
         sidecars.write(record, output, options.sidecars)
     return BuildResult(output, chapters[-1].end, chapters, synthesised, total - synthesised, engine.describe(),
-                       diff, len(plans), getattr(engine, "retries", 0))
+                       diff, len(plans), engine.report())
 
 
 CODEC_HEADROOM = {"m4b": 4.0, "opus": 3.0}  # dB below the true-peak ceiling: AAC and Opus at low bitrates overshoot
@@ -154,7 +132,7 @@ def output_path(article_path: Path, options: BuildOptions) -> Path:
     if output.suffix.lower() not in FORMATS:
         raise EditionError(f"{output}: name the audio file .mp3, .m4b or .opus")
     if fmt and FORMATS[output.suffix.lower()] != fmt:
-        raise EditionError(f"{output}: the extension does not match --audio-format {fmt}")
+        raise EditionError(f"{output}: the extension does not match audio_format='{fmt}'")
     if output.stem == "feed":  # feed.json and feed.xml belong to the podcast feed of the folder
         raise EditionError(f"{output}: the name 'feed' is kept for the podcast feed; choose another")
     if output.is_dir():
@@ -163,28 +141,12 @@ def output_path(article_path: Path, options: BuildOptions) -> Path:
 
 
 def choose_engine(options: BuildOptions, previous: manifest.Manifest | None, events: Events) -> Engine:
-    """Return the voice to use: the one asked for, else the previous edition's, else the best reachable."""
-    name = options.engine
-    if name == "auto" and previous and previous.engine in engines.NAMES:
-        name = previous.engine
-        if name == "gtts" and not options.dry_run and not google_reachable(options):
-            raise EditionError(
-                "this edition was made with Google's voice, which cannot be reached now; "
-                "pass --engine espeak to rebuild it with the offline voice"
-            )
-    elif name == "auto":
-        name = "gtts" if google_reachable(options) else "espeak"
-        if name == "espeak":
-            events.notice("Google's voice cannot be reached; using the offline voice (espeak)")
-        else:
-            events.notice("Using Google's voice (gtts)")
-    return engines.make(name, tld=options.tld, slow=options.slow)
-
-
-def google_reachable(options: BuildOptions) -> bool:
-    from audio.engines.google import GoogleSettings, reachable  # gTTS and requests load only when needed
-
-    return reachable(GoogleSettings(tld=options.tld))
+    """Return the voice to use, loaded: the one asked for, else the previous edition's, else the best available."""
+    if not isinstance(options.engine, str):
+        return options.engine
+    name = engines.choose(options.engine, previous.engine if previous else None, options.voice_settings, events,
+                          check=not options.dry_run)
+    return engines.load(name, options.voice_settings, options.speed, events)
 
 
 def plan_sections(article: Article, engine: Engine, options: BuildOptions, store: Cache,
@@ -237,13 +199,13 @@ def missing_chunks(plans: list[SectionPlan], store: Cache) -> dict[str, tuple[st
     return wanted
 
 
-def synthesise_missing(plans: list[SectionPlan], engine: Engine, store: Cache, jobs: int, events: Events) -> int:
+def synthesise_missing(plans: list[SectionPlan], engine: Engine, store: Cache, events: Events) -> int:
     """Synthesise every chunk of `plans` that the cache lacks, storing each as soon as it is made."""
     wanted = missing_chunks(plans, store)
     events.started("Synthesising", len(wanted))
     if not wanted:
         return 0
-    workers = max(1, jobs) if engine.name == "gtts" else 1
+    workers = max(1, engine.concurrency)
 
     def make(key: str) -> None:
         store.put_speech(key, engine.synthesize(wanted[key][0]))

@@ -21,7 +21,7 @@ from audio.build import BuildOptions, BuildResult
 from audio.build import build as build_edition
 from audio.cache import Cache
 from audio.cache import default_dir as default_cache_dir
-from audio.errors import EditionError
+from audio.errors import EditionError, for_terminal
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -34,7 +34,7 @@ def user_errors(func):
         try:
             return func(*args, **kwargs)
         except EditionError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {for_terminal(str(exc))}", err=True)
             sys.exit(1)
         except OSError as exc:  # a folder that is read-only, full, or a file where a folder should be
             where = f"{exc.filename}: " if exc.filename else ""
@@ -146,20 +146,42 @@ def sidecar_kinds(ctx, param, value: str) -> tuple[str, ...]:
     return kinds
 
 
+DEFAULTS = BuildOptions()
+
+
+def voice_setting_options() -> list:
+    """Return a command-line option for every voice setting that a voice module declares."""
+    options = []
+    for name, field in engines.settings_fields().items():
+        flags = [*filter(None, [field.metadata.get("short")]), f"--{name.replace('_', '-')}"]
+        if field.type in (bool, "bool"):
+            options.append(click.option(*flags, is_flag=True, default=None, help=field.metadata.get("help")))
+            continue
+        kind = {"int": int, "float": float}.get(getattr(field.type, "__name__", field.type), str)
+        low_high = field.metadata.get("range")
+        if low_high:
+            kind = click.IntRange(*low_high) if kind is int else click.FloatRange(*low_high)
+        options.append(click.option(*flags, type=kind, default=None,
+                                    help=f"{field.metadata.get('help', '')}  [default: {field.default}]"))
+    return options
+
+
 BUILD_OPTIONS = [
     click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                  help="Audio file to write  [default: output/<article name>.mp3]"),
     click.option("--audio-format", type=click.Choice(["mp3", "m4b", "opus"]),
                  help="mp3 (default), m4b (AAC with chapters, for Apple Books and audiobook players) or opus; "
                       "also chosen by the output's extension."),
-    click.option("--engine", type=click.Choice(["auto", *engines.NAMES]), default="auto", show_default=True,
-                 help="Voice: gtts (Google, online), espeak (offline), or auto: Google when reachable."),
+    click.option("--engine", type=click.Choice([engines.AUTO, *engines.NAMES]), default=DEFAULTS.engine,
+                 show_default=True,
+                 help="Voice: " + ", ".join(f"{name} ({engines.module(name).SUMMARY})" for name in engines.NAMES)
+                      + "; or auto: the previous edition's voice, else the first of "
+                      + ", ".join(engines.AUTO_ORDER) + " that can speak here."),
+    *voice_setting_options(),
+    click.option("--speed", type=click.FloatRange(0.5, 2.0), default=DEFAULTS.speed, show_default=True,
+                 help="Speaking speed for every voice: 0.8 slower, 1.2 faster."),
     click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
                  help="Where synthesised speech is kept  [default: ~/.cache/audio-edition]"),
-    click.option("-j", "--jobs", type=click.IntRange(1, 16), default=8, show_default=True,
-                 help="Requests to Google at once."),
-    click.option("--tld", default="de", show_default=True, help="Google domain to use (de, com, at, ch …)."),
-    click.option("--slow", is_flag=True, help="Google's slower reading speed."),
     click.option("--cover", type=click.Path(exists=True, dir_okay=False, path_type=Path),
                  help="Cover image (JPEG or PNG) to embed; overrides the front matter's cover."),
     click.option("--intro", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -168,19 +190,20 @@ BUILD_OPTIONS = [
                  help="Audio after the speech; overrides the front matter's outro."),
     click.option("--intro-line", help="Spoken instead of the title, with {title}, {author}, {publication}: "
                                       "'Sie hören: {title}. Eine Audio-Ausgabe von {publication}.'"),
-    click.option("--bitrate", type=click.IntRange(32, 320), default=64, show_default=True,
+    click.option("--bitrate", type=click.IntRange(32, 320), default=DEFAULTS.bitrate, show_default=True,
                  help="MP3 bitrate in kbit/s."),
-    click.option("--pause-sentence", type=click.FloatRange(0, 10), default=render.Pauses.sentence,
+    click.option("--pause-sentence", type=click.FloatRange(0, 10), default=DEFAULTS.pauses.sentence,
                  show_default=True, help="Seconds of silence between sentences."),
-    click.option("--pause-paragraph", type=click.FloatRange(0, 10), default=render.Pauses.paragraph,
+    click.option("--pause-paragraph", type=click.FloatRange(0, 10), default=DEFAULTS.pauses.paragraph,
                  show_default=True, help="Seconds of silence between paragraphs and after a heading."),
-    click.option("--pause-section", type=click.FloatRange(0, 10), default=render.Pauses.section,
+    click.option("--pause-section", type=click.FloatRange(0, 10), default=DEFAULTS.pauses.section,
                  show_default=True, help="Seconds of silence between sections."),
-    click.option("--loudness", type=click.FloatRange(-40, -5), default=Target.integrated, show_default=True,
+    click.option("--loudness", type=click.FloatRange(-40, -5), default=DEFAULTS.loudness.integrated,
+                 show_default=True,
                  help="Integrated loudness of every section, in LUFS (-16 for podcasts, -19 for mono speech on Apple)."),
-    click.option("--true-peak", type=click.FloatRange(-10, 0), default=Target.true_peak, show_default=True,
+    click.option("--true-peak", type=click.FloatRange(-10, 0), default=DEFAULTS.loudness.true_peak, show_default=True,
                  help="Ceiling for true peaks, in dBTP."),
-    click.option("--sidecars", default=",".join(sidecars.KINDS), show_default=True, callback=sidecar_kinds,
+    click.option("--sidecars", default=",".join(DEFAULTS.sidecars), show_default=True, callback=sidecar_kinds,
                  help="Files to write beside the audio: chapters (Podcasting 2.0 JSON), vtt, srt, html; or none."),
     click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notices; errors and the summary only."),
 ]
@@ -193,15 +216,14 @@ def build_options(func):
     return article_argument(func)
 
 
-def options_from(fmt, lexicons, output, audio_format, engine, cache_dir, jobs, tld, slow, cover, intro, outro,
-                 intro_line, bitrate,
-                 pause_sentence, pause_paragraph, pause_section, loudness, true_peak, sidecars,
-                 dry_run=False) -> BuildOptions:
+def options_from(fmt, lexicons, output, audio_format, engine, speed, cache_dir, cover, intro, outro, intro_line,
+                 bitrate, pause_sentence, pause_paragraph, pause_section, loudness, true_peak, sidecars,
+                 dry_run=False, **voice_settings) -> BuildOptions:
     """Return the BuildOptions that the command-line options describe."""
     return BuildOptions(
-        output=output, audio_format=audio_format, engine=engine, cache_dir=cache_dir, intro=intro, outro=outro,
-        intro_line=intro_line, jobs=jobs, tld=tld, slow=slow, cover=cover,
-        bitrate=bitrate, fmt=fmt, dry_run=dry_run, lexicons=lexicons,
+        output=output, audio_format=audio_format, engine=engine, speed=speed, cache_dir=cache_dir, intro=intro,
+        outro=outro, intro_line=intro_line, cover=cover, bitrate=bitrate, fmt=fmt, dry_run=dry_run,
+        lexicons=lexicons, voice_settings={k: v for k, v in voice_settings.items() if v is not None},
         pauses=render.Pauses(sentence=pause_sentence, paragraph=pause_paragraph, section=pause_section),
         loudness=Target(loudness, true_peak), sidecars=sidecars,
     )
@@ -268,7 +290,7 @@ def watch_build(article: Path, options: BuildOptions, quiet: bool) -> None:
         with TerminalEvents(quiet) as events:
             report(build_edition(article, options, events))
     except EditionError as exc:
-        click.echo(f"Error: {exc}", err=True)
+        click.echo(f"Error: {for_terminal(str(exc))}", err=True)
 
 
 CACHE_DIR = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -412,7 +434,7 @@ def report(result: BuildResult) -> None:
 def summary(result: BuildResult) -> str:
     """Return the one line that tells what a build made (or, in a dry run, would make)."""
     changed = f"{changes.summary(result.changes, result.sections)}, " if result.changes is not None else ""
-    retries = f", {result.retries} retries" if result.retries else ""
+    retries = f", {result.voice_report}" if result.voice_report else ""
     if result.dry_run:
         return (f"Dry run for {result.output}: {changed}{result.synthesised} chunks to synthesise, "
                 f"{result.reused} reused, voice {result.engine}; nothing written")
@@ -447,10 +469,10 @@ class TerminalEvents:
             self.bar = click.progressbar(length=total, label=f"{stage:<12}", file=sys.stderr)
             self.bar.__enter__()
 
-    def advanced(self) -> None:
+    def advanced(self, amount: int = 1) -> None:
         with self.lock:  # called from the synthesis and encoding threads
             if self.bar is not None:
-                self.bar.update(1)
+                self.bar.update(amount)
 
     def close(self) -> None:
         if self.bar is not None:

@@ -1,5 +1,20 @@
 """The one exception type for failures a user can cause and fix."""
 
+from __future__ import annotations
+
+import re
+
+OPTION = re.compile(r"\b([a-z][a-z_]*)='([^']*)'")
+
 
 class EditionError(Exception):
-    """A problem the user can act on; the CLI prints it as one line and exits 1."""
+    """A problem the user can act on; the CLI prints it as one line and exits 1.
+
+    Messages name options as a library user writes them (`engine='espeak'`); `for_terminal`
+    words them as command-line flags.
+    """
+
+
+def for_terminal(message: str) -> str:
+    """Return a library message with its options written as command-line flags (`--engine espeak`)."""
+    return OPTION.sub(lambda m: f"--{m[1].replace('_', '-')} {m[2]}", message)

@@ -22,7 +22,7 @@ def executable() -> str:
     try:
         import imageio_ffmpeg
     except ImportError:  # pragma: no cover - a broken install
-        raise EditionError("no ffmpeg found: install ffmpeg or run scripts/setup") from None
+        raise EditionError("no ffmpeg found: install ffmpeg or the imageio-ffmpeg package") from None
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
@@ -46,9 +46,9 @@ def run_logged(args: list[str], stdin: bytes | None = None, what: str = "ffmpeg"
     return proc.stdout, proc.stderr.decode("utf-8", "replace")
 
 
-def decode_to_pcm(data: bytes, sample_rate: int, what: str = "decoding audio") -> bytes:
-    """Return any audio file's bytes decoded to mono 16-bit PCM at `sample_rate`."""
-    return run(["-i", "pipe:0", "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"], data, what)
+def decode_to_pcm(data: bytes, sample_rate: int, what: str = "decoding audio", filters: list[str] = ()) -> bytes:
+    """Return any audio file's bytes decoded to mono 16-bit PCM at `sample_rate`, through `filters` if given."""
+    return run(["-i", "pipe:0", *filters, "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"], data, what)
 
 
 def run_streaming(args: list[str], chunks, what: str = "ffmpeg") -> None:

@@ -40,7 +40,7 @@ def seed_edition(tmp_path_factory):
 
 def test_auto_falls_back_to_espeak_with_a_notice(seed_edition):
     _, proc = seed_edition
-    assert proc.stderr == "Note: Google's voice cannot be reached; using the offline voice (espeak)\n"
+    assert proc.stderr == "Note: The voice gtts cannot be reached; using espeak: espeak-ng's German voice, offline and instant, but robotic\n"
     summary = summary_of(proc.stdout)
     assert summary["voice"] == "espeak (de, offline)"
     assert summary["chapters"] == "4"

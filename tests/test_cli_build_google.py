@@ -41,7 +41,7 @@ def test_auto_picks_google_when_it_answers_and_keeps_it_for_rebuilds(cli, articl
     article = articles / "questions-and-leftovers.txt"
     first = build(cli, article, tmp_path)
     assert first.exit_code == 0, first.output
-    assert first.stderr == "Note: Using Google's voice (gtts)\n"
+    assert first.stderr == "Note: Using gtts: Google Translate's German voice, online\n"
     assert manifest.load(tmp_path / "e.json").engine == "gtts"
     second = build(cli, article, tmp_path)
     assert summary_of(second.stdout)["voice"].startswith("gtts")
@@ -49,8 +49,8 @@ def test_auto_picks_google_when_it_answers_and_keeps_it_for_rebuilds(cli, articl
     offline = build(cli, article, tmp_path)
     assert offline.exit_code == 1
     assert offline.stderr == (
-        "Error: this edition was made with Google's voice, which cannot be reached now; "
-        "pass --engine espeak to rebuild it with the offline voice\n"
+        "Error: this edition was made with the voice gtts, which cannot be reached now; "
+        "rebuild it with another voice, e.g. --engine espeak\n"
     )
 
 

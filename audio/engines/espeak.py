@@ -9,6 +9,7 @@ from pathlib import Path
 
 from audio.engines.base import Speech
 from audio.errors import EditionError
+from audio.events import Events
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 POS_CHARACTER = 1
@@ -20,11 +21,30 @@ EE_OK = 0
 SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
 
 
+SUMMARY = "espeak-ng's German voice, offline and instant, but robotic"
+RATE = 165  # words per minute at speed 1.0; espeak's own 175 is hurried for news
+
+
+@dataclass(frozen=True)
+class Settings:
+    """espeak has no settings a user needs; its rate follows the common speed."""
+
+
 @dataclass(frozen=True)
 class EspeakSettings:
     voice: str = "de"
-    rate: int = 165  # words per minute; espeak's 175 is hurried for news
+    rate: int = RATE
     pitch: int = 50
+
+
+def available(settings: Settings) -> str | None:
+    """Return None: espeak-ng ships with the project and always speaks."""
+    return None
+
+
+def load(settings: Settings, speed: float = 1.0, events: Events | None = None) -> EspeakEngine:
+    """Return the espeak-ng voice speaking at `speed` times its normal rate."""
+    return EspeakEngine(EspeakSettings(rate=round(RATE * speed)))
 
 
 class EspeakEngine:
@@ -32,6 +52,7 @@ class EspeakEngine:
 
     name = "espeak"
     max_chars = 600  # a sentence is one request; the limit only bounds pathological input
+    concurrency = 1  # one library per process, which speaks one text at a time
 
     def __init__(self, settings: EspeakSettings = EspeakSettings()):
         self.settings = settings
@@ -46,6 +67,9 @@ class EspeakEngine:
 
     def synthesize(self, text: str) -> Speech:
         return self._library.speak(text, self.settings)
+
+    def report(self) -> str | None:
+        return None
 
 
 class _Library:
@@ -65,7 +89,7 @@ class _Library:
         try:
             import espeakng_loader
         except ImportError:  # pragma: no cover - a broken install
-            raise EditionError("the offline voice needs the espeakng-loader package: run scripts/setup") from None
+            raise EditionError("the offline voice needs the espeakng-loader package, which is not installed") from None
         lib = ctypes.CDLL(espeakng_loader.get_library_path())
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
