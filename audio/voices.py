@@ -25,6 +25,7 @@ from typing import Callable
 import requests
 
 from audio.errors import EditionError
+from audio.events import Events
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +130,7 @@ class RepositoryUnreachable(EditionError):
 class _Meter:
     """Reports a voice's download to the events: bytes as they arrive, from the start again on a retry."""
 
-    def __init__(self, events, label: str, total: int):
+    def __init__(self, events: Events, label: str, total: int):
         self.events, self.label, self.total = events, label, total
         self.finished = 0  # bytes of the files already complete
         events.started(label, total)
@@ -197,7 +198,7 @@ def find(name: str, voices: dict[str, Voice]) -> Voice:
         return voices[name]
     names = [v.name for v in german(voices)] or list(voices)
     close = difflib.get_close_matches(name, names, n=3, cutoff=0.5) or names[:3]
-    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    hint = f"; did you mean {' or '.join(close)}?" if close else ""
     raise EditionError(f"no Piper voice is called {name!r}{hint} (audio-edition voices lists them)")
 
 
@@ -218,7 +219,7 @@ def licence(voice: Voice) -> str | None:
     return KNOWN_LICENCES.get(voice.speaker)
 
 
-def download(voice: Voice, events, policy: RetryPolicy = RetryPolicy(),
+def download(voice: Voice, events: Events, policy: RetryPolicy = RetryPolicy(),
              session: requests.Session | None = None) -> Installed:
     """Return the voice installed: each missing or damaged file downloaded, verified and renamed into place."""
     from filelock import FileLock
@@ -237,7 +238,7 @@ def download(voice: Voice, events, policy: RetryPolicy = RetryPolicy(),
     return _installed(voice, folder)
 
 
-def use(name: str, events, policy: RetryPolicy = RetryPolicy(), session: requests.Session | None = None) -> Installed:
+def use(name: str, events: Events, policy: RetryPolicy = RetryPolicy(), session: requests.Session | None = None) -> Installed:
     """Return the voice to load for `name`: a local .onnx path as is, else the named voice, verified.
 
     A named voice that is not installed is downloaded; without a connection that is a one-line error

@@ -86,7 +86,7 @@ def test_available_only_when_the_voice_is_here(voice_repository, tiny_voice, eve
     voices.use("de_DE-thorsten-medium", events)
     assert piper.available(piper.Settings()) is None
     assert piper.available(piper.Settings(voice=str(tiny_voice))) is None
-    assert "not found" in piper.available(piper.Settings(voice="/nowhere/x.onnx"))
+    assert piper.available(piper.Settings(voice="/nowhere/x.onnx")) == "has no voice file /nowhere/x.onnx"
 
 
 def test_espeak_and_piper_speak_in_one_process_one_after_the_other(tiny_voice):

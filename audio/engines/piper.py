@@ -10,6 +10,7 @@ from pathlib import Path
 from audio import voices
 from audio.engines.base import Speech
 from audio.errors import EditionError
+from audio.events import Events
 
 log = logging.getLogger(__name__)
 
@@ -29,18 +30,17 @@ def available(settings: Settings) -> str | None:
     """Return None when the voice is on this machine (no download needed), else why it cannot speak now."""
     name = settings.voice
     if voices.is_path(name):
-        try:
-            voices.local(Path(name).expanduser())
-        except EditionError as exc:
-            return str(exc)
-        return None
+        model = Path(name).expanduser()
+        if not model.is_file():
+            return f"has no voice file {model}"
+        return None if Path(f"{model}.json").is_file() else f"has no {model.name}.json beside {model}"
     folder = voices.voices_folder()
     if (folder / f"{name}.onnx").is_file() and (folder / f"{name}.onnx.json").is_file():
         return None
-    return f"the Piper voice {name} is not installed (audio-edition voices download {name})"
+    return f"has no {name} installed (audio-edition voices download {name})"
 
 
-def load(settings: Settings, speed: float, events) -> PiperEngine:
+def load(settings: Settings, speed: float, events: Events) -> PiperEngine:
     """Return the voice loaded once, ready to speak; a named voice not yet installed is downloaded first."""
     if not speed > 0:
         raise EditionError(f"--speed must be above 0, not {speed}")
