@@ -527,37 +527,7 @@ def voices_download(name: str) -> None:
     from audio import voices
 
     voice = voices.find(name, voices.catalogue())
-    with DownloadBar() as bar:
-        installed = voices.download(voice, bar)
+    with TerminalEvents(quiet=False) as events:  # a bar of the bytes on a terminal
+        installed = voices.download(voice, events)
     click.echo(f"{voice.name} is installed: {installed.model} ({megabytes(voice.size)}, checked)")
 
-
-class DownloadBar:
-    """Shows a download as a progress bar on a terminal (bytes), nothing when piped."""
-
-    def __init__(self):
-        self.bar = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc_info):
-        self.close()
-
-    def notice(self, text: str) -> None:
-        click.echo(f"Note: {text}", err=True)
-
-    def started(self, stage: str, total: int) -> None:
-        self.close()
-        if total and sys.stderr.isatty():
-            self.bar = click.progressbar(length=total, label=stage, file=sys.stderr, show_pos=False)
-            self.bar.__enter__()
-
-    def advanced(self, amount: int = 1) -> None:
-        if self.bar is not None:
-            self.bar.update(amount)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
