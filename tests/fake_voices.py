@@ -45,6 +45,11 @@ def write_voice(onnx_path: Path, length_scale: float = 1.0, pitch: float = 8.0) 
         const("pitch", float(pitch)),
         const("two_pi_over_rate", 2 * 3.141592653589793 / SAMPLE_RATE),
         const("amplitude", 0.5),
+        const("pi", 3.141592653589793),
+        const("axis0", 0, TensorProto.INT64),
+        const("sharpness", 8.0),
+        const("five", [5], TensorProto.INT64),
+        const("twenty_five", 25.0),
         const("out_shape", [1, 1, -1], TensorProto.INT64),
         const("flat", [-1], TensorProto.INT64),
         # n = the number of phoneme ids, as a float scalar
@@ -68,10 +73,23 @@ def write_voice(onnx_path: Path, length_scale: float = 1.0, pitch: float = 8.0) 
         helper.make_node("Cast", ["id_at"], ["id_at_f"], to=TensorProto.FLOAT),
         helper.make_node("Mul", ["id_at_f", "pitch"], ["pitch_at"]),
         helper.make_node("Add", ["pitch_at", "base"], ["frequency"]),
-        helper.make_node("Mul", ["t", "frequency"], ["cycles"]),
+        # a continuous phase and a rise and fall over each id: no clicks, a rhythm like syllables
+        helper.make_node("CumSum", ["frequency", "axis0"], ["cycles"]),
         helper.make_node("Mul", ["cycles", "two_pi_over_rate"], ["phase"]),
         helper.make_node("Sin", ["phase"], ["wave"]),
-        helper.make_node("Mul", ["wave", "amplitude"], ["samples"]),
+        helper.make_node("Sub", ["position", "position_floor"], ["within"]),
+        helper.make_node("Mul", ["within", "pi"], ["arc"]),
+        helper.make_node("Sin", ["arc"], ["arc_sine"]),
+        helper.make_node("Pow", ["arc_sine", "sharpness"], ["envelope"]),
+        # some ids loud, most soft: peaks far above the loudness, as in speech (and as the loudness stage expects)
+        helper.make_node("Mod", ["id_at", "five"], ["id_class"], fmod=0),
+        helper.make_node("Cast", ["id_class"], ["id_class_f"], to=TensorProto.FLOAT),
+        helper.make_node("Add", ["id_class_f", "step"], ["level_root"]),
+        helper.make_node("Mul", ["level_root", "level_root"], ["level_square"]),
+        helper.make_node("Div", ["level_square", "twenty_five"], ["level"]),
+        helper.make_node("Mul", ["envelope", "level"], ["contour"]),
+        helper.make_node("Mul", ["wave", "contour"], ["shaped"]),
+        helper.make_node("Mul", ["shaped", "amplitude"], ["samples"]),
         helper.make_node("Reshape", ["samples", "out_shape"], ["output"]),
     ]
     graph = helper.make_graph(
