@@ -1,3 +1,47 @@
-"""audio-edition: German news articles as chaptered podcast episodes."""
+"""audio-edition: German news articles as chaptered podcast episodes.
 
-__version__ = "0.1.0"
+Use from Python:
+
+    import audio
+    result = audio.build("article/twitter-microsoft.txt", engine="espeak", output="output/ep1.mp3")
+    print(result.output, result.duration, [chapter.title for chapter in result.chapters])
+
+Other names are loaded when first used.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.2.0"
+
+# Imported at once: importing the module audio.build would otherwise make `audio.build` the module.
+from audio.build import BuildResult, build  # noqa: E402
+
+_PUBLIC = {
+    "BuildOptions": "audio.options",
+    "Events": "audio.events",
+    "NoEvents": "audio.events",
+    "EditionError": "audio.errors",
+    "Article": "audio.article",
+    "Section": "audio.article",
+    "read_article": "audio.article",
+    "parse_article": "audio.article",
+    "Chapter": "audio.export",
+    "Pauses": "audio.render",
+    "Target": "audio.loudness",
+    "engines": "audio.engines",
+}
+
+__all__ = ["build", "BuildResult", *_PUBLIC, "__version__"]
+
+
+def __getattr__(name: str):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'audio' has no attribute {name!r}")
+    module = importlib.import_module(_PUBLIC[name])
+    return module if module.__name__ == f"audio.{name}" else getattr(module, name)
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -373,3 +373,57 @@ def assemble(blocks: list[Block], meta: dict, fallback_title: str) -> Article:
     if not sections:
         raise EditionError("the article has no speakable text")
     return Article(title, tuple(sections), meta)
+
+
+# --- articles given as text, and where an article came from --------------------------------------------------
+
+
+def parse_article(text: str, fmt: str = "text", name: str = "Artikel") -> Article:
+    """Return an article given as text (plain text or Markdown); `name` is its title if it names none."""
+    if fmt not in FORMATS:
+        raise EditionError(f"no input format {fmt!r}; use {' or '.join(FORMATS)}")
+    parse = parse_markdown if fmt == "markdown" else parse_text
+    return parse(text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"), fallback_title=name)
+
+
+@dataclass(frozen=True)
+class Source:
+    """An article and the file it came from (None when it was given as text): what a build needs besides the text."""
+
+    article: Article
+    path: Path | None = None
+
+    @property
+    def folder(self) -> Path:
+        """Where the article's own lexicon, cover, intro and outro are found."""
+        return self.path.parent if self.path else Path.cwd()
+
+    @property
+    def name(self) -> str:
+        """The edition's file name without extension, unless the user names one."""
+        return self.path.stem if self.path else slug(self.article.title)
+
+    @property
+    def origin(self) -> str:
+        """What the manifest records as the article."""
+        return str(self.path) if self.path else ""
+
+
+def open_source(article: Path | str | Article, fmt: str | None = None) -> Source:
+    """Return the article to build: read from a file (a path), or as given (an Article from `parse_article`)."""
+    if isinstance(article, Article):
+        return Source(article)
+    return Source(read_article(Path(article), fmt), Path(article))
+
+
+GERMAN_LETTERS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+
+
+def slug(title: str, limit: int = 60) -> str:
+    """Return a file name made of a title: lower-case ASCII words joined by hyphens (`Über uns` → `ueber-uns`)."""
+    import unicodedata
+
+    ascii_text = unicodedata.normalize("NFKD", title.translate(GERMAN_LETTERS)).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
+    name = "-".join(words)[:limit].rstrip("-")
+    return name or "artikel"

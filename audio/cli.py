@@ -14,10 +14,11 @@ from pathlib import Path
 
 import click
 
-from audio import __version__, changes, engines, lexicon, manifest, render, sidecars, speech
+from audio import __version__, changes, engines, formats, lexicon, manifest, render, sidecars, speech
 from audio.loudness import Target
 from audio.article import FORMATS, Article, read_article
-from audio.build import BuildOptions, BuildResult
+from audio.build import BuildResult
+from audio.options import BuildOptions
 from audio.build import build as build_edition
 from audio.cache import Cache
 from audio.cache import default_dir as default_cache_dir
@@ -169,7 +170,7 @@ def voice_setting_options() -> list:
 BUILD_OPTIONS = [
     click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
                  help="Audio file to write  [default: output/<article name>.mp3]"),
-    click.option("--audio-format", type=click.Choice(["mp3", "m4b", "opus"]),
+    click.option("--audio-format", type=click.Choice(formats.NAMES),
                  help="mp3 (default), m4b (AAC with chapters, for Apple Books and audiobook players) or opus; "
                       "also chosen by the output's extension."),
     click.option("--engine", type=click.Choice([engines.AUTO, *engines.NAMES]), default=DEFAULTS.engine,

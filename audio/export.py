@@ -18,6 +18,7 @@ from mutagen.id3._tags import save_frame  # no public way to serialise one frame
 
 from audio import ffmpeg
 from audio.errors import EditionError
+from audio.formats import M4B, OPUS, AudioFormat
 
 
 @dataclass(frozen=True)
@@ -59,19 +60,10 @@ def write_mp3(path: Path, audio: bytes, tags: Tags, chapters: list[Chapter]) -> 
         raise
 
 
-CONTAINERS = {  # format → (ffmpeg muxer, codec arguments, sample rate)
-    # ffmpeg's AAC encoder overshoots limited speech peaks by up to 5 dB; its temporal noise shaping and
-    # the band above 12 kHz (where speech has little) cause most of it, so both are left out.
-    "m4b": ("mp4", ["-c:a", "aac", "-aac_tns", "0", "-cutoff", "12000", "-movflags", "+faststart"], 44100),
-    "opus": ("ogg", ["-c:a", "libopus", "-application", "voip"], 48000),
-}
-
-
-def write_container(path: Path, fmt: str, pcm: Iterable[bytes], tags: Tags, chapters: list[Chapter],
+def write_container(path: Path, fmt: AudioFormat, pcm: Iterable[bytes], tags: Tags, chapters: list[Chapter],
                     bitrate: int) -> None:
-    """Encode mono PCM (at CONTAINERS' rate) into an M4B (AAC, MP4 chapters, cover) or Opus file
+    """Encode mono PCM (at the format's sample rate) into an M4B (AAC, MP4 chapters, cover) or Opus file
     (Ogg chapter comments, cover), streaming it through one ffmpeg; the old file stays until the new one is whole."""
-    muxer, codec, rate = CONTAINERS[fmt]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     cover = read_cover(tags.cover) if tags.cover else None
@@ -79,14 +71,15 @@ def write_container(path: Path, fmt: str, pcm: Iterable[bytes], tags: Tags, chap
         metadata = Path(work) / "metadata.txt"
         metadata.write_text(ffmetadata(tags, chapters), encoding="utf-8")
         partial = Path(work) / path.name
-        args = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0", "-f", "ffmetadata", "-i", str(metadata)]
-        if cover and fmt == "m4b":
+        args = ["-f", "s16le", "-ar", str(fmt.sample_rate), "-ac", "1", "-i", "pipe:0", "-f", "ffmetadata",
+                "-i", str(metadata)]
+        if cover and fmt == M4B:
             args += ["-i", str(tags.cover), "-map", "2:v", "-c:v", "copy", "-disposition:v", "attached_pic"]
         args += ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", "-metadata:s:a:0",
-                 f"language={tags.language}", *codec, "-b:a", f"{bitrate}k",
-                 "-f", muxer, str(partial)]
-        ffmpeg.run_streaming(args, pcm, what=f"encoding {fmt.upper()}")
-        if fmt == "opus":
+                 f"language={tags.language}", *fmt.codec, "-b:a", f"{bitrate}k",
+                 "-f", fmt.muxer, str(partial)]
+        ffmpeg.run_streaming(args, pcm, what=f"encoding {fmt.name.upper()}")
+        if fmt == OPUS:
             ogg_chapters_and_cover(partial, chapters, cover)
         os.chmod(partial, 0o644)
         os.replace(partial, path)

@@ -70,13 +70,13 @@ def load(path: Path) -> Lexicon:
         raise EditionError(f"{path}: cannot read the lexicon ({exc})") from None
 
 
-def files_for(article: Path, extra: tuple[Path, ...] = ()) -> list[Path]:
-    """Return the lexicon files that apply to `article`, weakest first."""
-    beside = Path(article).parent / FILE_NAME
-    return [BUILT_IN] + ([beside] if beside.is_file() else []) + [Path(p) for p in extra]
+def files_for(article: Path | None, extra: tuple[Path, ...] = ()) -> list[Path]:
+    """Return the lexicon files that apply to `article` (None: an article given as text), weakest first."""
+    beside = Path(article).parent / FILE_NAME if article else None
+    return [BUILT_IN] + ([beside] if beside and beside.is_file() else []) + [Path(p) for p in extra]
 
 
-def for_article(article: Path, extra: tuple[Path, ...] = ()) -> Lexicon:
+def for_article(article: Path | None, extra: tuple[Path, ...] = ()) -> Lexicon:
     """Return the merged lexicon for `article`."""
     lexicon = Lexicon()
     for path in files_for(article, extra):

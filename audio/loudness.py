@@ -12,20 +12,22 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, TypeVar
 
 from audio import ffmpeg
 from audio.engines.base import Speech
 from audio.errors import EditionError
+from audio.formats import MP3
 
 log = logging.getLogger(__name__)
 
 TOLERANCE = 0.3  # LU: close enough to the target to stop correcting
 CODEC_LOSS = 0.4  # LU that MP3 encoding takes from speech (measured on espeak and Google voices)
 ATTEMPTS = 4
-HEADROOM = 2.5  # dB between the limiter and the true-peak ceiling, for inter-sample and MP3 overshoot
+HEADROOM = MP3.headroom  # dB between the limiter and the true-peak ceiling, for inter-sample and MP3 overshoot
+MAX_HEADROOM = 7.0  # dB: more limiting than this takes so much loudness that the target cannot be met
 PEAK_MARGIN = 0.6  # dB between an encoded sample peak and the true-peak ceiling: true peaks lie a little higher
-RATE = 44100  # limiting at the output rate keeps inter-sample peaks small
+RATE = MP3.sample_rate  # limiting at the output rate keeps inter-sample peaks small
 
 
 @dataclass(frozen=True)
@@ -34,28 +36,46 @@ class Target:
     true_peak: float = -1.0  # dBTP ceiling
 
 
-def encode_at(speech: Speech, target: Target, encode: Callable[[Speech, str], bytes]) -> bytes:
+def encode_at(speech: Speech, target: Target, encode: Callable[[Speech, str], bytes],
+              headroom: float = HEADROOM) -> bytes:
     """Return `speech` encoded by `encode(speech, filters)` at `target` loudness, peaks below its ceiling.
 
-    The gain is searched on the PCM and the encoder applies it, with the limiter, in its own pass.
-    The encoded result is then measured: lossy encoding takes some loudness (CODEC_LOSS for MP3
-    speech) and can push a limited peak up by several dB, so a section that misses is encoded
-    again with the gain or the limiter corrected.
+    The gain is searched on the PCM and the encoder applies it, with the limiter, in its own pass;
+    `on_target` then checks the encoded result (CODEC_LOSS is what MP3 usually takes from speech).
     """
-    limit = target.true_peak - HEADROOM
+    limit = target.true_peak - headroom
     gain = gain_for(speech, target.integrated + CODEC_LOSS, limit)
     if gain is None:
         return encode(speech, "")
-    for _ in range(ATTEMPTS):
-        encoded = encode(speech, filters(gain, limit))
-        loudness, peak = measure_encoded(encoded)
-        over = peak - (target.true_peak - PEAK_MARGIN)
-        missed = target.integrated - loudness
+    return on_target(lambda gain, limit: encode(speech, filters(gain, limit)), measure_encoded, target, gain, limit,
+                     ceiling=target.true_peak - PEAK_MARGIN)
+
+
+T = TypeVar("T")
+
+
+def on_target(make: Callable[[float, float], T], measure: Callable[[T], tuple[float, float]], target: Target,
+              gain: float, limit: float, ceiling: float) -> T:
+    """Return what `make(gain, limit)` gives nearest to `target`, made again with corrections while it misses.
+
+    The one loudness policy for every format. Lossy encoders take some loudness and push limited
+    peaks up by an amount that depends on the codec and the speech, so each result is measured
+    (`measure` returns its loudness and its peak, which must stay at or below `ceiling`). A result
+    that misses is made again with the gain corrected by what it missed and the limiter lowered by
+    how far the peak went over, at most ATTEMPTS times; the attempt nearest the target is kept.
+    """
+    attempts = []
+    for number in range(ATTEMPTS):
+        result = make(gain, limit)
+        loudness, peak = measure(result)
+        over, missed = peak - ceiling, target.integrated - loudness
+        log.debug("attempt %d: %.1f LUFS, peak %.1f (gain %.1f, limit %.1f)", number, loudness, peak, gain, limit)
+        attempts.append((max(0.0, over) + max(0.0, abs(missed) - 2 * TOLERANCE), number, result))
         if over <= 0 and abs(missed) <= 2 * TOLERANCE:
             break
-        limit -= max(0.0, over + 0.2)
         gain += missed
-    return encoded
+        limit = max(target.true_peak - MAX_HEADROOM, limit - max(0.0, over + 0.2))
+    return min(attempts, key=lambda attempt: attempt[:2])[2]
 
 
 def normalised_pcm(speech: Speech, target: Target, rate: int, headroom: float = HEADROOM) -> bytes:

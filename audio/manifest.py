@@ -30,7 +30,7 @@ class ChunkRecord:
 @dataclass(frozen=True)
 class SectionRecord:
     title: str
-    key: str  # the section's whole content; see build.plan_sections
+    key: str  # the section's whole content; see plan.plan_sections
     body_key: str  # the content without the heading, to tell a renamed section from a new one
     start: float
     duration: float

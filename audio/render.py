@@ -13,13 +13,14 @@ from dataclasses import dataclass
 from audio import ffmpeg
 from audio.engines.base import Speech
 from audio.errors import EditionError
+from audio.formats import MP3
 
 with warnings.catch_warnings():  # pydub warns when no ffmpeg is on PATH; we never let it call one
     warnings.simplefilter("ignore", RuntimeWarning)
     from pydub import AudioSegment
     from pydub.silence import detect_leading_silence
 
-SAMPLE_RATE = 44100
+SAMPLE_RATE = MP3.sample_rate  # sections are encoded as MP3 at this rate
 SAMPLES_PER_FRAME = 1152  # MPEG-1 Layer III
 SILENCE_THRESHOLD_DBFS = -50.0
 FADE_MS = 5

@@ -1,0 +1,222 @@
+"""Assemble and write an edition: sections to audio at the target loudness, chapters, tags, the manifest."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from audio import cache as cache_mod
+from audio import ffmpeg, loudness, manifest, render
+from audio.article import Source
+from audio.cache import Cache
+from audio.engines.base import Engine, Speech
+from audio.errors import EditionError
+from audio.events import Events
+from audio.export import Chapter, Tags, write_container, write_mp3
+from audio.formats import MP3, AudioFormat
+from audio.options import BuildOptions
+from audio.plan import SectionPlan
+from audio.synthesis import section_speeches
+
+
+@dataclass(frozen=True)
+class Assembly:
+    """Everything the writing of one edition needs."""
+
+    output: Path
+    fmt: AudioFormat
+    plans: list[SectionPlan]
+    store: Cache
+    options: BuildOptions
+    tags: Tags
+    intro: Path | None
+    outro: Path | None
+    events: Events
+
+
+def write_audio(job: Assembly) -> tuple[list[Chapter], list[float]]:
+    """Write the edition's audio; return its chapters and where each section's own audio starts."""
+    if job.fmt.joined:
+        render_sections(job)
+        return write_joined(job)
+    return write_whole(job)
+
+
+def render_sections(job: Assembly) -> None:
+    """Encode the sections that the cache lacks side by side, one per core (each encode is an ffmpeg of its own)."""
+    todo = [plan for plan in job.plans if plan.encoded is None]
+    job.events.started("Encoding", len(todo))
+
+    def render_one(plan: SectionPlan) -> None:
+        render_section(plan, job.store, job.options)
+        job.events.advanced()
+
+    longest_first = sorted(todo, key=lambda plan: -sum(len(chunk.spoken) for chunk in plan.script.chunks))
+    pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="render")
+    try:
+        for future in [pool.submit(render_one, plan) for plan in longest_first]:
+            future.result()
+    finally:  # on Ctrl-C or a failure, start no more encodes; sections already encoded stay cached
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def render_section(plan: SectionPlan, store: Cache, options: BuildOptions) -> None:
+    """Stitch a section's cached chunks with pauses, encode it, and cache the result."""
+    audio, cues = render.section_audio(section_speeches(plan, store), plan.pauses, options.pauses)
+    plan.encoded = encode_normalised(audio, options)
+    plan.cues = [(start + MP3.encoder_delay, end + MP3.encoder_delay) for start, end in cues]
+    store.put_bytes(plan.key, ".json", json.dumps(plan.cues).encode())
+    store.put_bytes(plan.key, ".mp3", plan.encoded.mp3)
+
+
+def write_joined(job: Assembly) -> tuple[list[Chapter], list[float]]:
+    """Write an MP3 edition: the encoded sections (and intro and outro) joined frame by frame."""
+    ends = [encoded_clip(path, job.store, job.options) for path in (job.intro, job.outro)]
+    lengths = [end.duration if end else 0.0 for end in ends]
+    chapters, starts = chapter_times([p.encoded.duration for p in job.plans], job.plans, *lengths)
+    parts = [ends[0], *(p.encoded for p in job.plans), ends[1]]
+    write_mp3(job.output, render.join([part for part in parts if part]), job.tags, chapters)
+    return chapters, starts
+
+
+def write_whole(job: Assembly) -> tuple[list[Chapter], list[float]]:
+    """Write an M4B or Opus edition in one encode of every section's loudness-normalised PCM.
+
+    These formats cannot be joined from separately encoded sections the way MP3 frames can, so
+    sections are normalised one by one into temporary files (memory stays bounded) and then
+    streamed through a single encoder; chapter times come from the exact sample counts. The
+    result is checked by the loudness policy (`loudness.on_target`) and encoded again if it missed.
+    """
+    target = job.options.loudness
+    job.output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{job.output.stem}.", dir=job.output.parent) as work:
+        attempts: list[Path] = []
+        times: dict[Path, tuple[list[Chapter], list[float]]] = {}
+
+        def attempt(gain: float, limit: float) -> Path:
+            path = Path(work) / f"{len(attempts)}{job.output.suffix}"
+            attempts.append(path)
+            times[path] = encode_whole(job, path, loudness.Target(target.integrated + gain, target.true_peak),
+                                       target.true_peak - limit)
+            return path
+
+        best = loudness.on_target(attempt, lambda path: loudness.measure_encoded(path, peak="true"), target,
+                                  gain=0.0, limit=target.true_peak - job.fmt.headroom, ceiling=target.true_peak)
+        os.replace(best, job.output)
+    return times[best]
+
+
+def encode_whole(job: Assembly, output: Path, aim: loudness.Target,
+                 headroom: float) -> tuple[list[Chapter], list[float]]:
+    """Encode every section (and intro and outro) at `aim` loudness, limited `headroom` dB below the ceiling."""
+    rate = job.fmt.sample_rate
+    job.events.started("Encoding", len(job.plans))
+    with tempfile.TemporaryDirectory(prefix="audio-edition-") as work:
+        def normalised(audio: Speech, name: str) -> tuple[Path, float]:
+            path = Path(work) / name
+            path.write_bytes(loudness.normalised_pcm(audio, aim, rate, headroom))
+            return path, path.stat().st_size / 2 / rate
+
+        files, durations = [], []
+        for index, plan in enumerate(job.plans):
+            audio, plan.cues = render.section_audio(section_speeches(plan, job.store), plan.pauses, job.options.pauses)
+            path, duration = normalised(audio, f"{index}.pcm")
+            files.append(path)
+            durations.append(duration)
+            job.events.advanced()
+        ends = [normalised(Speech(ffmpeg.decode_to_pcm(p.read_bytes(), rate, what=f"reading {p.name}"), rate), p.name)
+                if p else None for p in (job.intro, job.outro)]
+        chapters, starts = chapter_times(durations, job.plans, *(e[1] if e else 0.0 for e in ends))
+        order = ([ends[0][0]] if ends[0] else []) + files + ([ends[1][0]] if ends[1] else [])
+        write_container(output, job.fmt, (p.read_bytes() for p in order), job.tags, chapters, job.options.bitrate)
+    return chapters, starts
+
+
+def chapter_times(durations: list[float], plans: list[SectionPlan], intro: float = 0.0,
+                  outro: float = 0.0) -> tuple[list[Chapter], list[float]]:
+    """Return one chapter per section, and where each section's own audio starts.
+
+    Sections follow each other without gaps; an intro belongs to the first chapter (which starts
+    at 0) and an outro to the last.
+    """
+    chapters, starts, start = [], [], intro
+    for index, (plan, duration) in enumerate(zip(plans, durations)):
+        end = start + duration + (outro if index == len(plans) - 1 else 0.0)
+        chapters.append(Chapter(plan.script.title, 0.0 if index == 0 else start, end))
+        starts.append(start)
+        start += duration
+    return chapters, starts
+
+
+def bookend(source: Source, options: BuildOptions, which: str) -> Path | None:
+    """Return the intro or outro audio file to use: the option's, else the front matter's (next to the article)."""
+    meta = source.article.meta
+    path = getattr(options, which) or (source.folder / meta[which] if meta.get(which) else None)
+    if path is not None and not Path(path).is_file():
+        raise EditionError(f"{which} {path}: no such audio file")
+    return Path(path) if path else None
+
+
+def encoded_clip(path: Path | None, store: Cache, options: BuildOptions) -> render.EncodedSection | None:
+    """Return an intro or outro as loudness-normalised MP3 frames, cached by the file's content."""
+    if path is None:
+        return None
+    data = path.read_bytes()
+    clip_key = cache_mod.key("clip", hashlib.sha256(data).hexdigest(), options.loudness.__dict__, options.bitrate)
+    cached = store.get_bytes(clip_key, ".mp3")
+    if cached is not None:
+        return render.EncodedSection(cached, render.count_mp3_frames(cached))
+    audio = Speech(ffmpeg.decode_to_pcm(data, render.SAMPLE_RATE, what=f"reading {path.name}"), render.SAMPLE_RATE)
+    encoded = encode_normalised(audio, options)
+    store.put_bytes(clip_key, ".mp3", encoded.mp3)
+    return encoded
+
+
+def encode_normalised(audio: Speech, options: BuildOptions) -> render.EncodedSection:
+    """Return audio as MP3 frames at the edition's loudness."""
+    mp3 = loudness.encode_at(audio, options.loudness,
+                             lambda speech, filters: render.encode_mp3(speech, options.bitrate, filters).mp3)
+    return render.EncodedSection(mp3, render.count_mp3_frames(mp3))
+
+
+def edition_tags(source: Source, cover: Path | None, events: Events) -> Tags:
+    """Return the tags of the edition from the article's metadata."""
+    article, meta = source.article, source.article.meta
+    if cover is None and meta.get("cover"):
+        cover = source.folder / meta["cover"]
+        if not cover.is_file():
+            events.notice(f"cover {meta['cover']} not found next to the article; the edition has no cover")
+            cover = None
+    return Tags(
+        title=article.title,
+        artist=meta.get("author", ""),
+        album=meta.get("publication", "audio-edition"),
+        date=meta.get("date", datetime.date.today().isoformat()),
+        comment=meta.get("description", article.sections[0].paragraphs[0]),
+        cover=cover,
+    )
+
+
+def edition_manifest(source: Source, output: Path, engine: Engine, plans: list[SectionPlan], chapters: list[Chapter],
+                     starts: list[float], created: str, description: str) -> manifest.Manifest:
+    """Return the manifest that records this edition; `starts` are where each section's own audio begins."""
+    sections = []
+    for plan, chapter, offset in zip(plans, chapters, starts):
+        chunks = tuple(
+            manifest.ChunkRecord(key, chunk.text, chunk.spoken, round(offset + start, 3), round(offset + end, 3))
+            for key, chunk, (start, end) in zip(plan.chunk_keys, plan.script.chunks, plan.cues)
+        )
+        sections.append(manifest.SectionRecord(plan.script.title, plan.key, plan.body_key, round(chapter.start, 3),
+                                               round(chapter.end - chapter.start, 3), chunks))
+    article = source.article
+    return manifest.Manifest(
+        article=source.origin, title=article.title, audio=output.name, engine=engine.name,
+        voice=engine.cache_key(), duration=round(chapters[-1].end, 3), sections=tuple(sections),
+        meta=article.meta, description=description, created=created,
+    )

@@ -1,0 +1,104 @@
+"""Plan an edition: where it goes, what each section says, and the cache keys that tell what is already made."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from audio import cache as cache_mod
+from audio import changes, formats, lexicon, manifest, render, speech
+from audio.article import Article
+from audio.cache import Cache
+from audio.engines.base import Engine
+from audio.errors import EditionError
+from audio.options import BuildOptions
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SectionPlan:
+    """One section on its way to audio: its chunks, their cache keys, and the section's keys."""
+
+    script: speech.SectionScript
+    chunk_keys: list[str]
+    key: str  # the whole section as encoded: its chunks, pauses and encoding settings
+    body_key: str  # the same without the heading, to tell a renamed section from a new one
+    encoded: render.EncodedSection | None = None  # the section's MP3 frames, once made or found in the cache
+    cues: list[tuple[float, float]] = field(default_factory=list)  # each chunk's start and end in the section
+
+    @property
+    def pauses(self) -> list[str]:
+        return [chunk.pause_after for chunk in self.script.chunks]
+
+    @property
+    def state(self) -> changes.SectionState:
+        return changes.SectionState(self.script.title, self.key, self.body_key)
+
+
+def output_path(name: str, options: BuildOptions) -> tuple[Path, formats.AudioFormat]:
+    """Return where the edition goes (the given path, else output/<article name>.<format>) and its format."""
+    asked = formats.FORMATS.get(options.audio_format or "")
+    if options.audio_format and asked is None:
+        raise EditionError(f"no audio format {options.audio_format!r}; use {', '.join(formats.NAMES)}")
+    output = Path(options.output or Path("output") / f"{name}{(asked or formats.MP3).extension}")
+    found = formats.by_extension(output)
+    if found is None:
+        *most, last = [f.extension for f in formats.FORMATS.values()]
+        raise EditionError(f"{output}: name the audio file {', '.join(most)} or {last}")
+    if asked and found != asked:
+        raise EditionError(f"{output}: the extension does not match audio_format='{asked.name}'")
+    if output.stem == "feed":  # feed.json and feed.xml belong to the podcast feed of the folder
+        raise EditionError(f"{output}: the name 'feed' is kept for the podcast feed; choose another")
+    if output.is_dir():
+        raise EditionError(f"{output}: is a directory; give a file name ending in {found.extension}")
+    return output, found
+
+
+def plan_sections(article: Article, engine: Engine, options: BuildOptions, store: Cache,
+                  said: lexicon.Lexicon) -> list[SectionPlan]:
+    """Return a plan per section, with its encoded audio already filled in when the cache has it."""
+    voice = engine.cache_key()
+    plans = []
+    for script in speech.script(article, engine.max_chars, said, options.intro_line):
+        keys = [cache_mod.key("chunk", voice, chunk.spoken) for chunk in script.chunks]
+        pauses = [chunk.pause_after for chunk in script.chunks]
+        settings = [options.pauses.__dict__, options.loudness.__dict__, options.bitrate]
+        section_key = cache_mod.key("section", keys, pauses, settings)
+        body_key = cache_mod.key("body", keys[script.opening:], pauses[script.opening:], settings)
+        plan = SectionPlan(script, keys, section_key, body_key)
+        load_encoded(plan, store)
+        plans.append(plan)
+    return plans
+
+
+def previous_states(record: manifest.Manifest) -> list[changes.SectionState]:
+    """Return the sections of a previous edition as the comparison with a new plan needs them."""
+    return [changes.SectionState(s.title, s.key, s.body_key) for s in record.sections]
+
+
+def load_encoded(plan: SectionPlan, store: Cache) -> None:
+    """Fill in a section's encoded audio and cue times from the cache, when both are there and whole."""
+    mp3, cues = store.get_bytes(plan.key, ".mp3"), store.get_bytes(plan.key, ".json")
+    if mp3 is None or cues is None:
+        return
+    try:
+        plan.encoded = render.EncodedSection(mp3, render.count_mp3_frames(mp3))
+        plan.cues = [tuple(c) for c in json.loads(cues)]
+        if len(plan.cues) != len(plan.chunk_keys):
+            raise ValueError("cue count does not match")
+    except (EditionError, ValueError, TypeError) as exc:
+        log.warning("cached section %s is damaged (%s); encoding it again", plan.key[:12], exc)
+        plan.encoded, plan.cues = None, []
+
+
+def missing_chunks(plans: list[SectionPlan], store: Cache) -> dict[str, tuple[str, str]]:
+    """Return the chunks of `plans` that the cache lacks: key → (spoken text, section title)."""
+    wanted: dict[str, tuple[str, str]] = {}
+    for plan in plans:
+        for key, chunk in zip(plan.chunk_keys, plan.script.chunks):
+            if key not in wanted and not store.has_speech(key):
+                wanted[key] = (chunk.spoken, plan.script.title)
+    return wanted
