@@ -238,7 +238,8 @@ def download(voice: Voice, events: Events, policy: RetryPolicy = RetryPolicy(),
     return _installed(voice, folder)
 
 
-def use(name: str, events: Events, policy: RetryPolicy = RetryPolicy(), session: requests.Session | None = None) -> Installed:
+def use(name: str, events: Events, policy: RetryPolicy = RetryPolicy(),
+        session: requests.Session | None = None) -> Installed:
     """Return the voice to load for `name`: a local .onnx path as is, else the named voice, verified.
 
     A named voice that is not installed is downloaded; without a connection that is a one-line error

@@ -179,7 +179,8 @@ def timed_build(article: Path, folder: Path, engine: str, env: dict | None = Non
     manifest = out.with_suffix(".json")
     manifest.unlink(missing_ok=True)
     start = time.perf_counter()
-    proc = subprocess.Popen(build_command(article, out, engine, cache, extra), env=env, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(build_command(article, out, engine, cache, extra), env=env, stdout=subprocess.PIPE,
+                            text=True)
     stdout = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start

@@ -37,7 +37,8 @@ def test_it_speaks_german_text_into_pcm_as_long_as_the_text(tiny_voice):
 def test_different_text_sounds_different_and_the_same_text_the_same(tiny_voice):
     voice = engine(tiny_voice)
     assert voice.synthesize(TEXT).pcm == voice.synthesize(TEXT).pcm
-    assert voice.synthesize("Heute regnet es in Berlin.").pcm != voice.synthesize("Morgen scheint in Köln die Sonne.").pcm
+    assert voice.synthesize("Heute regnet es in Berlin.").pcm != \
+        voice.synthesize("Morgen scheint in Köln die Sonne.").pcm
 
 
 @pytest.mark.parametrize("speed", [0.8, 1.25, 1.5])
