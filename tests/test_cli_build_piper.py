@@ -63,7 +63,7 @@ def test_speed_and_voice_change_every_chunk_and_switching_back_reuses_the_cache(
     assert back["synthesised"] == "0" and back["voice"] == "piper (de_DE-thorsten-medium, offline)"
 
 
-def test_the_model_is_loaded_once_per_build(piper_build, monkeypatch):
+def test_the_model_is_loaded_once_per_build_and_not_when_nothing_is_new(piper_build, monkeypatch):
     import piper
 
     loads = []
@@ -79,6 +79,8 @@ def test_the_model_is_loaded_once_per_build(piper_build, monkeypatch):
     assert result.exit_code == 0, result.output
     assert int(summary_of(result.stdout)["synthesised"]) > 20
     assert len(loads) == 1
+    again = build()  # nothing to synthesise: the model is not even loaded
+    assert summary_of(again.stdout)["synthesised"] == "0" and len(loads) == 1
 
 
 def test_a_local_voice_file_is_used_as_it_is(tmp_path, seed, cli):

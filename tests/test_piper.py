@@ -71,13 +71,16 @@ def test_describe_names_the_voice(tiny_voice):
     assert engine(tiny_voice).describe() == "piper (de_DE-tiny-medium, offline)"
 
 
-def test_a_file_that_is_not_a_voice_is_one_line(tmp_path):
+def test_a_file_that_is_not_a_voice_is_one_line(tmp_path, tiny_voice):
     model = tmp_path / "broken.onnx"
     model.write_bytes(b"not a model")
-    Path(f"{model}.json").write_text("{}", encoding="utf-8")
+    Path(f"{model}.json").write_bytes(Path(f"{tiny_voice}.json").read_bytes())
     with pytest.raises(EditionError) as error:
-        engine(model)
+        engine(model).synthesize(TEXT)
     assert "could not be loaded" in str(error.value) and "\n" not in str(error.value)
+    Path(f"{model}.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(EditionError, match="not a Piper voice's .onnx.json"):
+        engine(model)
 
 
 def test_available_only_when_the_voice_is_here(voice_repository, tiny_voice, events):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -48,7 +50,10 @@ def load(settings: Settings, speed: float, events: Events) -> PiperEngine:
 
 
 class PiperEngine:
-    """One loaded Piper model; speaks a chunk of text at a time into 16-bit PCM."""
+    """A Piper voice, its model loaded once on the first text; speaks a chunk of text at a time into 16-bit PCM.
+
+    The model is loaded when first needed, so a rebuild with nothing to synthesise never loads it.
+    """
 
     name = "piper"
     max_chars = 500  # Piper speaks sentence by sentence; the limit only bounds pathological input
@@ -56,19 +61,21 @@ class PiperEngine:
 
     def __init__(self, installed: voices.Installed, speed: float = 1.0):
         try:
-            from piper import PiperVoice, SynthesisConfig
+            from piper import PiperConfig, SynthesisConfig
         except ImportError:  # pragma: no cover - a broken install
             raise EditionError("the Piper voice needs the piper-tts package: run scripts/setup") from None
         self.installed = installed
         self.speed = speed
         try:
-            self._voice = PiperVoice.load(installed.model, config_path=installed.config)
-        except Exception as exc:  # onnxruntime and json raise many types for a file that is not a voice
-            raise EditionError(f"the Piper voice {installed.model} could not be loaded: "
-                               f"{str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+            self.config = PiperConfig.from_dict(json.loads(installed.config.read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise EditionError(f"the voice settings {installed.config} are not a Piper voice's .onnx.json "
+                               f"({type(exc).__name__}: {exc})") from None
         # Piper's length scale is a duration factor: the voice's own, stretched or shrunk by the speed.
-        self.length_scale = round(self._voice.config.length_scale / speed, 4)
+        self.length_scale = round(self.config.length_scale / speed, 4)
         self._synthesis = SynthesisConfig(length_scale=self.length_scale)
+        self._voice = None
+        self._lock = threading.Lock()
 
     def cache_key(self) -> str:
         return (f"piper-tts {_piper_version()} voice={self.installed.name} model={self.installed.checksum} "
@@ -78,12 +85,25 @@ class PiperEngine:
         return f"piper ({self.installed.name}, offline)"
 
     def synthesize(self, text: str) -> Speech:
-        rate = self._voice.config.sample_rate
-        pcm = b"".join(chunk.audio_int16_bytes for chunk in self._voice.synthesize(text, self._synthesis))
-        return Speech(pcm=pcm, sample_rate=rate)
+        chunks = self._loaded().synthesize(text, self._synthesis)
+        return Speech(pcm=b"".join(chunk.audio_int16_bytes for chunk in chunks), sample_rate=self.config.sample_rate)
 
     def report(self) -> str | None:
         return None
+
+    def _loaded(self):
+        """Return the PiperVoice, loading the model the first time."""
+        from piper import PiperVoice
+
+        with self._lock:
+            if self._voice is None:
+                try:
+                    self._voice = PiperVoice.load(self.installed.model, config_path=self.installed.config)
+                except Exception as exc:  # onnxruntime raises its own types for a file that is not a model
+                    first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                    raise EditionError(f"the Piper voice {self.installed.model} could not be loaded: "
+                                       f"{first_line}") from None
+            return self._voice
 
 
 def _piper_version() -> str:
