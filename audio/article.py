@@ -6,8 +6,10 @@ import codecs
 import logging
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 import yaml
 from markdown_it import MarkdownIt
@@ -42,12 +44,46 @@ class Section:
         return "\n\n".join(self.paragraphs)
 
 
+class Meta(TypedDict, total=False):
+    """What the front matter may say about an article (each key only when given)."""
+
+    title: str
+    author: str  # a list of authors is joined: "Anna und Ben"
+    date: str
+    description: str
+    cover: str  # a file beside the article
+    language: str  # BCP 47, e.g. "de" or "de-AT"
+    publication: str
+    intro: str  # audio files beside the article
+    outro: str
+    intro_line: str  # a template: "Sie hören: {title}."
+
+
+DEFAULT_LANGUAGE = "de"
+ISO_639_2 = {"de": "deu", "en": "eng", "fr": "fra", "it": "ita", "es": "spa", "nl": "nld", "pl": "pol", "tr": "tur"}
+
+
 @dataclass(frozen=True)
 class Article:
     title: str
     sections: tuple[Section, ...]
-    meta: dict = field(default_factory=dict)
+    meta: Meta = field(default_factory=dict)  # type: ignore[assignment]
     notices: tuple[str, ...] = ()
+
+    @property
+    def language(self) -> str:
+        """The article's language as BCP 47 (`de`, `de-AT`): the front matter's, else German."""
+        return language_of(self.meta)
+
+
+def language_of(meta: Mapping) -> str:
+    """Return the language that front matter names (BCP 47), else German."""
+    return str(meta.get("language") or DEFAULT_LANGUAGE).strip().replace("_", "-")
+
+
+def iso_639_2(language: str) -> str:
+    """Return the three-letter code that ID3 tags and MP4/Ogg streams use for a BCP 47 language (`de-AT` → `deu`)."""
+    return ISO_639_2.get(language.split("-")[0].lower(), "und")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from audio import cache as cache_mod
 from audio import ffmpeg, loudness, manifest, render
-from audio.article import Source
+from audio.article import Source, iso_639_2
 from audio.cache import Cache
 from audio.engines.base import Engine, Speech
 from audio.errors import EditionError
@@ -200,6 +200,7 @@ def edition_tags(source: Source, cover: Path | None, events: Events) -> Tags:
         date=meta.get("date", datetime.date.today().isoformat()),
         comment=meta.get("description", article.sections[0].paragraphs[0]),
         cover=cover,
+        language=iso_639_2(article.language),
     )
 
 

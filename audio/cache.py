@@ -7,12 +7,12 @@ import io
 import json
 import logging
 import os
-import tempfile
 import wave
 from pathlib import Path
 
 from filelock import FileLock
 
+from audio.atomic import write_atomically
 from audio.engines.base import Speech
 
 log = logging.getLogger(__name__)
@@ -107,16 +107,3 @@ class Cache:
         path = self.path(key_, suffix)
         path.parent.mkdir(parents=True, exist_ok=True)
         write_atomically(path, data)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` so that readers see the old file or the new one, never a part."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)  # no fsync: a torn entry after a power cut is detected and re-made
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

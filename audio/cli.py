@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import logging
 import json
+import logging
 import sys
 import textwrap
 import threading
@@ -15,31 +15,38 @@ from pathlib import Path
 import click
 
 from audio import __version__, changes, engines, formats, lexicon, manifest, render, sidecars, speech
-from audio.loudness import Target
 from audio.article import FORMATS, Article, read_article
 from audio.build import BuildResult
-from audio.options import BuildOptions
 from audio.build import build as build_edition
 from audio.cache import Cache
 from audio.cache import default_dir as default_cache_dir
 from audio.errors import EditionError, for_terminal
+from audio.loudness import Target
+from audio.options import BuildOptions
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 
+USER_ERRORS = (EditionError, OSError)  # OSError: a folder that is read-only or full, a file where a folder should be
+
+
+def error_line(exc: Exception) -> str:
+    """Return the one line that tells the user what went wrong: the one place errors become messages."""
+    if isinstance(exc, OSError) and not isinstance(exc, EditionError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"Error: {where}{exc.strerror or exc}"
+    return f"Error: {for_terminal(str(exc))}"
+
+
 def user_errors(func):
-    """Turn an EditionError into one line on stderr and exit code 1."""
+    """Turn a user's error into one line on stderr and exit code 1."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except EditionError as exc:
-            click.echo(f"Error: {for_terminal(str(exc))}", err=True)
-            sys.exit(1)
-        except OSError as exc:  # a folder that is read-only, full, or a file where a folder should be
-            where = f"{exc.filename}: " if exc.filename else ""
-            click.echo(f"Error: {where}{exc.strerror or exc}", err=True)
+        except USER_ERRORS as exc:
+            click.echo(error_line(exc), err=True)
             sys.exit(1)
 
     return wrapper
@@ -290,8 +297,8 @@ def watch_build(article: Path, options: BuildOptions, quiet: bool) -> None:
     try:
         with TerminalEvents(quiet) as events:
             report(build_edition(article, options, events))
-    except EditionError as exc:
-        click.echo(f"Error: {for_terminal(str(exc))}", err=True)
+    except USER_ERRORS as exc:
+        click.echo(error_line(exc), err=True)
 
 
 CACHE_DIR = click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import base64
-import os
 import re
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from mutagen.flac import Picture
-from mutagen.oggopus import OggOpus
-
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, CTOCFlags
 from mutagen.id3._tags import save_frame  # no public way to serialise one frame
+from mutagen.oggopus import OggOpus
 
 from audio import ffmpeg
+from audio.atomic import replacing
 from audio.errors import EditionError
 from audio.formats import M4B, OPUS, AudioFormat
+from audio.transcript import timecode
 
 
 @dataclass(frozen=True)
@@ -42,47 +42,33 @@ class Tags:
 
 def write_mp3(path: Path, audio: bytes, tags: Tags, chapters: list[Chapter]) -> None:
     """Write the MP3 with ID3v2.3 tags, cover and chapters; the old file stays until the new one is whole."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     frames = tag_frames(tags) + chapter_frames(chapters)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".mp3.part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(audio)
+    with replacing(path) as tmp:
+        tmp.write_bytes(audio)
         id3 = TimeOrderedID3()
         for frame in frames:
             id3.add(frame)
         id3.save(tmp, v2_version=3)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_container(path: Path, fmt: AudioFormat, pcm: Iterable[bytes], tags: Tags, chapters: list[Chapter],
                     bitrate: int) -> None:
     """Encode mono PCM (at the format's sample rate) into an M4B (AAC, MP4 chapters, cover) or Opus file
     (Ogg chapter comments, cover), streaming it through one ffmpeg; the old file stays until the new one is whole."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     cover = read_cover(tags.cover) if tags.cover else None
-    with tempfile.TemporaryDirectory(prefix=f".{path.stem}.", dir=path.parent) as work:
+    with tempfile.TemporaryDirectory(prefix="audio-edition-") as work, replacing(path) as partial:
         metadata = Path(work) / "metadata.txt"
         metadata.write_text(ffmetadata(tags, chapters), encoding="utf-8")
-        partial = Path(work) / path.name
         args = ["-f", "s16le", "-ar", str(fmt.sample_rate), "-ac", "1", "-i", "pipe:0", "-f", "ffmetadata",
                 "-i", str(metadata)]
         if cover and fmt == M4B:
             args += ["-i", str(tags.cover), "-map", "2:v", "-c:v", "copy", "-disposition:v", "attached_pic"]
         args += ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", "-metadata:s:a:0",
                  f"language={tags.language}", *fmt.codec, "-b:a", f"{bitrate}k",
-                 "-f", fmt.muxer, str(partial)]
+                 "-f", fmt.muxer, "-y", str(partial)]
         ffmpeg.run_streaming(args, pcm, what=f"encoding {fmt.name.upper()}")
         if fmt == OPUS:
             ogg_chapters_and_cover(partial, chapters, cover)
-        os.chmod(partial, 0o644)
-        os.replace(partial, path)
 
 
 def ffmetadata(tags: Tags, chapters: list[Chapter]) -> str:
@@ -110,19 +96,13 @@ def ogg_chapters_and_cover(path: Path, chapters: list[Chapter], cover: tuple[byt
     for name in [k for k in opus.tags.keys() if k.lower().startswith("chapter")]:
         del opus[name]
     for number, chapter in enumerate(chapters):
-        opus[f"CHAPTER{number:03d}"] = [clock(chapter.start)]
+        opus[f"CHAPTER{number:03d}"] = [timecode(chapter.start)]
         opus[f"CHAPTER{number:03d}NAME"] = [chapter.title]
     if cover:
         picture = Picture()
         picture.type, picture.data, picture.mime, picture.desc = 3, cover[0], cover[1], "Cover"
         opus["METADATA_BLOCK_PICTURE"] = [base64.b64encode(picture.write()).decode("ascii")]
     opus.save()
-
-
-def clock(seconds: float) -> str:
-    """Return seconds as HH:MM:SS.mmm, the time format of Ogg chapter comments."""
-    millis = round(seconds * 1000)
-    return f"{millis // 3_600_000:02d}:{millis // 60_000 % 60:02d}:{millis // 1000 % 60:02d}.{millis % 1000:03d}"
 
 
 def tag_frames(tags: Tags) -> list:
@@ -136,7 +116,7 @@ def tag_frames(tags: Tags) -> list:
     if tags.date:
         frames.append(TDRC(encoding=3, text=tags.date))
     if tags.comment:
-        frames.append(COMM(encoding=3, lang="deu", desc="", text=tags.comment))
+        frames.append(COMM(encoding=3, lang=tags.language, desc="", text=tags.comment))
     if tags.cover:
         data, mime = read_cover(tags.cover)
         frames.append(APIC(encoding=3, mime=mime, type=3, desc="Cover", data=data))

@@ -18,8 +18,9 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from urllib.parse import quote
 
-from audio import manifest, sidecars
-from audio.cache import write_atomically
+from audio import formats, manifest, sidecars
+from audio.article import language_of
+from audio.atomic import write_atomically
 from audio.errors import EditionError
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -27,7 +28,6 @@ PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
 SETTINGS_FILE = "feed.json"  # the channel's settings, kept beside the feed so later runs reuse them
 FEED_FILE = "feed.xml"
-MIME = {".mp3": "audio/mpeg", ".m4b": "audio/mp4", ".m4a": "audio/mp4", ".opus": "audio/ogg"}
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def item(record: manifest.Manifest, audio: Path, base: str) -> ET.Element:
     text(node, "description", record.description or record.title)
     url = base + quote(audio.name)
     ET.SubElement(node, "enclosure", {"url": url, "length": str(audio.stat().st_size),
-                                      "type": MIME.get(audio.suffix.lower(), "audio/mpeg")})
+                                      "type": formats.mime_type(audio) or formats.MP3.mime})
     text(node, "guid", guid(audio), isPermaLink="false")
     text(node, "pubDate", email.utils.format_datetime(published(record)))
     text(node, f"{{{ITUNES}}}duration", str(round(record.duration)))
@@ -151,7 +151,7 @@ def item(record: manifest.Manifest, audio: Path, base: str) -> ET.Element:
         if sidecar.is_file():
             attributes = {"url": base + quote(sidecar.name), "type": mime}
             if tag == "transcript":
-                attributes["language"] = "de"
+                attributes["language"] = language_of(record.meta)
             ET.SubElement(node, f"{{{PODCAST}}}{tag}", attributes)
     return node
 

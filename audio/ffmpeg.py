@@ -13,7 +13,7 @@ from audio.errors import EditionError
 log = logging.getLogger(__name__)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def executable() -> str:
     """Return the ffmpeg to use: the system's when installed, else the one imageio-ffmpeg ships."""
     system = shutil.which("ffmpeg")

@@ -10,7 +10,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from audio.cache import write_atomically
+from audio.atomic import write_atomically
 from audio.errors import EditionError
 
 log = logging.getLogger(__name__)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import html
 import json
 
+from audio.article import language_of
 from audio.manifest import Manifest, SectionRecord
-from audio.sidecars import section_cues
+from audio.transcript import clock, section_cues
 
 
 def page(record: Manifest) -> str:
@@ -20,7 +21,8 @@ def page(record: Manifest) -> str:
     author = f"<p class=\"author\">{html.escape(record.meta['author'])}</p>" if record.meta.get("author") else ""
     return TEMPLATE.format(
         title=html.escape(record.title), author=author, audio=html.escape(record.audio, quote=True),
-        chapters=chapters, transcript=transcript, data=html.escape(json.dumps({"duration": record.duration})),
+        chapters=chapters, transcript=transcript, language=html.escape(language_of(record.meta), quote=True),
+        data=html.escape(json.dumps({"duration": record.duration})),
     )
 
 
@@ -36,13 +38,8 @@ def section_html(section: SectionRecord) -> str:
     return ("<p>" + " ".join(parts) + "</p>").replace("<p></p>", "")
 
 
-def clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes}:{secs:02d}"
-
-
 TEMPLATE = """<!DOCTYPE html>
-<html lang="de">
+<html lang="{language}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def plan_sections(article: Article, engine: Engine, options: BuildOptions, store
     """Return a plan per section, with its encoded audio already filled in when the cache has it."""
     voice = engine.cache_key()
     plans = []
-    for script in speech.script(article, engine.max_chars, said, options.intro_line):
+    for script in speech.script(article, engine.max_chars, said, options.intro_line, cached_split(store)):
         keys = [cache_mod.key("chunk", voice, chunk.spoken) for chunk in script.chunks]
         pauses = [chunk.pause_after for chunk in script.chunks]
         settings = [options.pauses.__dict__, options.loudness.__dict__, options.bitrate]
@@ -72,6 +73,30 @@ def plan_sections(article: Article, engine: Engine, options: BuildOptions, store
         load_encoded(plan, store)
         plans.append(plan)
     return plans
+
+
+def cached_split(store: Cache) -> Callable[[str], list[str]]:
+    """Return `speech.split_sentences` with its results kept in the cache, by paragraph.
+
+    The sentence splitter takes most of a second to start, which a rebuild of paragraphs it has
+    seen before need not pay.
+    """
+    def split(paragraph: str) -> list[str]:
+        key = cache_mod.key("sentences", speech.SPLITTER, paragraph)
+        found = store.get_bytes(key, ".json")
+        if found is not None:
+            try:
+                sentences = json.loads(found)
+                if isinstance(sentences, list) and all(isinstance(s, str) for s in sentences):
+                    return sentences
+            except ValueError:
+                pass
+            log.warning("cached sentences %s are damaged; splitting the paragraph again", key[:12])
+        sentences = speech.split_sentences(paragraph)
+        store.put_bytes(key, ".json", json.dumps(sentences, ensure_ascii=False).encode("utf-8"))
+        return sentences
+
+    return split
 
 
 def previous_states(record: manifest.Manifest) -> list[changes.SectionState]:

@@ -11,6 +11,7 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from audio import formats
 from audio.errors import EditionError
 
 RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
@@ -23,7 +24,8 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
     feed: Callable[[], bytes] | None = None
 
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".vtt": "text/vtt", ".srt": "application/srt",
-                      ".xml": "application/rss+xml", ".opus": "audio/ogg", ".m4b": "audio/mp4"}
+                      ".xml": "application/rss+xml",
+                      **{ext: f.mime for f in formats.FORMATS.values() for ext in f.extensions}}
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's name
         pass

@@ -27,10 +27,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "article" / "twitter-microsoft.txt"
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from fake_google import FakeGoogle  # noqa: E402
+
 from audio import ffmpeg  # noqa: E402
 from audio.article import read_article  # noqa: E402
 from audio.speech import script  # noqa: E402
-from fake_google import FakeGoogle  # noqa: E402
 
 EDITED_SENTENCE = "In einigen Fällen habe Microsoft mehr Twitter-Daten genutzt, als es sollte."
 
@@ -130,10 +131,11 @@ def bench_rebuild(rows: list[dict], work: Path, articles: dict[int, Path], full:
     """4. Rebuilds of 1× and 16×: nothing changed, and one sentence of one paragraph edited."""
     for n in (1, 16):
         article, out, cache = articles[n], work / f"s{n}.mp3", work / f"s{n}-cache"
-        same = median(lambda i: timed(build_command(article, out, "espeak", cache)), runs)
+        same = median(lambda i, article=article, out=out, cache=cache: timed(build_command(article, out, "espeak", cache)),
+                      runs)
         original = article.read_text(encoding="utf-8")
 
-        def edit_and_build(i: int) -> float:
+        def edit_and_build(i: int, article=article, out=out, cache=cache, original=original) -> float:
             changed = original.replace(EDITED_SENTENCE, f"Bei Durchlauf {i + 1} änderte sich dieser Satz.", 1)
             article.write_text(changed, encoding="utf-8")
             return timed(build_command(article, out, "espeak", cache))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from media import ffprobe
 
 import audio
-from media import ffprobe
 
 
 def test_every_public_name_resolves():
@@ -62,3 +62,16 @@ def test_slug(title, name):
     from audio.article import slug
 
     assert slug(title) == name
+
+
+def test_the_front_matters_language_reaches_tags_page_and_feed(tmp_path, cli):
+    from mutagen.id3 import ID3
+
+    article = tmp_path / "wien.md"
+    article.write_text("---\ntitle: Neues aus Wien\nlanguage: de-AT\n---\n\nDer Heurige hat offen.\n", encoding="utf-8")
+    audio.build(article, engine="espeak", output=tmp_path / "out" / "wien.mp3", cache_dir=tmp_path / "c")
+    tags = ID3(tmp_path / "out" / "wien.mp3")
+    assert str(tags["TLAN"]) == "deu" and tags.getall("COMM")[0].lang == "deu"
+    assert '<html lang="de-AT">' in (tmp_path / "out" / "wien.html").read_text(encoding="utf-8")
+    assert cli("feed", "-d", tmp_path / "out").exit_code == 0
+    assert 'language="de-AT"' in (tmp_path / "out" / "feed.xml").read_text(encoding="utf-8")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import subprocess
 
-from audio import manifest
 from media import decoded_pcm, ffprobe, loudness_rms
+
+from audio import manifest
 
 
 def tone(path, seconds):

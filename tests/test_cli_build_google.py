@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from media import ffprobe, summary_of
 
 from audio import manifest
 from audio.engines.google import RetryPolicy, backoff_delay
-from media import ffprobe, summary_of
 
 
 def build(cli, article, tmp_path, *extra):

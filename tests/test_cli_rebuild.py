@@ -10,9 +10,9 @@ import sys
 import time
 
 import pytest
+from media import ffprobe, summary_of
 
 from audio import manifest
-from media import ffprobe, summary_of
 
 SECTION_2 = "Twitter beschuldigt Microsoft des Missbrauchs von Twitter-Daten"
 SECTION_4 = "Der Geldaspekt ist für Elon Musk nicht die Priorität"

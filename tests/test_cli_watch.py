@@ -50,3 +50,29 @@ def test_watch_rebuilds_on_save_and_survives_a_bad_save(tmp_path, articles):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_watch_goes_on_after_a_file_system_error(tmp_path, articles):
+    """A file where the output folder should be is a one-line error; once it is gone, the next save builds."""
+    article = tmp_path / "notiz.txt"
+    original = (articles / "no-headings.txt").read_text(encoding="utf-8")
+    article.write_text(original, encoding="utf-8")
+    blocker = tmp_path / "out"
+    blocker.write_text("not a folder", encoding="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "audio", "watch", str(article), "-o", str(blocker / "e.mp3"), "--engine", "espeak",
+         "--cache-dir", str(tmp_path / "c")],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lines_of, args=(proc.stdout, lines), daemon=True).start()
+    try:
+        error = next_line(lines, "Error")
+        assert str(blocker) in error and "Traceback" not in error
+        blocker.unlink()
+        article.write_text(original + "\nEin neuer Satz.\n", encoding="utf-8")
+        assert "1 chapters" in next_line(lines, "Wrote")
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

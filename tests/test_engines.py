@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-
 import tone_voice
+from media import ffprobe, summary_of
+
 from audio import engines, manifest
 from audio.build import BuildOptions, build
 from audio.errors import EditionError
-from media import ffprobe, summary_of
 
 
 def duration(path) -> float:

@@ -6,12 +6,12 @@ import base64
 import subprocess
 
 import pytest
+from media import decoded_pcm, ebur128, ffprobe, onset
 from mutagen.flac import Picture
 from mutagen.mp4 import MP4
 from mutagen.oggopus import OggOpus
 
 from audio import manifest
-from media import decoded_pcm, ebur128, ffprobe, onset
 
 SEED_HEADINGS = [
     "Elon Musk betont seine Haltung zur Meinungsfreiheit auf Twitter",

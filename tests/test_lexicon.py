@@ -5,12 +5,12 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from media import summary_of
 
 from audio import lexicon
 from audio.article import read_article
 from audio.errors import EditionError
 from audio.speech import script
-from media import summary_of
 
 
 def test_whole_words_case_sensitive_longest_first():

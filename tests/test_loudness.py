@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from media import ebur128, ffprobe
 
 from audio import manifest
-from media import ebur128, ffprobe
 
 
 def test_seed_edition_is_at_minus_16_lufs_with_peaks_below_minus_1(seed_edition_path):

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import re
 
-from audio import manifest
 from media import ffprobe
+
+from audio import manifest
 
 CUE = re.compile(r"(\d+)\n(\d\d):(\d\d):(\d\d)[.,](\d{3}) --> (\d\d):(\d\d):(\d\d)[.,](\d{3})\n(.+)", re.DOTALL)
 
