@@ -16,14 +16,14 @@ import logging
 import os
 import random
 import re
-import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import requests
 
+from audio import atomic
 from audio.errors import EditionError
 from audio.events import Events
 
@@ -173,7 +173,7 @@ def catalogue(policy: RetryPolicy = RetryPolicy(), session: requests.Session | N
         voices = parse_catalogue(json.loads(data.decode("utf-8")))
     except (ValueError, KeyError, TypeError, AttributeError):
         raise EditionError(f"the voice catalogue at {repository_url()}voices.json is not Piper's voices.json") from None
-    _write_atomically(cached, data)
+    atomic.write_atomically(cached, data)
     return voices
 
 
@@ -336,7 +336,8 @@ def _download_file(url: str, target: Path, expected: VoiceFile, what: str, polic
         except requests.RequestException as exc:
             problem = _describe(exc)
             if _cannot_connect(exc) and attempt >= policy.connect_attempts:
-                raise RepositoryUnreachable(f"the voice repository {repository_url()} cannot be reached ({problem})")
+                raise RepositoryUnreachable(
+                    f"the voice repository {repository_url()} cannot be reached ({problem})") from None
         if problem is None:
             meter.finished += expected.size
             return
@@ -357,25 +358,27 @@ def _try_download(url: str, target: Path, expected: VoiceFile, policy: RetryPoli
             return f"HTTP {response.status_code}"
         if response.status_code != 200:
             raise EditionError(f"the voice repository answered HTTP {response.status_code} for {url}")
-        fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
         try:
-            digest, size = hashlib.md5(), 0
-            with os.fdopen(fd, "wb") as out:
+            with atomic.replacing(target) as temporary, open(temporary, "wb") as out:
+                digest, size = hashlib.md5(), 0
                 for block in response.iter_content(1 << 16):
                     out.write(block)
                     digest.update(block)
                     size += len(block)
                     progress(len(block))
                 out.flush()
-                os.fsync(out.fileno())
-            if size != expected.size:
-                return f"{size} of {expected.size} bytes arrived"
-            if digest.hexdigest() != expected.md5:
-                return "the checksum did not match"
-            os.replace(temporary, target)
-            return None
-        finally:
-            Path(temporary).unlink(missing_ok=True)
+                os.fsync(out.fileno())  # a voice is kept for years: make sure it is on disk before it counts
+                if size != expected.size:
+                    raise _Refused(f"{size} of {expected.size} bytes arrived")
+                if digest.hexdigest() != expected.md5:
+                    raise _Refused("the checksum did not match")
+        except _Refused as refused:  # the temporary file is gone, the target untouched
+            return str(refused)
+        return None
+
+
+class _Refused(Exception):
+    """A download arrived whole but not as the catalogue lists it."""
 
 
 def _fetch(url: str, what: str, policy: RetryPolicy, session: requests.Session) -> bytes:
@@ -391,7 +394,8 @@ def _fetch(url: str, what: str, policy: RetryPolicy, session: requests.Session) 
         except requests.RequestException as exc:
             problem = _describe(exc)
             if _cannot_connect(exc) and attempt >= policy.connect_attempts:
-                raise RepositoryUnreachable(f"the voice repository {repository_url()} cannot be reached ({problem})")
+                raise RepositoryUnreachable(
+                    f"the voice repository {repository_url()} cannot be reached ({problem})") from None
         if attempt == policy.attempts:
             raise EditionError(f"downloading {what} failed {attempt} times ({problem})")
         time.sleep(_backoff(attempt, policy))
@@ -418,13 +422,3 @@ def _describe(exc: requests.RequestException) -> str:
 
 def _backoff(attempt: int, policy: RetryPolicy) -> float:
     return min(policy.max_backoff, policy.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2))
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    finally:
-        Path(temporary).unlink(missing_ok=True)

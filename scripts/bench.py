@@ -78,7 +78,7 @@ def bench_piper(rows: list[dict], work: Path, article: Path, runs: int) -> None:
     from fake_voices import write_voice
 
     voice = write_voice(work / "voice" / "de_DE-bench-medium.onnx")
-    ours = median(lambda i: timed_build(article, work / f"piper{i}", "piper", extra=["--voice", str(voice)])[0], runs)
+    ours = median(lambda i: timed_build(article, work / f"piper{i}", "piper", extra=("--voice", str(voice)))[0], runs)
     floor = median(lambda i: timed([sys.executable, __file__, "--piper-floor", str(voice), str(article),
                                     str(work / f"piper-floor{i}.mp3")]), runs)
     rows.append(row("piper build of the seed (test voice), s", ours, f"floor {floor:.2f} s"))
@@ -167,13 +167,13 @@ def make_article(work: Path, times: int) -> Path:
     return path
 
 
-def build_command(article: Path, out: Path, engine: str, cache: Path, extra: list[str] = []) -> list[str]:
+def build_command(article: Path, out: Path, engine: str, cache: Path, extra: tuple[str, ...] = ()) -> list[str]:
     return [sys.executable, "-m", "audio", "build", str(article), "-o", str(out), "--engine", engine,
             "--cache-dir", str(cache), "--quiet", *extra]
 
 
 def timed_build(article: Path, folder: Path, engine: str, env: dict | None = None,
-                keep: str | None = None, extra: list[str] = []) -> tuple[float, str, float]:
+                keep: str | None = None, extra: tuple[str, ...] = ()) -> tuple[float, str, float]:
     """Return (seconds, stdout, peak RSS in MB) of a full build with a fresh cache."""
     out = folder.parent / f"{keep}.mp3" if keep else folder / "e.mp3"
     cache = folder.parent / f"{keep}-cache" if keep else folder / "cache"

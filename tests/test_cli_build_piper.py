@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from media import ffprobe, summary_of
 
 from audio import manifest
-from media import ffprobe, summary_of
 
 SENTENCE = "In einigen Fällen habe Microsoft mehr Twitter-Daten genutzt, als es sollte."
 
