@@ -205,7 +205,8 @@ def edition_tags(source: Source, cover: Path | None, events: Events) -> Tags:
 
 
 def edition_manifest(source: Source, output: Path, engine: Engine, plans: list[SectionPlan], chapters: list[Chapter],
-                     starts: list[float], created: str, description: str) -> manifest.Manifest:
+                     starts: list[float], created: str, description: str,
+                     sentences: tuple[str, ...] = ()) -> manifest.Manifest:
     """Return the manifest that records this edition; `starts` are where each section's own audio begins."""
     sections = []
     for plan, chapter, offset in zip(plans, chapters, starts):
@@ -219,5 +220,5 @@ def edition_manifest(source: Source, output: Path, engine: Engine, plans: list[S
     return manifest.Manifest(
         article=source.origin, title=article.title, audio=output.name, engine=engine.name,
         voice=engine.cache_key(), duration=round(chapters[-1].end, 3), sections=tuple(sections),
-        meta=article.meta, description=description, created=created,
+        meta=dict(article.meta), description=description, created=created, sentences=sentences,
     )

@@ -150,8 +150,9 @@ def split_sentences(paragraph: str) -> list[str]:
     return sentences
 
 
-# `Die Zahl stieg auf 23. Die Polizei …`: SoMaJo takes `23.` for an ordinal and does not end the sentence.
-NUMBER_ENDS_SENTENCE = re.compile(rf"(?<=\d\.)\s+(?={STARTER})")
+# `Die Zahl stieg auf 23. Die Polizei …` and `Das sagte Karl V. Danach …`: SoMaJo takes `23.` and `V.` for
+# an ordinal and does not end the sentence.
+NUMBER_ENDS_SENTENCE = re.compile(rf"(?<=[\dIVX]\.)\s+(?={STARTER})")
 
 
 CLAUSE_END = re.compile(r"(?<=[,;:–—)])\s+|\s+(?=[–—(])")
