@@ -5,16 +5,21 @@ Used by the `build`, `watch` commands and by the benchmark.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import datetime
 import hashlib
 import json
 import logging
 import os
+import re
+import secrets
+import shutil
 import tempfile
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Iterator, Protocol
 
 from audio import cache as cache_mod
 from audio import changes, engines, ffmpeg, lexicon, loudness, manifest, render, sidecars, speech
@@ -112,6 +117,9 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
         raise EditionError(f"{manifest.path_for(output)} records {previous.audio}, which shares this edition's "
                            f"name and its transcript and chapter files; give {output.name} another name or delete "
                            f"{previous.audio} first")
+    if previous and (output.parent / previous.audio).exists() and \
+            not manifest.describes(previous, output.parent / previous.audio):
+        events.notice(f"the last build of {output.name} was cut short; this one writes the whole edition again")
     engine = choose_engine(options, previous, events)
     store = Cache(options.cache_dir or cache_mod.default_dir())
     said = lexicon.for_article(article_path, options.lexicons)
@@ -128,18 +136,75 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
     tags = edition_tags(article, article_path, options.cover, events)
     created = previous.created if previous and previous.created else now()
     fmt = FORMATS[output.suffix.lower()]
-    with store.lock(output):  # two builds of one edition at once: the audio and its manifest stay a pair
+    # two builds of one edition at once: the audio and its manifest stay a pair; all is written to
+    # `staged` (the output's name in a private folder) and put in place as a unit by publish()
+    with store.lock(output), staging(output) as staged:
         if fmt == "mp3":
             render_sections(todo, store, options, events)
-            chapters, starts = write_joined(output, plans, store, options, tags, intro, outro)
+            chapters, starts = write_joined(staged, plans, store, options, tags, intro, outro)
         else:
-            chapters, starts = write_whole(output, fmt, plans, store, options, tags, events, intro, outro)
+            chapters, starts = write_whole(staged, fmt, plans, store, options, tags, events, intro, outro)
         record = edition_manifest(article_path, article, output, engine, plans, chapters, starts, created,
                                   tags.comment)
-        manifest.save(record, manifest.path_for(output))
-        sidecars.write(record, output, options.sidecars)
+        publish(record, staged, output, options.sidecars)
     return BuildResult(output, chapters[-1].end, chapters, synthesised, total - synthesised, engine.describe(),
                        diff, len(plans), getattr(engine, "retries", 0))
+
+
+STAGE = "{name}.[0-9a-f]{{16}}.part"  # the private folder an edition is written into, beside its output
+LEFTOVERS = (r"\.{stem}\.[a-z0-9_]{{8}}\.mp3\.part",  # what builds before staging left when killed: the audio,
+             r"\.{name}\.[a-z0-9_]{{8}}\.tmp",  # the manifest and sidecars (write_atomically),
+             r"\.{stem}\.[a-z0-9_]{{8}}")  # M4B and Opus work folders
+
+
+@contextlib.contextmanager
+def staging(output: Path) -> Iterator[Path]:
+    """Yield where to write the edition's audio: its own name in a fresh private folder beside `output`.
+
+    Hold the edition's lock: first the temporary files of earlier builds of this edition that were
+    killed are removed (never another edition's: the patterns hold the exact name).
+    """
+    output.parent.mkdir(parents=True, exist_ok=True)
+    names = {output.name, *(p.name for p in [manifest.path_for(output)] +
+                            [sidecars.path_for(output, kind) for kind in sidecars.KINDS])}
+    patterns = [re.compile(r"\." + STAGE.format(name=re.escape(output.name)))]
+    for name in names:
+        stem = re.escape(Path(name).stem)
+        patterns += [re.compile(p.format(stem=stem, name=re.escape(name))) for p in LEFTOVERS]
+    for entry in os.scandir(output.parent):
+        if any(p.fullmatch(entry.name) for p in patterns):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            elif entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+    folder = output.parent / f".{output.name}.{secrets.token_hex(8)}.part"
+    folder.mkdir()
+    try:
+        yield folder / output.name
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def publish(record: manifest.Manifest, staged: Path, output: Path, kinds: tuple[str, ...]) -> manifest.Manifest:
+    """Put a staged edition in place (audio, then sidecars, the manifest last) and return its manifest.
+
+    The manifest is the commit point: it records the audio's size, time and hash, so if the build
+    dies between these renames, the manifest beside the new audio does not describe it; the feed
+    skips that edition and the next build writes it whole again. Sidecars not chosen are removed,
+    so no file describes an older edition.
+    """
+    info = staged.stat()
+    record = dataclasses.replace(record, audio_size=info.st_size, audio_mtime_ns=info.st_mtime_ns,
+                                 audio_sha256=manifest.file_sha256(str(staged), info.st_size, info.st_mtime_ns))
+    written = sidecars.write(record, staged, kinds)
+    manifest.save(record, manifest.path_for(staged))
+    os.replace(staged, output)
+    for path in written:
+        os.replace(path, output.parent / path.name)
+    for kind in set(sidecars.KINDS) - set(kinds):
+        sidecars.path_for(output, kind).unlink(missing_ok=True)
+    os.replace(manifest.path_for(staged), manifest.path_for(output))
+    return record
 
 
 CODEC_HEADROOM = {"m4b": 4.0, "opus": 3.0}  # dB below the true-peak ceiling: AAC and Opus at low bitrates overshoot

@@ -88,7 +88,8 @@ def editions(folder: Path) -> list[tuple[manifest.Manifest, Path]]:
     found = []
     for path in sorted(Path(folder).glob("*.json")):
         record = manifest.load(path)
-        if record is not None and (Path(folder) / record.audio).is_file():
+        audio = Path(folder) / record.audio if record is not None else None
+        if audio is not None and audio.is_file() and manifest.describes(record, audio):  # not a build cut short
             found.append((record, Path(folder) / record.audio))
     return sorted(found, key=lambda pair: published(pair[0]), reverse=True)
 
