@@ -27,7 +27,7 @@ from audio.article import Article, read_article
 from audio.cache import Cache
 from audio.engines.base import Engine, Speech
 from audio.errors import EditionError
-from audio.export import CONTAINERS, Chapter, Tags, write_container, write_mp3
+from audio.export import CONTAINERS, Chapter, Tags, check_chapters, write_container, write_mp3
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,7 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
     store = Cache(options.cache_dir or cache_mod.default_dir())
     said = lexicon.for_article(article_path, options.lexicons)
     plans = plan_sections(article, engine, options, store, said)
+    check_chapters(FORMATS[output.suffix.lower()], len(plans))  # before any synthesis, not after it
     intro, outro = (bookend(article, article_path, options, which) for which in ("intro", "outro"))
     todo = [p for p in plans if p.encoded is None]
     diff = None if previous is None else changes.compare(section_states(previous), [state(p) for p in plans])

@@ -150,11 +150,39 @@ def tag_frames(tags: Tags) -> list:
     return frames
 
 
+TOC_ENTRIES = 255  # an ID3 table of contents counts its entries in one byte
+MAX_CHAPTERS = {"mp3": TOC_ENTRIES * TOC_ENTRIES,  # tables nested one level deep
+                "opus": 1000,  # CHAPTER000 … CHAPTER999: readers take three digits
+                "m4b": 65535}  # ffmpeg writes a QuickTime chapter track with 16-bit sample counts
+
+
+def check_chapters(fmt: str, count: int) -> None:
+    """Raise EditionError when a format cannot hold `count` chapters (checked before any synthesis)."""
+    if count > MAX_CHAPTERS[fmt]:
+        raise EditionError(f"the article has {count} sections, but {fmt.upper()} holds at most "
+                           f"{MAX_CHAPTERS[fmt]} chapters; join sections or choose another format")
+
+
 def chapter_frames(chapters: list[Chapter]) -> list:
-    """Return the ordered top-level CTOC table and one CHAP frame per chapter, in time order."""
+    """Return the ordered top-level CTOC table and one CHAP frame per chapter, in time order.
+
+    Beyond 255 chapters the top-level table lists tables of up to 255 chapters each (ID3v2 chapters
+    allow nested tables), so every chapter stays in an ordered table of contents.
+    """
     ids = [f"ch{n}" for n in range(len(chapters))]
-    frames: list = [CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                         child_element_ids=ids, sub_frames=[TIT2(encoding=3, text="Kapitel")])]
+    flags = CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED
+    if len(ids) <= TOC_ENTRIES:
+        frames: list = [CTOC(element_id="toc", flags=flags, child_element_ids=ids,
+                             sub_frames=[TIT2(encoding=3, text="Kapitel")])]
+    else:
+        groups = [ids[i:i + TOC_ENTRIES] for i in range(0, len(ids), TOC_ENTRIES)]
+        frames = [CTOC(element_id="toc", flags=flags, child_element_ids=[f"toc{n}" for n in range(len(groups))],
+                       sub_frames=[TIT2(encoding=3, text="Kapitel")])]
+        start = 0
+        for number, group in enumerate(groups):
+            frames.append(CTOC(element_id=f"toc{number}", flags=CTOCFlags.ORDERED, child_element_ids=group,
+                               sub_frames=[TIT2(encoding=3, text=f"Kapitel {start + 1}–{start + len(group)}")]))
+            start += len(group)
     for element_id, chapter in zip(ids, chapters):
         frames.append(CHAP(element_id=element_id, start_time=round(chapter.start * 1000),
                            end_time=round(chapter.end * 1000), start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,

@@ -222,3 +222,15 @@ def test_without_a_system_ffmpeg_the_bundled_one_builds_the_edition(tmp_path, ar
         "Heizkosten steigen im Winter deutlich", "Was bedeutet das für Verbraucher?", "Wie lange bleibt es so?"]
     integrated, peak = ebur128(out)
     assert abs(integrated + 16) <= 1 and peak <= -1
+
+
+def test_more_chapters_than_the_format_holds_is_refused_before_any_synthesis(cli, tmp_path):
+    article = tmp_path / "viele.md"
+    article.write_text("# Viele\n\n" + "".join(f"## Teil {n}\n\nText {n}.\n\n" for n in range(1001)), encoding="utf-8")
+    result = cli("build", article, "-o", tmp_path / "out" / "viele.opus", "--engine", "espeak",
+                 "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: the article has 1001 sections, but OPUS holds at most 1000 chapters; "
+                             "join sections or choose another format\n")
+    assert not list((tmp_path / "c").glob("??/*"))  # nothing was synthesised
+    assert not (tmp_path / "out" / "viele.opus").exists()
