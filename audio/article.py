@@ -97,7 +97,22 @@ def decode(data: bytes, name: str = "article") -> tuple[str, str | None]:
         text, notice = data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
         text, notice = decode_lines(data.removeprefix(b"\xef\xbb\xbf"), name)
-    return text.replace("\r\n", "\n").replace("\r", "\n"), notice
+    return without_controls(text.replace("\r\n", "\n").replace("\r", "\n")), notice
+
+
+TERMINAL_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|.)", re.DOTALL)
+PAGE_BREAKS = re.compile(r"[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def without_controls(text: str) -> str:
+    """Return text without control characters: the one place text from a file is cleaned of them.
+
+    XML 1.0 forbids them (one makes a whole feed unreadable), SRT and WebVTT readers stumble on them,
+    and in a terminal they are commands (colours, titles, cursor moves). Line and page separators
+    become line breaks; tabs and line breaks stay.
+    """
+    return CONTROLS.sub("", PAGE_BREAKS.sub("\n", TERMINAL_SEQUENCE.sub("", text)))
 
 
 def decode_lines(data: bytes, name: str) -> tuple[str, str]:
@@ -274,9 +289,9 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 def meta_value(value) -> str:
     """Return a front matter value as text; a list (`author: [Anna, Ben]`) as `Anna und Ben`."""
     if isinstance(value, (list, tuple)):
-        items = [str(item).strip() for item in value]
+        items = [without_controls(str(item)).strip() for item in value]  # YAML escapes (\x07) decode to them
         return " und ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else items[0]
-    return str(value).strip()
+    return without_controls(str(value)).strip()
 
 
 def markdown_blocks(body: str) -> list[Block]:
@@ -323,7 +338,7 @@ def inline_text(children: list) -> str:
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak") or re.fullmatch(r"<br\s*/?>", child.content.strip(), re.I):
             parts.append(" ")
-    return clean_inline("".join(parts))
+    return clean_inline(without_controls("".join(parts)))  # character references (&#7;) decode to them
 
 
 def is_bold_line(token, stack: list[str]) -> bool:

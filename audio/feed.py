@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from audio import manifest, sidecars
+from audio.article import without_controls
 from audio.cache import write_atomically
 from audio.errors import EditionError
 
@@ -125,7 +126,7 @@ def rss(found: list[tuple[manifest.Manifest, Path]], base_url: str, channel: Cha
         text(image, "url", image_url)
         text(image, "title", channel.title)
         text(image, "link", base)
-    ET.SubElement(chan, f"{{{ITUNES}}}category", {"text": channel.category})
+    ET.SubElement(chan, f"{{{ITUNES}}}category", {"text": without_controls(channel.category)})
     text(chan, f"{{{ITUNES}}}explicit", "true" if channel.explicit else "false")
     for record, audio in found:
         chan.append(item(record, audio, base))
@@ -174,6 +175,7 @@ def published(record: manifest.Manifest) -> datetime.datetime:
 
 
 def text(parent: ET.Element, tag: str, value: str, **attributes: str) -> ET.Element:
+    """Return a new element with `value` as its text, without the control characters XML 1.0 forbids."""
     node = ET.SubElement(parent, tag, attributes)
-    node.text = value
+    node.text = without_controls(value)  # settings and older manifests did not come through the article reader
     return node
