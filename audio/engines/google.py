@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import logging
 import os
 import random
+import re
+import socket
 import threading
 import time
+import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import requests
+import requests.adapters
+import urllib3
+import urllib3.connection
 from gtts import gTTS, gTTSError
 import gtts.tts
 
@@ -36,7 +45,7 @@ class RetryPolicy:
     attempts: int = 5
     backoff: float = 1.0  # seconds before the first retry; doubles each time
     max_backoff: float = 30.0
-    timeout: float = 15.0  # per request; gTTS alone would wait forever
+    timeout: float = 15.0  # for the whole of each request, however slowly the answer trickles in
 
 
 class GoogleEngine:
@@ -68,17 +77,20 @@ class GoogleEngine:
         for attempt in range(1, self.retry.attempts + 1):
             tts = gTTS(text, lang=s.lang, tld=s.tld, slow=s.slow, lang_check=False,
                        pre_processor_funcs=[], timeout=self.retry.timeout)
-            try:
-                data = b"".join(tts.stream())
-                if data:
-                    return data
-                problem, retry_after = "an empty answer", None
-            except gTTSError as exc:
-                problem, retry_after = describe_failure(exc)
-                if problem is None:
-                    raise EditionError(f"Google's voice refused the text: {exc}") from None
-            except requests.RequestException as exc:  # a connection dropped while reading the answer
-                problem, retry_after = f"a broken connection ({type(exc).__name__})", None
+            with deadline_session(self.retry.timeout) as (session, expired):
+                try:
+                    data = b"".join(stream(tts, session))
+                    if data:
+                        return data
+                    problem, retry_after = "an empty answer", None
+                except gTTSError as exc:
+                    problem, retry_after = describe_failure(exc)
+                    if problem is None and not expired.is_set():
+                        raise EditionError(f"Google's voice refused the text: {exc}") from None
+                except requests.RequestException as exc:  # a connection dropped while reading the answer
+                    problem, retry_after = f"a broken connection ({type(exc).__name__})", None
+                if expired.is_set():
+                    problem, retry_after = f"no whole answer within {self.retry.timeout:g} s", None
             if attempt == self.retry.attempts:
                 raise EditionError(f"Google's voice failed {attempt} times ({problem})")
             delay = backoff_delay(attempt, self.retry, retry_after)
@@ -87,6 +99,85 @@ class GoogleEngine:
                 self.retries += 1
             time.sleep(delay)
         raise AssertionError("unreachable")
+
+
+def stream(tts: gTTS, session: requests.Session) -> Iterator[bytes]:
+    """Yield the MP3 parts of gTTS's answer, its requests sent through `session` (gTTS.stream() makes its own)."""
+    for request in tts._prepare_requests():  # noqa: SLF001 - gTTS builds Google's request; we only send it
+        try:
+            response = session.send(request, proxies=urllib.request.getproxies(), timeout=tts.timeout)
+            response.raise_for_status()
+        except requests.exceptions.HTTPError:
+            raise gTTSError(tts=tts, response=response) from None
+        except requests.RequestException:
+            raise gTTSError(tts=tts) from None
+        for line in response.iter_lines(chunk_size=1024):
+            if b"jQ1olc" in line:
+                audio = re.search(rb'jQ1olc","\[\\"(.*)\\"]', line)
+                if not audio:
+                    raise gTTSError(tts=tts, response=response)
+                yield base64.b64decode(audio.group(1))
+
+
+@contextlib.contextmanager
+def deadline_session(seconds: float) -> Iterator[tuple[requests.Session, threading.Event]]:
+    """Yield a requests session whose connections are cut `seconds` from now, and an event set when they were.
+
+    requests' timeout bounds each read, so an answer trickling in a byte at a time would never end;
+    shutting the sockets down ends whatever is waiting on them: connecting, headers or body.
+    """
+    sockets: list[socket.socket] = []
+    expired = threading.Event()
+    lock = threading.Lock()
+
+    def watch(sock: socket.socket) -> None:
+        with lock:
+            sockets.append(sock)
+        if expired.is_set():
+            cut()
+
+    def cut() -> None:
+        expired.set()
+        with lock:
+            for sock in sockets:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    class Watched(urllib3.connection.HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            watch(self.sock)
+
+    class WatchedTLS(urllib3.connection.HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            watch(self.sock)
+
+    pools = {"http": type("Pool", (urllib3.HTTPConnectionPool,), {"ConnectionCls": Watched}),
+             "https": type("TLSPool", (urllib3.HTTPSConnectionPool,), {"ConnectionCls": WatchedTLS})}
+
+    class Adapter(requests.adapters.HTTPAdapter):
+        def init_poolmanager(self, *args, **kwargs) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = pools
+
+        def proxy_manager_for(self, proxy, **kwargs):
+            manager = super().proxy_manager_for(proxy, **kwargs)
+            manager.pool_classes_by_scheme = pools
+            return manager
+
+    timer = threading.Timer(seconds, cut)
+    timer.daemon = True
+    with requests.Session() as session:
+        session.mount("http://", Adapter())
+        session.mount("https://", Adapter())
+        timer.start()
+        try:
+            yield session, expired
+        finally:
+            timer.cancel()
 
 
 def backoff_delay(attempt: int, policy: RetryPolicy, retry_after: float | None = None) -> float:
@@ -118,8 +209,9 @@ def use_endpoint(url: str | None) -> None:
 def reachable(settings: GoogleSettings = GoogleSettings(), timeout: float = 2.0) -> bool:
     """Return True when Google's voice (or the configured endpoint) answers at all."""
     url = os.environ.get(ENDPOINT_VARIABLE) or f"https://translate.google.{settings.tld}/"
-    try:
-        requests.head(url, timeout=timeout, allow_redirects=False)
-    except requests.RequestException:
-        return False
-    return True
+    with deadline_session(timeout) as (session, expired):
+        try:
+            session.head(url, timeout=timeout, allow_redirects=False)
+        except requests.RequestException:
+            return False
+    return not expired.is_set()
