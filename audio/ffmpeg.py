@@ -46,9 +46,16 @@ def run_logged(args: list[str], stdin: bytes | None = None, what: str = "ffmpeg"
     return proc.stdout, proc.stderr.decode("utf-8", "replace")
 
 
-def decode_to_pcm(data: bytes, sample_rate: int, what: str = "decoding audio") -> bytes:
-    """Return any audio file's bytes decoded to mono 16-bit PCM at `sample_rate`."""
-    return run(["-i", "pipe:0", "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"], data, what)
+def decode_to_pcm(data: bytes, sample_rate: int, what: str = "decoding audio", strict: bool = False) -> bytes:
+    """Return any audio file's bytes decoded to mono 16-bit PCM at `sample_rate`.
+
+    `strict`: any decoding error ffmpeg reports (it skips damaged frames and goes on) raises EditionError.
+    """
+    pcm, errors = run_logged(["-i", "pipe:0", "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"], data,
+                             what, loglevel="error")
+    if strict and errors.strip():
+        raise EditionError(f"{what}: the audio is damaged ({errors.strip().splitlines()[0]})")
+    return pcm
 
 
 def run_streaming(args: list[str], chunks, what: str = "ffmpeg") -> None:

@@ -171,3 +171,36 @@ def catch(function, *args):
         return function(*args)
     except EditionError as exc:
         return exc
+
+
+def test_a_cut_off_answer_is_asked_again_and_never_cached(cli, articles, tmp_path, google):
+    google.behaviour.damaged_first = 1
+    damaged = build(cli, articles / "no-headings.txt", tmp_path, "--engine", "gtts")
+    assert damaged.exit_code == 0, damaged.output
+    assert summary_of(damaged.stdout)["retries"] == "1"
+    assert len(google.log.texts) == len(set(google.log.texts)) + 1  # the damaged one was asked for again
+    clean = cli("build", articles / "no-headings.txt", "-o", tmp_path / "clean.mp3", "--engine", "gtts",
+                "--cache-dir", tmp_path / "fresh")
+    assert clean.exit_code == 0
+    assert ffprobe(tmp_path / "e.mp3")["format"]["duration"] == ffprobe(tmp_path / "clean.mp3")["format"]["duration"]
+
+
+def test_audio_far_too_short_for_its_text_is_a_fault_not_speech(google, tmp_path):
+    from audio.engines.google import GoogleEngine
+
+    google.behaviour.canned = google.speech_mp3("Ja.")  # whole frames, but half a second for a long sentence
+    engine = GoogleEngine(retry=RetryPolicy(attempts=2, backoff=0.01))
+    text = "Der Stadtrat hat am Abend nach langer Debatte den Haushalt für das kommende Jahr beschlossen."
+    with pytest.raises(EditionError, match=r"^Google's voice failed 2 times \(damaged audio: 0\.\d s of speech "
+                                           r"for 93 characters\)$"):
+        engine.synthesize(text)
+
+
+def test_mp3_cut_off():
+    from audio import ffmpeg
+    from audio.engines.google import mp3_cut_off
+
+    whole = ffmpeg.run(["-f", "lavfi", "-i", "sine=f=440:d=2", "-ar", "24000", "-ac", "1", "-b:a", "32k",
+                        "-f", "mp3", "pipe:1"])
+    assert not mp3_cut_off(whole)
+    assert mp3_cut_off(whole[:-50]) and mp3_cut_off(whole[:len(whole) // 2 + 7])

@@ -69,10 +69,9 @@ class GoogleEngine:
         return f"gtts ({self.settings.lang}, translate.google.{self.settings.tld})"
 
     def synthesize(self, text: str) -> Speech:
-        mp3 = self._fetch(text)
-        return Speech(ffmpeg.decode_to_pcm(mp3, SAMPLE_RATE, what="decoding Google's audio"), SAMPLE_RATE)
+        return self._fetch(text)
 
-    def _fetch(self, text: str) -> bytes:
+    def _fetch(self, text: str) -> Speech:
         s = self.settings
         for attempt in range(1, self.retry.attempts + 1):
             tts = gTTS(text, lang=s.lang, tld=s.tld, slow=s.slow, lang_check=False,
@@ -81,8 +80,10 @@ class GoogleEngine:
                 try:
                     data = b"".join(stream(tts, session))
                     if data:
-                        return data
+                        return checked_speech(data, text, s.slow)
                     problem, retry_after = "an empty answer", None
+                except DamagedAudio as exc:  # never cached: asking again usually gives whole audio
+                    problem, retry_after = f"damaged audio: {exc}", None
                 except gTTSError as exc:
                     problem, retry_after = describe_failure(exc)
                     if problem is None and not expired.is_set():
@@ -178,6 +179,54 @@ def deadline_session(seconds: float) -> Iterator[tuple[requests.Session, threadi
             yield session, expired
         finally:
             timer.cancel()
+
+
+class DamagedAudio(Exception):
+    """Audio that arrived whole as an answer but is not whole audio (cut short, undecodable)."""
+
+
+CHARS_PER_SECOND = {False: 40.0, True: 25.0}  # far faster than Google speaks (about 14, slow about 9)
+
+
+def checked_speech(mp3: bytes, text: str, slow: bool) -> Speech:
+    """Return Google's MP3 decoded, or raise DamagedAudio when it is cut off, undecodable or far too short for `text`."""
+    if mp3_cut_off(mp3):
+        raise DamagedAudio("the MP3 ends in the middle of a frame")
+    try:
+        pcm = ffmpeg.decode_to_pcm(mp3, SAMPLE_RATE, what="decoding Google's audio", strict=True)
+    except EditionError as exc:
+        raise DamagedAudio(str(exc)) from None
+    seconds, least = len(pcm) / 2 / SAMPLE_RATE, len(text) / CHARS_PER_SECOND[slow]
+    if seconds < least:
+        raise DamagedAudio(f"{seconds:.1f} s of speech for {len(text)} characters")
+    return Speech(pcm, SAMPLE_RATE)
+
+
+MP3_BITRATES = {1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),  # MPEG-1 Layer III
+                2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)}  # MPEG-2 and 2.5
+MP3_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}  # by version bits
+
+
+def mp3_cut_off(data: bytes) -> bool:
+    """Return True when an MP3's last frame is longer than the bytes left: the file was cut short.
+
+    Walks the Layer III frame headers after any ID3v2 tag; stops (saying nothing) at bytes that are
+    not a frame header, which ffmpeg's own checks then judge.
+    """
+    position = 0
+    if data[:3] == b"ID3" and len(data) >= 10:
+        position = 10 + int.from_bytes(bytes(b & 0x7F for b in data[6:10]), "big")
+    while position + 4 <= len(data):
+        header = int.from_bytes(data[position:position + 4], "big")
+        version, layer = (header >> 19) & 3, (header >> 17) & 3
+        if (header >> 21) != 0x7FF or version == 1 or layer != 1 or (header >> 10) & 3 == 3:
+            return False
+        bitrate = MP3_BITRATES[1 if version == 3 else 2][(header >> 12) & 15] if (header >> 12) & 15 < 15 else 0
+        if not bitrate:
+            return False
+        rate = MP3_RATES[version][(header >> 10) & 3]
+        position += (144 if version == 3 else 72) * bitrate * 1000 // rate + ((header >> 9) & 1)
+    return position > len(data)
 
 
 def backoff_delay(attempt: int, policy: RetryPolicy, retry_after: float | None = None) -> float:
