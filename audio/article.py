@@ -296,11 +296,17 @@ def meta_value(value) -> str:
 
 def markdown_blocks(body: str) -> list[Block]:
     """Return the headings and readable paragraphs of a Markdown body, in order."""
-    md = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(footnote_plugin)
+    # markdown-it stops reading, silently, at its nesting limit (20 tokens deep, about ten list levels);
+    # nesting is capped in the source instead, where deeper levels are read at the deepest one kept
+    md = MarkdownIt("commonmark", {"maxNesting": 100_000}).enable(["table", "strikethrough"]).use(footnote_plugin)
+    try:
+        tokens = md.parse(flatten_nesting(body))
+    except RecursionError:
+        raise EditionError("the article nests lists or quotes too deeply to be read; flatten them") from None
     blocks: list[Block] = []
     stack: list[str] = []
     row: list[str] = []
-    for token in md.parse(body):
+    for token in tokens:
         if token.nesting == 1:
             stack.append(token.type)
         elif token.nesting == -1:
@@ -322,6 +328,20 @@ def markdown_blocks(body: str) -> list[Block]:
         else:
             blocks.append(Block("paragraph", text))
     return blocks
+
+
+MAX_INDENT = 120  # spaces: 60 list levels of two, 30 of four
+MAX_QUOTES = 12  # markdown-it's time doubles with each quote level: 22 levels take 0.2 s, 30 a minute
+
+
+def flatten_nesting(body: str) -> str:
+    """Return Markdown whose lists and quotes nest at most MAX_INDENT / MAX_QUOTES deep: deeper lines
+    move up to that depth, so their text is still read (as items or quotes of the deepest level kept)."""
+    def indent(match: re.Match) -> str:
+        return match.group(0) if len(match.group(0).expandtabs(4)) <= MAX_INDENT else " " * MAX_INDENT
+
+    body = re.sub(r"(?m)^[ \t]+", indent, body)
+    return re.sub(r"((?: {0,3}> ?){%d})(?: {0,3}> ?)+" % MAX_QUOTES, r"\1", body)  # in list items too
 
 
 def inline_text(children: list) -> str:
