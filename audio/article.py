@@ -13,6 +13,7 @@ import yaml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
+from audio import files
 from audio.errors import EditionError
 
 if sys.version_info >= (3, 11):
@@ -65,10 +66,7 @@ def read_article(path: Path, fmt: str | None = None) -> Article:
         raise EditionError(f"{path}: no such file")
     if path.is_dir():
         raise EditionError(f"{path}: is a directory, not an article file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise EditionError(f"{path}: cannot read ({exc.strerror})") from None
+    data = files.read_bytes(path, "article")
     text, notice = decode(data, path.name)
     fmt = fmt or format_for(path)
     parse = parse_markdown if fmt == "markdown" else parse_text

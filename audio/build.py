@@ -22,12 +22,12 @@ from pathlib import Path
 from typing import Iterator, Protocol
 
 from audio import cache as cache_mod
-from audio import changes, engines, ffmpeg, lexicon, loudness, manifest, render, sidecars, speech
+from audio import changes, engines, ffmpeg, files, lexicon, loudness, manifest, render, sidecars, speech
 from audio.article import Article, read_article
 from audio.cache import Cache
 from audio.engines.base import Engine, Speech
 from audio.errors import EditionError
-from audio.export import CONTAINERS, Chapter, Tags, check_chapters, write_container, write_mp3
+from audio.export import CONTAINERS, Chapter, Tags, check_chapters, read_cover, write_container, write_mp3
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +133,8 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
     if options.dry_run:
         missing = len(missing_chunks(todo, store))
         return BuildResult(**{**result.__dict__, "synthesised": missing, "reused": total - missing})
+    tags = edition_tags(article, article_path, options.cover, events)  # a bad cover fails before synthesis
     synthesised = synthesise_missing(todo, engine, store, options.jobs, events)
-    tags = edition_tags(article, article_path, options.cover, events)
     created = previous.created if previous and previous.created else now()
     fmt = FORMATS[output.suffix.lower()]
     # two builds of one edition at once: the audio and its manifest stay a pair; all is written to
@@ -421,7 +421,7 @@ def encode_whole(output: Path, fmt: str, plans: list[SectionPlan], store: Cache,
             files.append(path)
             durations.append(duration)
             events.advanced()
-        ends = [normalised(Speech(ffmpeg.decode_to_pcm(p.read_bytes(), rate, what=f"reading {p.name}"), rate), p.name)
+        ends = [normalised(Speech(ffmpeg.decode_to_pcm(files.read_bytes(p, "audio file"), rate, what=f"reading {p.name}"), rate), p.name)
                 if p else None for p in (intro, outro)]
         chapters, starts = chapter_times(durations, plans, *(e[1] if e else 0.0 for e in ends))
         order = ([ends[0][0]] if ends[0] else []) + files + ([ends[1][0]] if ends[1] else [])
@@ -462,17 +462,18 @@ def chapter_times(durations: list[float], plans: list[SectionPlan], intro: float
 
 def bookend(article: Article, article_path: Path, options: BuildOptions, which: str) -> Path | None:
     """Return the intro or outro audio file to use: the option's, else the front matter's (next to the article)."""
-    path = getattr(options, which) or (article_path.parent / article.meta[which] if article.meta.get(which) else None)
-    if path is not None and not Path(path).is_file():
+    path = getattr(options, which) or (files.beside_article(article_path, article.meta[which], which)
+                                       if article.meta.get(which) else None)
+    if path is not None and not Path(path).exists():
         raise EditionError(f"{which} {path}: no such audio file")
-    return Path(path) if path else None
+    return files.check_regular(Path(path), "audio file") if path else None
 
 
 def encoded_clip(path: Path | None, store: Cache, options: BuildOptions) -> render.EncodedSection | None:
     """Return an intro or outro as loudness-normalised MP3 frames, cached by the file's content."""
     if path is None:
         return None
-    data = path.read_bytes()
+    data = files.read_bytes(path, "audio file")
     clip_key = cache_mod.key("clip", hashlib.sha256(data).hexdigest(), options.loudness.__dict__, options.bitrate)
     cached = store.get_bytes(clip_key, ".mp3")
     if cached is not None:
@@ -494,10 +495,12 @@ def edition_tags(article: Article, article_path: Path, cover: Path | None, event
     """Return the ID3 tags of the edition from the article's metadata."""
     meta = article.meta
     if cover is None and meta.get("cover"):
-        cover = article_path.parent / meta["cover"]
-        if not cover.is_file():
+        cover = files.beside_article(article_path, meta["cover"], "cover")
+        if not cover.exists():
             events.notice(f"cover {meta['cover']} not found next to the article; the edition has no cover")
             cover = None
+    if cover is not None:
+        read_cover(cover)  # a cover that is no image fails now, not after the synthesis
     return Tags(
         title=article.title,
         artist=meta.get("author", ""),

@@ -16,7 +16,7 @@ from mutagen.oggopus import OggOpus
 from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, CTOCFlags
 from mutagen.id3._tags import save_frame  # no public way to serialise one frame
 
-from audio import ffmpeg
+from audio import ffmpeg, files
 from audio.errors import EditionError
 
 
@@ -81,7 +81,9 @@ def write_container(path: Path, fmt: str, pcm: Iterable[bytes], tags: Tags, chap
         partial = Path(work) / path.name
         args = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0", "-f", "ffmetadata", "-i", str(metadata)]
         if cover and fmt == "m4b":
-            args += ["-i", str(tags.cover), "-map", "2:v", "-c:v", "copy", "-disposition:v", "attached_pic"]
+            picture = Path(work) / ("cover.png" if cover[1] == "image/png" else "cover.jpg")
+            picture.write_bytes(cover[0])  # the image alone, without what may follow it in the file
+            args += ["-i", str(picture), "-map", "2:v", "-c:v", "copy", "-disposition:v", "attached_pic"]
         args += ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", "-metadata:s:a:0",
                  f"language={tags.language}", *codec, "-b:a", f"{bitrate}k",
                  "-f", muxer, str(partial)]
@@ -209,13 +211,62 @@ class TimeOrderedID3(ID3):
 
 
 def read_cover(path: Path) -> tuple[bytes, str]:
-    """Return a cover image's bytes and MIME type; podcast apps show JPEG and PNG only."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise EditionError(f"cover {path}: cannot read ({exc.strerror})") from None
+    """Return a cover image's bytes, up to the image's end, and its MIME type; podcast apps show JPEG and PNG only.
+
+    The image must decode whole and be of a sensible size; bytes after its end (whatever was appended
+    to a file that starts like an image) are not embedded.
+    """
+    data = files.read_bytes(Path(path), "cover image")
     if data.startswith(b"\xff\xd8\xff"):
-        return data, "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return data, "image/png"
-    raise EditionError(f"cover {path}: use a JPEG or PNG image")
+        mime, end = "image/jpeg", jpeg_end(data)
+    elif data.startswith(PNG_SIGNATURE):
+        mime, end = "image/png", png_end(data)
+    else:
+        raise EditionError(f"cover {path}: use a JPEG or PNG image")
+    if end is None:
+        raise EditionError(f"cover {path}: the image is damaged or cut off")
+    width, height = ffmpeg.image_size(data[:end], what=f"cover {path}")
+    if min(width, height) < 16 or max(width, height) > 10000:
+        raise EditionError(f"cover {path}: {width}×{height} pixels; use an image of 16 to 10000 pixels a side "
+                           "(podcast apps want 1400 to 3000)")
+    return data[:end], mime
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_end(data: bytes) -> int | None:
+    """Return where a PNG ends (after its IEND chunk), or None when it is cut off before."""
+    position = len(PNG_SIGNATURE)
+    while position + 8 <= len(data):
+        length, kind = int.from_bytes(data[position:position + 4], "big"), data[position + 4:position + 8]
+        position += 12 + length  # length, type, data, CRC
+        if kind == b"IEND":
+            return position if position <= len(data) else None
+    return None
+
+
+def jpeg_end(data: bytes) -> int | None:
+    """Return where a JPEG ends (after its end-of-image marker), or None when it is cut off or malformed.
+
+    Walks the marker segments; after each start-of-scan, skips the entropy-coded data, where a 0xFF
+    byte is followed by 0x00 (stuffing) or a restart marker.
+    """
+    position = 2
+    while position + 2 <= len(data):
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+        elif marker == 0xD9:
+            return position + 2
+        elif 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            position += 2
+        else:
+            position += 2 + int.from_bytes(data[position + 2:position + 4], "big")
+            if marker == 0xDA:
+                while position + 1 < len(data) and not (data[position] == 0xFF and data[position + 1] != 0x00
+                                                         and not 0xD0 <= data[position + 1] <= 0xD7):
+                    position += 1
+    return None
