@@ -83,15 +83,21 @@ def webvtt(record: Manifest) -> str:
     """Return the transcript as WebVTT, one cue per sentence."""
     blocks = ["WEBVTT"]
     for number, cue in enumerate(cues(record), 1):
-        text = cue.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # WebVTT reads <…> as tags
+        text = cue_text(cue.text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # <…> are tags
         blocks.append(f"{number}\n{timestamp(cue.start, '.')} --> {timestamp(cue.end, '.')}\n{text}")
     return "\n\n".join(blocks) + "\n"
 
 
 def srt(record: Manifest) -> str:
     """Return the transcript as SubRip (SRT), one cue per sentence."""
-    blocks = [f"{n}\n{timestamp(c.start, ',')} --> {timestamp(c.end, ',')}\n{c.text}" for n, c in enumerate(cues(record), 1)]
+    blocks = [f"{n}\n{timestamp(c.start, ',')} --> {timestamp(c.end, ',')}\n{cue_text(c.text)}"
+              for n, c in enumerate(cues(record), 1)]
     return "\n\n".join(blocks) + "\n"
+
+
+def cue_text(text: str) -> str:
+    """Return a cue's text without `-->`, which readers of SRT and WebVTT take for a timing line (and so drop the cue)."""
+    return text.replace("-->", "→")
 
 
 def timestamp(seconds: float, separator: str) -> str:
