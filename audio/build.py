@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Iterator, Protocol
 
 from audio import cache as cache_mod
-from audio import changes, engines, ffmpeg, files, lexicon, loudness, manifest, render, sidecars, speech
+from audio import files as inputs  # the user's input files (`files` names lists here)
+from audio import changes, engines, ffmpeg, lexicon, loudness, manifest, render, sidecars, speech
 from audio.article import Article, read_article
 from audio.cache import Cache
 from audio.engines.base import Engine, Speech
@@ -421,7 +422,8 @@ def encode_whole(output: Path, fmt: str, plans: list[SectionPlan], store: Cache,
             files.append(path)
             durations.append(duration)
             events.advanced()
-        ends = [normalised(Speech(ffmpeg.decode_to_pcm(files.read_bytes(p, "audio file"), rate, what=f"reading {p.name}"), rate), p.name)
+        ends = [normalised(Speech(ffmpeg.decode_to_pcm(inputs.read_bytes(p, "audio file"), rate,
+                                                       what=f"reading {p.name}"), rate), p.name)
                 if p else None for p in (intro, outro)]
         chapters, starts = chapter_times(durations, plans, *(e[1] if e else 0.0 for e in ends))
         order = ([ends[0][0]] if ends[0] else []) + files + ([ends[1][0]] if ends[1] else [])
@@ -462,18 +464,18 @@ def chapter_times(durations: list[float], plans: list[SectionPlan], intro: float
 
 def bookend(article: Article, article_path: Path, options: BuildOptions, which: str) -> Path | None:
     """Return the intro or outro audio file to use: the option's, else the front matter's (next to the article)."""
-    path = getattr(options, which) or (files.beside_article(article_path, article.meta[which], which)
+    path = getattr(options, which) or (inputs.beside_article(article_path, article.meta[which], which)
                                        if article.meta.get(which) else None)
     if path is not None and not Path(path).exists():
         raise EditionError(f"{which} {path}: no such audio file")
-    return files.check_regular(Path(path), "audio file") if path else None
+    return inputs.check_regular(Path(path), "audio file") if path else None
 
 
 def encoded_clip(path: Path | None, store: Cache, options: BuildOptions) -> render.EncodedSection | None:
     """Return an intro or outro as loudness-normalised MP3 frames, cached by the file's content."""
     if path is None:
         return None
-    data = files.read_bytes(path, "audio file")
+    data = inputs.read_bytes(path, "audio file")
     clip_key = cache_mod.key("clip", hashlib.sha256(data).hexdigest(), options.loudness.__dict__, options.bitrate)
     cached = store.get_bytes(clip_key, ".mp3")
     if cached is not None:
@@ -495,7 +497,7 @@ def edition_tags(article: Article, article_path: Path, cover: Path | None, event
     """Return the ID3 tags of the edition from the article's metadata."""
     meta = article.meta
     if cover is None and meta.get("cover"):
-        cover = files.beside_article(article_path, meta["cover"], "cover")
+        cover = inputs.beside_article(article_path, meta["cover"], "cover")
         if not cover.exists():
             events.notice(f"cover {meta['cover']} not found next to the article; the edition has no cover")
             cover = None

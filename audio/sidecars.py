@@ -96,7 +96,7 @@ def srt(record: Manifest) -> str:
 
 
 def cue_text(text: str) -> str:
-    """Return a cue's text without `-->`, which readers of SRT and WebVTT take for a timing line (and so drop the cue)."""
+    """Return a cue's text without `-->`, which SRT and WebVTT readers take for a timing line (dropping the cue)."""
     return text.replace("-->", "→")
 
 

@@ -189,7 +189,7 @@ CHARS_PER_SECOND = {False: 40.0, True: 25.0}  # far faster than Google speaks (a
 
 
 def checked_speech(mp3: bytes, text: str, slow: bool) -> Speech:
-    """Return Google's MP3 decoded, or raise DamagedAudio when it is cut off, undecodable or far too short for `text`."""
+    """Return Google's MP3 decoded; raise DamagedAudio when it is cut off, undecodable or far too short for `text`."""
     if mp3_cut_off(mp3):
         raise DamagedAudio("the MP3 ends in the middle of a frame")
     try:
