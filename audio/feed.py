@@ -95,6 +95,17 @@ def editions(folder: Path) -> list[tuple[manifest.Manifest, Path]]:
     return sorted(found, key=lambda pair: published(pair[0]), reverse=True)
 
 
+def unmatched(folder: Path) -> list[str]:
+    """Return the audio files in `folder` that their manifest does not describe (left out of the feed)."""
+    found = []
+    for path in sorted(Path(folder).glob("*.json")):
+        record = manifest.load(path)
+        audio = Path(folder) / record.audio if record is not None else None
+        if audio is not None and audio.is_file() and not manifest.describes(record, audio):
+            found.append(audio.name)
+    return found
+
+
 def write_feed(folder: Path, base_url: str, channel: Channel) -> tuple[Path, int]:
     """Write `folder`/feed.xml for the editions in `folder`; return its path and the number of items."""
     found = editions(folder)

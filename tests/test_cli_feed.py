@@ -124,3 +124,17 @@ def test_control_characters_never_reach_the_feed_transcripts_or_terminal(cli, tm
         text = (folder / sidecar).read_text(encoding="utf-8")
         assert not any(ord(c) < 32 and c not in "\t\n\r" for c in text), sidecar
     assert "Der Rat hat beschlossen." in (folder / "steuer.vtt").read_text(encoding="utf-8")
+
+
+def test_an_audio_file_its_manifest_does_not_describe_is_left_out_with_a_note(cli, articles, tmp_path):
+    folder = tmp_path / "out"
+    build_into(cli, articles / "no-headings.txt", folder, tmp_path / "c")
+    build_into(cli, articles / "questions-and-leftovers.txt", folder, tmp_path / "c")
+    audio = folder / "no-headings.mp3"
+    audio.write_bytes(audio.read_bytes() + b"\x00" * 417)  # as if a build died between audio and manifest
+    result = cli("feed", "--dir", folder)
+    assert result.exit_code == 0
+    assert result.stderr == ("Note: no-headings.mp3 left out: it is not the audio its manifest describes "
+                             "(a build cut short, or the file changed since); build it again\n")
+    items = ET.parse(folder / "feed.xml").getroot().findall("channel/item")
+    assert [item.find("title").text for item in items] != [] and len(items) == 1
