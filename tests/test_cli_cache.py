@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import time
 
 
 def test_cache_size_and_prune_keeps_what_editions_use(cli, articles, tmp_path):
@@ -69,10 +71,14 @@ def test_prune_touches_only_its_own_entries_and_never_follows_links(cli, article
     unused = cache / "12" / ("12" * 32 + ".wav")
     unused.parent.mkdir()
     unused.write_bytes(b"RIFF old entry")
+    left, writing = (cache / "12" / f".{'12' * 32}.wav.{name}.tmp" for name in ("k1l2m3n4", "a9b8c7d6"))
+    left.write_bytes(b"half")  # what a killed build left two hours ago
+    os.utime(left, (time.time() - 7200,) * 2)
+    writing.write_bytes(b"half")  # what a build is writing now
     result = cli("cache", "prune", "--cache-dir", cache, "--keep-for", out)
     assert result.exit_code == 0, result.output
-    assert result.stdout.startswith("Removed 1 files")
-    assert not unused.exists()
+    assert result.stdout.startswith("Removed 2 files")
+    assert not unused.exists() and not left.exists() and writing.exists()
     assert victim.read_bytes() == b"precious" and (cache / "ef").is_symlink()
     assert (shard / "notes.txt").exists() and (shard / (shard.name + "0" * 62 + ".wav")).is_symlink()
     assert all(path.exists() for path in used)
