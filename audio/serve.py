@@ -150,6 +150,13 @@ def server(folder: Path, host: str = "127.0.0.1", port: int = 8000,
     handler_class = type("Handler", (RangeRequestHandler,),
                          {"feed": staticmethod(feed) if feed else None, "timeout": idle_timeout})
     handler = functools.partial(handler_class, directory=os.fspath(folder))
-    httpd = ThreadingHTTPServer((host, port), handler)
+    httpd = Server((host, port), handler)
     httpd.daemon_threads = True
     return httpd
+
+
+class Server(ThreadingHTTPServer):
+    """A thread per connection, and a listen queue for many clients at once (the default of 5 makes
+    the 6th simultaneous client wait a second for its connection to be retried)."""
+
+    request_queue_size = 128

@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -152,3 +153,23 @@ def test_an_idle_connection_is_closed(folder_served):
         assert idle.recv(1024) == b""  # closed by the server
         assert time.monotonic() - started < 5
     assert get(url + "e.mp3")[0] == 200  # still serving
+
+
+def test_many_clients_at_once_while_others_hold_idle_connections(folder_served):
+    url, _ = folder_served
+    host, port = url.split("//")[1].rstrip("/").split(":")
+    idle = [socket.create_connection((host, int(port)), timeout=10) for _ in range(100)]
+    try:
+        def timed(_):
+            started = time.monotonic()
+            status = get(url + "e.mp3", Range="bytes=0-99")[0]
+            return status, time.monotonic() - started
+
+        with ThreadPoolExecutor(50) as pool:
+            answers = list(pool.map(timed, range(200)))
+        assert [status for status, _ in answers] == [206] * 200
+        # a full listen queue drops connections, which clients retry only after a second
+        assert max(seconds for _, seconds in answers) < 0.9
+    finally:
+        for connection in idle:
+            connection.close()
