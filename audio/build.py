@@ -153,38 +153,49 @@ def build(article_path: Path, options: BuildOptions = BuildOptions(), events: Ev
                        diff, len(plans), getattr(engine, "retries", 0))
 
 
-STAGE = "{name}.[0-9a-f]{{16}}.part"  # the private folder an edition is written into, beside its output
-LEFTOVERS = (r"\.{stem}\.[a-z0-9_]{{8}}\.mp3\.part",  # what builds before staging left when killed: the audio,
-             r"\.{name}\.[a-z0-9_]{{8}}\.tmp",  # the manifest and sidecars (write_atomically),
-             r"\.{stem}\.[a-z0-9_]{{8}}")  # M4B and Opus work folders
-
-
 @contextlib.contextmanager
 def staging(output: Path) -> Iterator[Path]:
     """Yield where to write the edition's audio: its own name in a fresh private folder beside `output`.
 
-    Hold the edition's lock: first the temporary files of earlier builds of this edition that were
-    killed are removed (never another edition's: the patterns hold the exact name).
+    Hold the edition's lock: first what killed builds of this edition left is removed.
     """
     output.parent.mkdir(parents=True, exist_ok=True)
-    names = {output.name, *(p.name for p in [manifest.path_for(output)] +
-                            [sidecars.path_for(output, kind) for kind in sidecars.KINDS])}
-    patterns = [re.compile(r"\." + STAGE.format(name=re.escape(output.name)))]
-    for name in names:
-        stem = re.escape(Path(name).stem)
-        patterns += [re.compile(p.format(stem=stem, name=re.escape(name))) for p in LEFTOVERS]
-    for entry in os.scandir(output.parent):
-        if any(p.fullmatch(entry.name) for p in patterns):
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
-            elif entry.is_file(follow_symlinks=False):
-                os.unlink(entry.path)
+    for path in leftovers(output):
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
     folder = output.parent / f".{output.name}.{secrets.token_hex(8)}.part"
     folder.mkdir()
     try:
         yield folder / output.name
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def leftovers(output: Path) -> list[Path]:
+    """Return the temporary files and folders that killed builds of this edition left beside `output`.
+
+    Only names this program gives, with the edition's exact name in them (never another edition's),
+    and an older build's work folder only when it holds nothing but what such a build put there.
+    """
+    name, stem = re.escape(output.name), re.escape(output.stem)
+    names = [output, manifest.path_for(output), *(sidecars.path_for(output, kind) for kind in sidecars.KINDS)]
+    files = [re.compile(rf"\.{stem}\.[a-z0-9_]{{8}}\.mp3\.part"),  # write_mp3's, before staging
+             *(re.compile(rf"\.{re.escape(path.name)}\.[a-z0-9_]{{8}}\.tmp") for path in names)]  # write_atomically's
+    stage = re.compile(rf"\.{name}\.[0-9a-f]{{16}}\.part")
+    work = re.compile(rf"\.{stem}\.[a-z0-9_]{{8}}")  # M4B and Opus work folders, before staging
+    work_files = re.compile(rf"\d+{re.escape(output.suffix)}|metadata\.txt|{name}")
+    found = []
+    for entry in os.scandir(output.parent):
+        if entry.is_file(follow_symlinks=False) and any(p.fullmatch(entry.name) for p in files):
+            found.append(Path(entry.path))
+        elif entry.is_dir(follow_symlinks=False) and (
+                stage.fullmatch(entry.name) or work.fullmatch(entry.name) and
+                all(work_files.fullmatch(inner.name) and inner.is_file(follow_symlinks=False)
+                    for inner in os.scandir(entry.path))):
+            found.append(Path(entry.path))
+    return found
 
 
 def publish(record: manifest.Manifest, staged: Path, output: Path, kinds: tuple[str, ...]) -> manifest.Manifest:

@@ -236,10 +236,16 @@ def test_a_build_removes_the_temporary_files_of_killed_builds_of_its_edition_onl
     others = [out / ".b.k2j4_x9q.mp3.part", out / ".a.b.k2j4_x9q.mp3.part", out / ".a.mp3.notes", out / "a.notes"]
     stage.mkdir()
     (stage / "a.mp3").write_bytes(b"half")
+    work, keep = out / ".a.x1y2z3_4", out / ".a.mine1234"  # an older build's M4B work folder; a folder of the user's
+    work.mkdir()
+    (work / "0.mp3").write_bytes(b"attempt")
+    (work / "metadata.txt").write_text(";FFMETADATA1")
+    keep.mkdir()
+    (keep / "notes.txt").write_text("mine")
     for path in ours + others:
         path.write_bytes(b"x")
     result = cli("build", articles / "no-headings.txt", "-o", out / "a.mp3", "--engine", "espeak",
                  "--cache-dir", tmp_path / "c")
     assert result.exit_code == 0
-    assert not any(path.exists() for path in ours) and not stage.exists()
-    assert all(path.exists() for path in others)
+    assert not any(path.exists() for path in ours) and not stage.exists() and not work.exists()
+    assert all(path.exists() for path in others) and (keep / "notes.txt").exists()
