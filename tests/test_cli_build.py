@@ -259,8 +259,8 @@ def test_devices_and_pipes_are_refused_with_one_line(tmp_path, articles, fifo, k
     result = run_cli("build", article, "-o", tmp_path / "e.mp3", "--engine", "espeak", "--cache-dir", tmp_path / "c",
                      *extra)
     assert result.returncode == 1
-    assert result.stderr == f"Error: {path}: not a regular file (a device or a pipe); give the " \
-                            f"{ {'article': 'article', '--lexicon': 'lexicon', '--cover': 'cover image'}[kind]} as a file\n"
+    named = {"article": "article", "--lexicon": "lexicon", "--cover": "cover image"}[kind]
+    assert result.stderr == f"Error: {path}: not a regular file (a device or a pipe); give the {named} as a file\n"
     assert not (tmp_path / "c").exists()  # refused before any synthesis
 
 

@@ -109,7 +109,8 @@ def test_image_file_is_copied_into_the_folder_and_base_url_is_checked(cli, tmp_p
 def test_control_characters_never_reach_the_feed_transcripts_or_terminal(cli, tmp_path):
     folder = tmp_path / "out"
     article = tmp_path / "steuer.md"
-    article.write_text("---\ntitle: \"Steuer\\x01reform \\e[31mjetzt\\e[0m\"\ndescription: \"Kurz\\x07 gesagt\"\n---\n\n"
+    article.write_text("---\ntitle: \"Steuer\\x01reform \\e[31mjetzt\\e[0m\"\n"
+                       "description: \"Kurz\\x07 gesagt\"\n---\n\n"
                        "Der Rat\x08 hat \x1b]0;hacked\x07beschlossen.\x0bNeue Zeile.\n", encoding="utf-8")
     shown = cli("sections", article)
     assert shown.exit_code == 0 and "\x1b" not in shown.stdout and "\x01" not in shown.stdout

@@ -92,8 +92,8 @@ def test_cue_text_that_looks_like_a_timing_line_keeps_its_cue(cli, tmp_path):
     record = manifest.load(tmp_path / "zeit.json")
     sentences = [c.text for s in record.sections for c in s.chunks if c.text]
     for suffix in (".srt", ".vtt"):  # read back by ffmpeg's own SRT and WebVTT readers
-        packets = subprocess.run(["ffprobe", "-v", "error", "-show_packets", "-of", "json", str(tmp_path / f"zeit{suffix}")],
-                                 capture_output=True, check=True).stdout
+        packets = subprocess.run(["ffprobe", "-v", "error", "-show_packets", "-of", "json",
+                                  str(tmp_path / f"zeit{suffix}")], capture_output=True, check=True).stdout
         assert len(json.loads(packets)["packets"]) == len(sentences), suffix
     for suffix in (".srt", ".vtt"):  # WebVTT forbids `-->` in cue text: browsers end the cue there, SRT parsers too
         blocks = (tmp_path / f"zeit{suffix}").read_text(encoding="utf-8").split("\n\n")
