@@ -155,7 +155,8 @@ def tag_frames(tags: Tags) -> list:
 TOC_ENTRIES = 255  # an ID3 table of contents counts its entries in one byte
 MAX_CHAPTERS = {"mp3": TOC_ENTRIES * TOC_ENTRIES,  # tables nested one level deep
                 "opus": 1000,  # CHAPTER000 … CHAPTER999: readers take three digits
-                "m4b": 65535}  # ffmpeg writes a QuickTime chapter track with 16-bit sample counts
+                "m4b": 65535}  # a cap, not a measured limit: ffmpeg's chapter track held all of 300 chapters
+                               # (ffprobe, Apple), its Nero `chpl` list (what mutagen reads) only the first 255
 
 
 def check_chapters(fmt: str, count: int) -> None:
