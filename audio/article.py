@@ -15,6 +15,7 @@ import yaml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
+from audio import files
 from audio.errors import EditionError
 
 if sys.version_info >= (3, 11):
@@ -101,10 +102,7 @@ def read_article(path: Path, fmt: str | None = None) -> Article:
         raise EditionError(f"{path}: no such file")
     if path.is_dir():
         raise EditionError(f"{path}: is a directory, not an article file")
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise EditionError(f"{path}: cannot read ({exc.strerror})") from None
+    data = files.read_bytes(path, "article")
     text, notice = decode(data, path.name)
     fmt = fmt or format_for(path)
     parse = parse_markdown if fmt == "markdown" else parse_text
@@ -133,7 +131,22 @@ def decode(data: bytes, name: str = "article") -> tuple[str, str | None]:
         text, notice = data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
         text, notice = decode_lines(data.removeprefix(b"\xef\xbb\xbf"), name)
-    return text.replace("\r\n", "\n").replace("\r", "\n"), notice
+    return without_controls(text.replace("\r\n", "\n").replace("\r", "\n")), notice
+
+
+TERMINAL_SEQUENCE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|.)", re.DOTALL)
+PAGE_BREAKS = re.compile(r"[\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
+CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def without_controls(text: str) -> str:
+    """Return text without control characters: the one place text from a file is cleaned of them.
+
+    XML 1.0 forbids them (one makes a whole feed unreadable), SRT and WebVTT readers stumble on them,
+    and in a terminal they are commands (colours, titles, cursor moves). Line and page separators
+    become line breaks; tabs and line breaks stay.
+    """
+    return CONTROLS.sub("", PAGE_BREAKS.sub("\n", TERMINAL_SEQUENCE.sub("", text)))
 
 
 def decode_lines(data: bytes, name: str) -> tuple[str, str]:
@@ -310,18 +323,24 @@ def split_front_matter(text: str) -> tuple[dict, str]:
 def meta_value(value) -> str:
     """Return a front matter value as text; a list (`author: [Anna, Ben]`) as `Anna und Ben`."""
     if isinstance(value, (list, tuple)):
-        items = [str(item).strip() for item in value]
+        items = [without_controls(str(item)).strip() for item in value]  # YAML escapes (\x07) decode to them
         return " und ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else items[0]
-    return str(value).strip()
+    return without_controls(str(value)).strip()
 
 
 def markdown_blocks(body: str) -> list[Block]:
     """Return the headings and readable paragraphs of a Markdown body, in order."""
-    md = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(footnote_plugin)
+    # markdown-it stops reading, silently, at its nesting limit (20 tokens deep, about ten list levels);
+    # nesting is capped in the source instead, where deeper levels are read at the deepest one kept
+    md = MarkdownIt("commonmark", {"maxNesting": 100_000}).enable(["table", "strikethrough"]).use(footnote_plugin)
+    try:
+        tokens = md.parse(flatten_nesting(body))
+    except RecursionError:
+        raise EditionError("the article nests lists or quotes too deeply to be read; flatten them") from None
     blocks: list[Block] = []
     stack: list[str] = []
     row: list[str] = []
-    for token in md.parse(body):
+    for token in tokens:
         if token.nesting == 1:
             stack.append(token.type)
         elif token.nesting == -1:
@@ -345,6 +364,20 @@ def markdown_blocks(body: str) -> list[Block]:
     return blocks
 
 
+MAX_INDENT = 120  # spaces: 60 list levels of two, 30 of four
+MAX_QUOTES = 12  # markdown-it's time doubles with each quote level: 22 levels take 0.2 s, 30 a minute
+
+
+def flatten_nesting(body: str) -> str:
+    """Return Markdown whose lists and quotes nest at most MAX_INDENT / MAX_QUOTES deep: deeper lines
+    move up to that depth, so their text is still read (as items or quotes of the deepest level kept)."""
+    def indent(match: re.Match) -> str:
+        return match.group(0) if len(match.group(0).expandtabs(4)) <= MAX_INDENT else " " * MAX_INDENT
+
+    body = re.sub(r"(?m)^[ \t]+", indent, body)
+    return re.sub(rf"((?: {{0,3}}> ?){{{MAX_QUOTES}}})(?: {{0,3}}> ?)+", r"\1", body)  # in list items too
+
+
 def inline_text(children: list) -> str:
     """Return what is read of a Markdown inline run: link text yes, images and HTML no."""
     parts, struck = [], False
@@ -359,7 +392,7 @@ def inline_text(children: list) -> str:
             parts.append(child.content)
         elif child.type in ("softbreak", "hardbreak") or re.fullmatch(r"<br\s*/?>", child.content.strip(), re.I):
             parts.append(" ")
-    return clean_inline("".join(parts))
+    return clean_inline(without_controls("".join(parts)))  # character references (&#7;) decode to them
 
 
 def is_bold_line(token, stack: list[str]) -> bool:

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audio import cache as cache_mod
-from audio import ffmpeg, loudness, manifest, render
+from audio import ffmpeg, files, loudness, manifest, render
 from audio.article import Source, iso_639_2
 from audio.cache import Cache
 from audio.engines.base import Engine, Speech
 from audio.errors import EditionError
 from audio.events import Events
-from audio.export import Chapter, Tags, write_container, write_mp3
+from audio.export import Chapter, Tags, read_cover, write_container, write_mp3
 from audio.formats import MP3, AudioFormat
 from audio.options import BuildOptions
 from audio.plan import SectionPlan
@@ -145,17 +145,18 @@ def encode_whole(job: Assembly, output: Path, aim: loudness.Target,
             path.write_bytes(loudness.normalised_pcm(audio, aim, rate, headroom))
             return path, path.stat().st_size / 2 / rate
 
-        files, durations = [], []
+        sections, durations = [], []
         for index, plan in enumerate(job.plans):
             audio, plan.cues = render.section_audio(section_speeches(plan, job.store), plan.pauses, job.options.pauses)
             path, duration = normalised(audio, f"{index}.pcm")
-            files.append(path)
+            sections.append(path)
             durations.append(duration)
             job.events.advanced()
-        ends = [normalised(Speech(ffmpeg.decode_to_pcm(p.read_bytes(), rate, what=f"reading {p.name}"), rate), p.name)
+        ends = [normalised(Speech(ffmpeg.decode_to_pcm(files.read_bytes(p, "audio file"), rate,
+                                                       what=f"reading {p.name}"), rate), p.name)
                 if p else None for p in (job.intro, job.outro)]
         chapters, starts = chapter_times(durations, job.plans, *(e[1] if e else 0.0 for e in ends))
-        order = ([ends[0][0]] if ends[0] else []) + files + ([ends[1][0]] if ends[1] else [])
+        order = ([ends[0][0]] if ends[0] else []) + sections + ([ends[1][0]] if ends[1] else [])
         write_container(output, job.fmt, (p.read_bytes() for p in order), job.tags, chapters, job.options.bitrate)
     return chapters, starts
 
@@ -179,17 +180,18 @@ def chapter_times(durations: list[float], plans: list[SectionPlan], intro: float
 def bookend(source: Source, options: BuildOptions, which: str) -> Path | None:
     """Return the intro or outro audio file to use: the option's, else the front matter's (next to the article)."""
     meta = source.article.meta
-    path = getattr(options, which) or (source.folder / meta[which] if meta.get(which) else None)
-    if path is not None and not Path(path).is_file():
+    path = getattr(options, which) or (files.beside_article(source.folder, meta[which], which)
+                                       if meta.get(which) else None)
+    if path is not None and not Path(path).exists():
         raise EditionError(f"{which} {path}: no such audio file")
-    return Path(path) if path else None
+    return files.check_regular(Path(path), "audio file") if path else None
 
 
 def encoded_clip(path: Path | None, store: Cache, options: BuildOptions) -> render.EncodedSection | None:
     """Return an intro or outro as loudness-normalised MP3 frames, cached by the file's content."""
     if path is None:
         return None
-    data = path.read_bytes()
+    data = files.read_bytes(path, "audio file")
     clip_key = cache_mod.key("clip", hashlib.sha256(data).hexdigest(), options.loudness.__dict__, options.bitrate)
     cached = store.get_bytes(clip_key, ".mp3")
     if cached is not None:
@@ -211,10 +213,12 @@ def edition_tags(source: Source, cover: Path | None, events: Events) -> Tags:
     """Return the tags of the edition from the article's metadata."""
     article, meta = source.article, source.article.meta
     if cover is None and meta.get("cover"):
-        cover = source.folder / meta["cover"]
-        if not cover.is_file():
+        cover = files.beside_article(source.folder, meta["cover"], "cover")
+        if not cover.exists():
             events.notice(f"cover {meta['cover']} not found next to the article; the edition has no cover")
             cover = None
+    if cover is not None:
+        read_cover(cover)  # a cover that is no image fails now, not after the synthesis
     return Tags(
         title=article.title,
         artist=meta.get("author", ""),

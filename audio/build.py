@@ -12,16 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from audio import cache as cache_mod
-from audio import changes, engines, lexicon, manifest, sidecars
+from audio import changes, engines, lexicon, manifest
 from audio.article import Article, open_source
 from audio.assemble import Assembly, SectionEncoder, bookend, edition_manifest, edition_tags, write_audio
 from audio.cache import Cache
 from audio.engines.base import Engine
 from audio.errors import EditionError
 from audio.events import Events, NoEvents
-from audio.export import Chapter
+from audio.export import Chapter, check_chapters
 from audio.options import BuildOptions
 from audio.plan import SentenceCache, missing_chunks, output_path, plan_sections, previous_states
+from audio.publish import publish, staging
 from audio.synthesis import synthesise_missing
 
 
@@ -57,11 +58,19 @@ def build(article: Path | str | Article, options: BuildOptions | None = None, ev
         raise EditionError(f"{manifest.path_for(output)} records {previous.audio}, which shares this edition's "
                            f"name and its transcript and chapter files; give {output.name} another name or delete "
                            f"{previous.audio} first")
+    if previous and (output.parent / previous.audio).exists() and \
+            not manifest.describes(previous, output.parent / previous.audio):
+        events.notice(f"the last build of {output.name} was cut short; this one writes the whole edition again")
+    if previous and (output.parent / previous.audio).exists() and \
+            not manifest.describes(previous, output.parent / previous.audio):
+        events.notice(f"the last build of {output.name} was cut short; this one writes the whole edition again")
+    tags = edition_tags(source, options.cover, events)  # a bad cover fails before any work is done
     engine = choose_engine(options, previous, events)
     store = Cache(options.cache_dir or cache_mod.default_dir())
     said = lexicon.for_article(source.path, options.lexicons).for_voice(engine.name)
     sentences = SentenceCache(store)
     plans = plan_sections(source.article, engine, options, store, said, sentences)
+    check_chapters(fmt, len(plans))  # before any synthesis, not after it
     intro, outro = (bookend(source, options, which) for which in ("intro", "outro"))
     todo = [p for p in plans if p.encoded is None] if fmt.joined else plans
     diff = None if previous is None else changes.compare(previous_states(previous), [p.state for p in plans])
@@ -73,14 +82,14 @@ def build(article: Path | str | Article, options: BuildOptions | None = None, ev
     with SectionEncoder(store, options, events) as encoder:  # MP3 sections are encoded while the voice speaks
         synthesised = synthesise_missing(todo, engine, store, events, encoder.submit if fmt.joined else None)
         encoder.finish()
-    tags = edition_tags(source, options.cover, events)
     created = previous.created if previous and previous.created else now()
-    with store.lock(output):  # two builds of one edition at once: the audio and its manifest stay a pair
-        chapters, starts = write_audio(Assembly(output, fmt, plans, store, options, tags, intro, outro, events))
+    # two builds of one edition at once: the audio and its manifest stay a pair; all is written to
+    # `staged` (the output's name in a private folder) and put in place as a unit by publish()
+    with store.lock(output), staging(output) as staged:
+        chapters, starts = write_audio(Assembly(staged, fmt, plans, store, options, tags, intro, outro, events))
         record = edition_manifest(source, output, engine, plans, chapters, starts, created, tags.comment,
                                   tuple(dict.fromkeys(sentences.keys)))
-        manifest.save(record, manifest.path_for(output))
-        sidecars.write(record, output, options.sidecars)
+        publish(record, staged, output, options.sidecars)
     return replace(result, duration=chapters[-1].end, chapters=chapters, synthesised=synthesised,
                    reused=total - synthesised, voice_report=engine.report())
 

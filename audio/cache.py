@@ -7,6 +7,9 @@ import io
 import json
 import logging
 import os
+import re
+import stat
+import time
 import wave
 from pathlib import Path
 
@@ -14,10 +17,20 @@ from filelock import FileLock
 
 from audio.atomic import write_atomically
 from audio.engines.base import Speech
+from audio.errors import EditionError
 
 log = logging.getLogger(__name__)
 
 SCHEMA = 1  # bump when the stored format changes, so old entries are simply not found
+TAG_FILE = "CACHEDIR.TAG"  # the standard cache directory tag (https://bford.info/cachedir/); backup tools skip it
+SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55"  # what the standard says a tag starts with
+TAG = (f"{SIGNATURE}\n"
+       "# This file is a cache directory tag created by audio-edition.\n"
+       "# For information about cache directory tags, see https://bford.info/cachedir/\n")
+ENTRY = re.compile(r"[0-9a-f]{64}\.(?:wav|mp3|json)")  # the only names the cache gives its entries
+TEMPORARY = re.compile(r"\.[0-9a-f]{64}\.(?:wav|mp3|json)\.[^/]+\.(?:tmp|part)")  # atomic writes left by a kill
+LOCK = re.compile(r"[0-9a-f]{32}\.lock")
+STALE = 3600  # seconds after which a temporary file is left over, not being written
 
 
 def default_dir() -> Path:
@@ -39,6 +52,7 @@ class Cache:
 
     def __init__(self, root: Path):
         self.root = Path(root)
+        self._tagged = False
 
     def path(self, key_: str, suffix: str) -> Path:
         return self.root / key_[:2] / f"{key_}{suffix}"
@@ -79,23 +93,91 @@ class Cache:
         """Return an inter-process lock for writing `target`, kept in the cache so outputs stay tidy."""
         locks = self.root / "locks"
         locks.mkdir(parents=True, exist_ok=True)
+        self._tag()
         return FileLock(str(locks / f"{key('lock', str(Path(target).resolve()))[:32]}.lock"))
 
     def entries(self) -> list[Path]:
-        """Return the files of every cache entry (speech, encoded sections, their cue times)."""
-        if not self.root.is_dir():
-            return []
-        return [p for p in self.root.glob("??/*") if p.is_file() and not p.name.startswith(".")]
+        """Return the files of every cache entry: key-named regular files in their key's shard folder."""
+        return self._scan()[0]
 
     def prune(self, keep: set[str], dry_run: bool = False) -> tuple[int, int]:
-        """Remove every entry whose key is not in `keep`; return how many files and bytes went."""
+        """Remove every entry whose key is not in `keep` (and stale temporary files); return how many files
+        and bytes went.
+
+        Only files the cache itself names are touched, never through a symbolic link; a folder without
+        the cache's tag is refused unless everything in it is shaped like a cache (one made before the
+        tag existed), which is then tagged.
+        """
+        entries, temporaries, stranger = self._scan()
+        if not self.is_tagged():
+            if stranger is not None:
+                raise EditionError(f"{self.root} is not an audio-edition cache (no {TAG_FILE}, and it holds "
+                                   f"{stranger}); check --cache-dir and AUDIO_EDITION_CACHE")
+            if not dry_run and self.root.is_dir():
+                self._tag()
         files = size = 0
-        for path in self.entries():
-            if path.name.split(".")[0] not in keep:
-                files, size = files + 1, size + path.stat().st_size
+        now = time.time()
+        for path in entries + temporaries:
+            try:
+                info = path.lstat()
+            except FileNotFoundError:
+                continue
+            stale = path in temporaries and now - info.st_mtime > STALE
+            if stat.S_ISREG(info.st_mode) and (stale or (path in entries and path.name.split(".")[0] not in keep)):
+                files, size = files + 1, size + info.st_size
                 if not dry_run:
-                    path.unlink(missing_ok=True)
+                    path.unlink(missing_ok=True)  # a path found by lstat as a regular file: never a link's target
         return files, size
+
+    def is_tagged(self) -> bool:
+        """Return True when the cache folder carries audio-edition's cache directory tag."""
+        try:
+            with open(self.root / TAG_FILE, "rb") as tag:
+                head = tag.read(4096)
+        except OSError:
+            return False
+        return head.startswith(SIGNATURE.encode()) and b"audio-edition" in head
+
+    def _tag(self) -> None:
+        """Write the cache directory tag at the root, once: it marks the folder as this cache's own."""
+        if self._tagged:
+            return
+        if not (self.root / TAG_FILE).exists():
+            self.root.mkdir(parents=True, exist_ok=True)
+            write_atomically(self.root / TAG_FILE, TAG.encode())
+        self._tagged = True
+
+    def _scan(self) -> tuple[list[Path], list[Path], str | None]:
+        """Return the cache's entries, its temporary files, and the first thing found that the cache did not make."""
+        entries: list[Path] = []
+        temporaries: list[Path] = []
+        stranger: str | None = None
+        try:
+            top = sorted(os.scandir(self.root), key=lambda e: e.name)
+        except (FileNotFoundError, NotADirectoryError):
+            return [], [], None
+        for item in top:
+            if item.name == TAG_FILE and item.is_file(follow_symlinks=False):
+                continue
+            if item.name == "locks" and item.is_dir(follow_symlinks=False):
+                odd = [e.name for e in os.scandir(item.path)
+                       if not (LOCK.fullmatch(e.name) and e.is_file(follow_symlinks=False))]
+                stranger = stranger or (f"locks/{odd[0]}" if odd else None)
+                continue
+            if not (re.fullmatch(r"[0-9a-f]{2}", item.name) and item.is_dir(follow_symlinks=False)):
+                stranger = stranger or item.name
+                continue
+            for inner in sorted(os.scandir(item.path), key=lambda e: e.name):
+                path = self.root / item.name / inner.name
+                if not inner.is_file(follow_symlinks=False):
+                    stranger = stranger or f"{item.name}/{inner.name}"
+                elif ENTRY.fullmatch(inner.name) and inner.name.startswith(item.name):
+                    entries.append(path)
+                elif TEMPORARY.fullmatch(inner.name) and inner.name[1:3] == item.name:
+                    temporaries.append(path)
+                else:
+                    stranger = stranger or f"{item.name}/{inner.name}"
+        return entries, temporaries, stranger
 
     def get_bytes(self, key_: str, suffix: str) -> bytes | None:
         try:
@@ -106,4 +188,5 @@ class Cache:
     def put_bytes(self, key_: str, suffix: str, data: bytes) -> None:
         path = self.path(key_, suffix)
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._tag()
         write_atomically(path, data)

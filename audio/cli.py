@@ -375,6 +375,9 @@ def feed_command(folder: Path, base_url: str, **settings) -> None:
     feed.check_base_url(base_url)
     channel = configure(folder, settings)
     path, items = feed.write_feed(folder, base_url, channel)
+    for name in feed.unmatched(folder):
+        click.echo(f"Note: {name} left out: it is not the audio its manifest describes (a build cut short, or "
+                   "the file changed since); build it again", err=True)
     click.echo(f"Wrote {path}: {items} episodes, {base_url}")
 
 

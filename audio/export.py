@@ -14,7 +14,7 @@ from mutagen.id3 import APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TLA
 from mutagen.id3._tags import save_frame  # no public way to serialise one frame
 from mutagen.oggopus import OggOpus
 
-from audio import ffmpeg
+from audio import ffmpeg, files
 from audio.atomic import replacing
 from audio.errors import EditionError
 from audio.formats import M4B, OPUS, AudioFormat
@@ -62,7 +62,9 @@ def write_container(path: Path, fmt: AudioFormat, pcm: Iterable[bytes], tags: Ta
         args = ["-f", "s16le", "-ar", str(fmt.sample_rate), "-ac", "1", "-i", "pipe:0", "-f", "ffmetadata",
                 "-i", str(metadata)]
         if cover and fmt == M4B:
-            args += ["-i", str(tags.cover), "-map", "2:v", "-c:v", "copy", "-disposition:v", "attached_pic"]
+            picture = Path(work) / ("cover.png" if cover[1] == "image/png" else "cover.jpg")
+            picture.write_bytes(cover[0])  # the image alone, without what may follow it in the file
+            args += ["-i", str(picture), "-map", "2:v", "-c:v", "copy", "-disposition:v", "attached_pic"]
         args += ["-map", "0:a", "-map_metadata", "1", "-map_chapters", "1", "-metadata:s:a:0",
                  f"language={tags.language}", *fmt.codec, "-b:a", f"{bitrate}k",
                  "-f", fmt.muxer, "-y", str(partial)]
@@ -123,11 +125,34 @@ def tag_frames(tags: Tags) -> list:
     return frames
 
 
+TOC_ENTRIES = 255  # an ID3 table of contents counts its entries in one byte
+def check_chapters(fmt: AudioFormat, count: int) -> None:
+    """Raise EditionError when a format cannot hold `count` chapters (checked before any synthesis)."""
+    if count > fmt.max_chapters:
+        raise EditionError(f"the article has {count} sections, but {fmt.name.upper()} holds at most "
+                           f"{fmt.max_chapters} chapters; join sections or choose another format")
+
+
 def chapter_frames(chapters: list[Chapter]) -> list:
-    """Return the ordered top-level CTOC table and one CHAP frame per chapter, in time order."""
+    """Return the ordered top-level CTOC table and one CHAP frame per chapter, in time order.
+
+    Beyond 255 chapters the top-level table lists tables of up to 255 chapters each (ID3v2 chapters
+    allow nested tables), so every chapter stays in an ordered table of contents.
+    """
     ids = [f"ch{n}" for n in range(len(chapters))]
-    frames: list = [CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED,
-                         child_element_ids=ids, sub_frames=[TIT2(encoding=3, text="Kapitel")])]
+    flags = CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED
+    if len(ids) <= TOC_ENTRIES:
+        frames: list = [CTOC(element_id="toc", flags=flags, child_element_ids=ids,
+                             sub_frames=[TIT2(encoding=3, text="Kapitel")])]
+    else:
+        groups = [ids[i:i + TOC_ENTRIES] for i in range(0, len(ids), TOC_ENTRIES)]
+        frames = [CTOC(element_id="toc", flags=flags, child_element_ids=[f"toc{n}" for n in range(len(groups))],
+                       sub_frames=[TIT2(encoding=3, text="Kapitel")])]
+        start = 0
+        for number, group in enumerate(groups):
+            frames.append(CTOC(element_id=f"toc{number}", flags=CTOCFlags.ORDERED, child_element_ids=group,
+                               sub_frames=[TIT2(encoding=3, text=f"Kapitel {start + 1}–{start + len(group)}")]))
+            start += len(group)
     for element_id, chapter in zip(ids, chapters):
         frames.append(CHAP(element_id=element_id, start_time=round(chapter.start * 1000),
                            end_time=round(chapter.end * 1000), start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
@@ -154,13 +179,62 @@ class TimeOrderedID3(ID3):
 
 
 def read_cover(path: Path) -> tuple[bytes, str]:
-    """Return a cover image's bytes and MIME type; podcast apps show JPEG and PNG only."""
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise EditionError(f"cover {path}: cannot read ({exc.strerror})") from None
+    """Return a cover image's bytes, up to the image's end, and its MIME type; podcast apps show JPEG and PNG only.
+
+    The image must decode whole and be of a sensible size; bytes after its end (whatever was appended
+    to a file that starts like an image) are not embedded.
+    """
+    data = files.read_bytes(Path(path), "cover image")
     if data.startswith(b"\xff\xd8\xff"):
-        return data, "image/jpeg"
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return data, "image/png"
-    raise EditionError(f"cover {path}: use a JPEG or PNG image")
+        mime, end = "image/jpeg", jpeg_end(data)
+    elif data.startswith(PNG_SIGNATURE):
+        mime, end = "image/png", png_end(data)
+    else:
+        raise EditionError(f"cover {path}: use a JPEG or PNG image")
+    if end is None:
+        raise EditionError(f"cover {path}: the image is damaged or cut off")
+    width, height = ffmpeg.image_size(data[:end], what=f"cover {path}")
+    if min(width, height) < 16 or max(width, height) > 10000:
+        raise EditionError(f"cover {path}: {width}×{height} pixels; use an image of 16 to 10000 pixels a side "
+                           "(podcast apps want 1400 to 3000)")
+    return data[:end], mime
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def png_end(data: bytes) -> int | None:
+    """Return where a PNG ends (after its IEND chunk), or None when it is cut off before."""
+    position = len(PNG_SIGNATURE)
+    while position + 8 <= len(data):
+        length, kind = int.from_bytes(data[position:position + 4], "big"), data[position + 4:position + 8]
+        position += 12 + length  # length, type, data, CRC
+        if kind == b"IEND":
+            return position if position <= len(data) else None
+    return None
+
+
+def jpeg_end(data: bytes) -> int | None:
+    """Return where a JPEG ends (after its end-of-image marker), or None when it is cut off or malformed.
+
+    Walks the marker segments; after each start-of-scan, skips the entropy-coded data, where a 0xFF
+    byte is followed by 0x00 (stuffing) or a restart marker.
+    """
+    position = 2
+    while position + 2 <= len(data):
+        if data[position] != 0xFF:
+            return None
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+        elif marker == 0xD9:
+            return position + 2
+        elif 0xD0 <= marker <= 0xD7 or marker == 0x01:
+            position += 2
+        else:
+            position += 2 + int.from_bytes(data[position + 2:position + 4], "big")
+            if marker == 0xDA:
+                while position + 1 < len(data) and not (data[position] == 0xFF and data[position + 1] != 0x00
+                                                         and not 0xD0 <= data[position + 1] <= 0xD7):
+                    position += 1
+    return None

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from audio import formats, manifest, sidecars
-from audio.article import language_of
+from audio.article import language_of, without_controls
 from audio.atomic import write_atomically
 from audio.errors import EditionError
 
@@ -88,9 +88,21 @@ def editions(folder: Path) -> list[tuple[manifest.Manifest, Path]]:
     found = []
     for path in sorted(Path(folder).glob("*.json")):
         record = manifest.load(path)
-        if record is not None and (Path(folder) / record.audio).is_file():
+        audio = Path(folder) / record.audio if record is not None else None
+        if audio is not None and audio.is_file() and manifest.describes(record, audio):  # not a build cut short
             found.append((record, Path(folder) / record.audio))
     return sorted(found, key=lambda pair: published(pair[0]), reverse=True)
+
+
+def unmatched(folder: Path) -> list[str]:
+    """Return the audio files in `folder` that their manifest does not describe (left out of the feed)."""
+    found = []
+    for path in sorted(Path(folder).glob("*.json")):
+        record = manifest.load(path)
+        audio = Path(folder) / record.audio if record is not None else None
+        if audio is not None and audio.is_file() and not manifest.describes(record, audio):
+            found.append(audio.name)
+    return found
 
 
 def write_feed(folder: Path, base_url: str, channel: Channel) -> tuple[Path, int]:
@@ -124,7 +136,7 @@ def rss(found: list[tuple[manifest.Manifest, Path]], base_url: str, channel: Cha
         text(image, "url", image_url)
         text(image, "title", channel.title)
         text(image, "link", base)
-    ET.SubElement(chan, f"{{{ITUNES}}}category", {"text": channel.category})
+    ET.SubElement(chan, f"{{{ITUNES}}}category", {"text": without_controls(channel.category)})
     text(chan, f"{{{ITUNES}}}explicit", "true" if channel.explicit else "false")
     for record, audio in found:
         chan.append(item(record, audio, base))
@@ -173,6 +185,7 @@ def published(record: manifest.Manifest) -> datetime.datetime:
 
 
 def text(parent: ET.Element, tag: str, value: str, **attributes: str) -> ET.Element:
+    """Return a new element with `value` as its text, without the control characters XML 1.0 forbids."""
     node = ET.SubElement(parent, tag, attributes)
-    node.text = value
+    node.text = without_controls(value)  # settings and older manifests did not come through the article reader
     return node

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import shutil
 import subprocess
 import tempfile
@@ -46,9 +47,30 @@ def run_logged(args: list[str], stdin: bytes | None = None, what: str = "ffmpeg"
     return proc.stdout, proc.stderr.decode("utf-8", "replace")
 
 
-def decode_to_pcm(data: bytes, sample_rate: int, what: str = "decoding audio", filters: list[str] = ()) -> bytes:
-    """Return any audio file's bytes decoded to mono 16-bit PCM at `sample_rate`, through `filters` if given."""
-    return run(["-i", "pipe:0", *filters, "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"], data, what)
+def decode_to_pcm(data: bytes, sample_rate: int, what: str = "decoding audio", strict: bool = False,
+                  filters: tuple[str, ...] = ()) -> bytes:
+    """Return any audio file's bytes decoded to mono 16-bit PCM at `sample_rate`, through `filters` if given.
+
+    `strict`: any decoding error ffmpeg reports (it skips damaged frames and goes on) raises EditionError.
+    """
+    pcm, errors = run_logged(["-i", "pipe:0", *filters, "-f", "s16le", "-ac", "1", "-ar", str(sample_rate), "pipe:1"],
+                             data, what, loglevel="error")
+    if strict and errors.strip():
+        raise EditionError(f"{what}: the audio is damaged ({errors.strip().splitlines()[0]})")
+    return pcm
+
+
+def image_size(data: bytes, what: str = "reading an image") -> tuple[int, int]:
+    """Return an image's width and height, decoding it whole; raise EditionError when it does not decode cleanly."""
+    try:
+        _, log = run_logged(["-i", "pipe:0", "-f", "null", "-"], data, what, loglevel="level+info")
+    except EditionError:
+        raise EditionError(f"{what}: not an image that can be read (ffmpeg cannot decode it)") from None
+    errors = [line.split("] ", 1)[-1] for line in log.splitlines() if "[error]" in line or "[fatal]" in line]
+    size = re.search(r"Stream #.*Video: .*?, (\d+)x(\d+)", log)
+    if errors or not size:
+        raise EditionError(f"{what}: not an image that can be read ({errors[0] if errors else 'no picture found'})")
+    return int(size.group(1)), int(size.group(2))
 
 
 def run_streaming(args: list[str], chunks, what: str = "ffmpeg") -> None:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from audio import files
 from audio.errors import EditionError
 
 FILE_NAME = "lexicon.txt"
@@ -96,8 +97,8 @@ def parse(text: str, name: str = FILE_NAME) -> Lexicon:
 
 def load(path: Path) -> Lexicon:
     try:
-        return parse(Path(path).read_text(encoding="utf-8-sig"), str(path))
-    except (OSError, UnicodeDecodeError) as exc:
+        return parse(files.read_bytes(Path(path), "lexicon").decode("utf-8-sig"), str(path))
+    except UnicodeDecodeError as exc:
         raise EditionError(f"{path}: cannot read the lexicon ({exc})") from None
 
 

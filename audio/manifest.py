@@ -5,6 +5,8 @@ Rebuilds compare against it; transcripts, chapter files and feeds are derived fr
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import logging
 from dataclasses import asdict, dataclass, field
@@ -51,6 +53,9 @@ class Manifest:
     created: str = ""  # when the first edition of this output was built (ISO 8601); kept by rebuilds
     sentences: tuple[str, ...] = ()  # cache keys of the paragraphs' sentence splits, so a prune keeps them
     version: int = VERSION
+    audio_size: int = 0  # the audio file this manifest was written for (0: not recorded, an older build)
+    audio_mtime_ns: int = 0
+    audio_sha256: str = ""
 
 
 def path_for(audio: Path) -> Path:
@@ -61,6 +66,35 @@ def path_for(audio: Path) -> Path:
 def save(manifest: Manifest, path: Path) -> None:
     text = json.dumps(asdict(manifest), ensure_ascii=False, indent=1)
     write_atomically(Path(path), text.encode("utf-8") + b"\n")
+
+
+def describes(record: Manifest, audio: Path) -> bool:
+    """Return True when `audio` is the file the manifest was written for: same size and time, else same hash.
+
+    The manifest is written last, so a build interrupted after its audio was put in place leaves a
+    manifest that does not describe the audio beside it; readers skip such an edition until it is rebuilt.
+    A copy of the folder changes the times, not the content: then the hash decides.
+    """
+    if not record.audio_size:
+        return True  # recorded before manifests named their audio's size and hash
+    try:
+        info = Path(audio).stat()
+        if info.st_size != record.audio_size:
+            return False
+        return info.st_mtime_ns == record.audio_mtime_ns or \
+            file_sha256(str(Path(audio).resolve()), info.st_size, info.st_mtime_ns) == record.audio_sha256
+    except OSError:
+        return False
+
+
+@functools.lru_cache(maxsize=256)  # `serve` makes the feed at each request: hash a copied file once
+def file_sha256(path: str, size: int = 0, mtime_ns: int = 0) -> str:
+    """Return the SHA-256 of a file's content (`size` and `mtime_ns` only key the memo)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def load(path: Path) -> Manifest | None:

@@ -49,12 +49,18 @@ def webvtt(record: Manifest) -> str:
     """Return the transcript as WebVTT, one cue per sentence."""
     blocks = ["WEBVTT"]
     for number, cue in enumerate(cues(record), 1):
-        text = cue.text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # WebVTT reads <…> as tags
+        text = cue_text(cue.text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")  # <…> are tags
         blocks.append(f"{number}\n{timecode(cue.start, '.')} --> {timecode(cue.end, '.')}\n{text}")
     return "\n\n".join(blocks) + "\n"
 
 
 def srt(record: Manifest) -> str:
     """Return the transcript as SubRip (SRT), one cue per sentence."""
-    blocks = [f"{n}\n{timecode(c.start, ',')} --> {timecode(c.end, ',')}\n{c.text}" for n, c in enumerate(cues(record), 1)]
+    blocks = [f"{n}\n{timecode(c.start, ',')} --> {timecode(c.end, ',')}\n{cue_text(c.text)}"
+              for n, c in enumerate(cues(record), 1)]
     return "\n\n".join(blocks) + "\n"
+
+
+def cue_text(text: str) -> str:
+    """Return a cue's text without `-->`, which SRT and WebVTT readers take for a timing line (dropping the cue)."""
+    return text.replace("-->", "→")

@@ -65,15 +65,30 @@ def announcement(article: Article, intro_line: str | None = None) -> list[str]:
     if template:
         values = {"title": article.title, "author": article.meta.get("author", ""),
                   "publication": article.meta.get("publication", "")}
-        try:
-            filled = template.format(**values)
-        except (KeyError, IndexError, ValueError):
-            raise EditionError(f"the intro line {template!r} may only name {{title}}, {{author}} and {{publication}}") from None
-        return split_sentences(filled)
+        return split_sentences(fill(template, values))
     lines = [article.title]
     if article.meta.get("author"):
         lines.append(f"Von {article.meta['author']}")
     return lines
+
+
+def fill(template: str, values: dict[str, str]) -> str:
+    """Return `template` with each plain `{name}` replaced by its value.
+
+    Not str.format: its format specs (`{title:>99999999999}`) and attribute lookups are not for a text
+    that comes from an article's front matter.
+    """
+    def value(match: re.Match) -> str:
+        if match.group(1) not in values:
+            raise EditionError(f"the intro line {template!r} may only name {{title}}, {{author}} and {{publication}}")
+        return values[match.group(1)]
+
+    if re.search(r"[{}]", PLACEHOLDER.sub("", template)):  # a lone brace: a mistyped placeholder
+        raise EditionError(f"the intro line {template!r} may only name {{title}}, {{author}} and {{publication}}")
+    return PLACEHOLDER.sub(value, template)
+
+
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
 def spoken_form(lexicon: Lexicon) -> Callable[[str], str]:

@@ -31,6 +31,7 @@ class Behaviour:
     retry_after: str | None = "0"
     fail_fraction: float = 0.0  # answer this share of requests, at random, with `fail_status`
     canned: bytes | None = None  # answer every text with this MP3 instead of speaking it
+    damaged_first: int = 0  # answer this many requests with the MP3 cut off in the middle of a frame
 
 
 @dataclass
@@ -99,7 +100,12 @@ class FakeGoogle:
         request = json.loads(urllib.parse.parse_qs(body)["f.req"][0])
         text, lang = json.loads(request[0][0][1])[:2]
         assert lang == "de", lang
-        audio = base64.b64encode(self.speech_mp3(text)).decode()
+        mp3 = self.speech_mp3(text)
+        with self._lock:
+            if self.behaviour.damaged_first > 0:
+                self.behaviour.damaged_first -= 1
+                mp3 = mp3[:len(mp3) // 2 + 7]
+        audio = base64.b64encode(mp3).decode()
         with self._lock:
             self.log.texts.append(text)
         rpc = json.dumps([["wrb.fr", "jQ1olc", json.dumps([audio]), None, None, None, "generic"]],

@@ -257,3 +257,23 @@ def test_rules_around_a_first_paragraph_are_not_front_matter():
     assert "Text." in article.sections[-1].paragraphs
     assert any("Ein wichtiger Vorspann" in s.title or "Ein wichtiger Vorspann." in s.paragraphs
                for s in article.sections)
+
+
+def nested_list(depth: int, indent: str = "  ", marker: str = "- ") -> str:
+    return "\n".join(indent * level + marker + f"Punkt {level}" for level in range(depth))
+
+
+@pytest.mark.parametrize("nesting", [
+    nested_list(12), nested_list(40, "    ", "1. "), nested_list(1000), "> " * 30 + "Tief zitiert",
+    "> " * 500 + "Tief zitiert", "- " + "> " * 40 + "Tief zitiert",
+    "\n".join("  " * n + "- " + "> " * n + f"Punkt {n}" for n in range(40)),
+])
+def test_deeply_nested_lists_and_quotes_lose_no_text(tmp_path, nesting):
+    path = tmp_path / "tief.md"
+    path.write_text(f"# Tief\n\nVorher.\n\n{nesting}\n\n## Später\n\nDer Rest.\n", encoding="utf-8")
+    article = read_article(path)
+    assert [s.title for s in article.sections] == ["Tief", "Später"]
+    said = " ".join(article.sections[0].paragraphs)
+    expected = re.findall(r"Punkt \d+|Tief zitiert", nesting)
+    assert re.findall(r"Punkt \d+|Tief zitiert", said) == expected
+    assert article.sections[1].paragraphs == ("Der Rest.",)

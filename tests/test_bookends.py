@@ -63,3 +63,11 @@ def test_missing_intro_and_bad_intro_line_are_one_line_errors(cli, tmp_path):
               tone(tmp_path / "t.wav", 1))
     assert bad.exit_code == 1
     assert "may only name {title}, {author} and {publication}" in bad.stderr
+
+
+def test_an_m4b_edition_plays_its_intro_first(cli, articles, tmp_path):
+    result = cli("build", articles / "no-headings.txt", "-o", tmp_path / "e.m4b", "--engine", "espeak",
+                 "--cache-dir", tmp_path / "c", "--intro", tone(tmp_path / "in.wav", 2))
+    assert result.exit_code == 0, result.output
+    assert 2.0 <= manifest.load(tmp_path / "e.json").sections[0].chunks[0].start < 2.2
+    assert loudness_rms(decoded_pcm(tmp_path / "e.m4b"), 0.5, 1.5) > 1000

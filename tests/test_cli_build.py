@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from media import decoded_pcm, ebur128, ffprobe, loudness_rms, onset, summary_of
@@ -226,3 +227,104 @@ def test_without_a_system_ffmpeg_the_bundled_one_builds_the_edition(tmp_path, ar
         "Heizkosten steigen im Winter deutlich", "Was bedeutet das für Verbraucher?", "Wie lange bleibt es so?"]
     integrated, peak = ebur128(out)
     assert abs(integrated + 16) <= 1 and peak <= -1
+
+
+def test_more_chapters_than_the_format_holds_is_refused_before_any_synthesis(cli, tmp_path):
+    article = tmp_path / "viele.md"
+    article.write_text("# Viele\n\n" + "".join(f"## Teil {n}\n\nText {n}.\n\n" for n in range(1001)), encoding="utf-8")
+    result = cli("build", article, "-o", tmp_path / "out" / "viele.opus", "--engine", "espeak",
+                 "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: the article has 1001 sections, but OPUS holds at most 1000 chapters; "
+                             "join sections or choose another format\n")
+    assert not list((tmp_path / "c").glob("??/*.wav"))  # nothing was synthesised (sentence splits may be cached)
+    assert not (tmp_path / "out" / "viele.opus").exists()
+
+
+def run_cli(*args: object, timeout: float = 60) -> subprocess.CompletedProcess:
+    """Run the command line in a process of its own, so a hang is a failed test rather than a stuck run."""
+    return subprocess.run([sys.executable, "-m", "audio", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture
+def fifo(tmp_path):
+    path = tmp_path / "pipe.md"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["article", "--lexicon", "--cover"])
+@pytest.mark.parametrize("special", ["/dev/zero", "fifo"])
+def test_devices_and_pipes_are_refused_with_one_line(tmp_path, articles, fifo, kind, special):
+    path = fifo if special == "fifo" else Path(special)
+    article = path if kind == "article" else articles / "no-headings.txt"
+    extra = [] if kind == "article" else [kind, path]
+    result = run_cli("build", article, "-o", tmp_path / "e.mp3", "--engine", "espeak", "--cache-dir", tmp_path / "c",
+                     *extra)
+    assert result.returncode == 1
+    named = {"article": "article", "--lexicon": "lexicon", "--cover": "cover image"}[kind]
+    assert result.stderr == f"Error: {path}: not a regular file (a device or a pipe); give the {named} as a file\n"
+    assert not (tmp_path / "c").exists()  # refused before any synthesis
+
+
+def test_an_article_over_the_size_limit_is_refused(cli, tmp_path):
+    huge = tmp_path / "huge.txt"
+    with open(huge, "wb") as handle:
+        handle.truncate(60 * 1024 * 1024)  # sparse: 60 MB of nothing on disk
+    result = cli("sections", huge)
+    assert (result.exit_code, result.stderr) == (1, f"Error: {huge}: more than 50 MB, the most an article may have\n")
+
+
+@pytest.mark.parametrize("line", ["{title:>99999999999}", "{title.__class__}", "{0}", "{title!r}", "Hallo {title",
+                                  "{{title}}"])
+def test_intro_line_takes_only_plain_placeholders(cli, tmp_path, line):
+    article = tmp_path / "a.md"
+    article.write_text(f"---\ntitle: Haushalt\nintro_line: '{line}'\n---\n\nDer Rat hat beschlossen.\n",
+                       encoding="utf-8")
+    result = cli("sections", article)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: the intro line {line!r} may only name {{title}}, {{author}} and "
+                             "{publication}\n")
+
+
+@pytest.fixture
+def png(tmp_path) -> bytes:
+    path = tmp_path / "made.png"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=64x64", "-frames:v", "1", str(path)],
+                   check=True)
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("field, value", [("cover", "../secret.png"), ("cover", "link.png"), ("outro", "/secret.mp3"),
+                                          ("intro", "../secret.mp3")])
+def test_front_matter_paths_stay_in_the_articles_folder(cli, tmp_path, png, field, value):
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (tmp_path / "secret.png").write_bytes(png + b"geheim")
+    (folder / "link.png").symlink_to(tmp_path / "secret.png")
+    article = folder / "a.md"
+    article.write_text(f"---\ntitle: T\n{field}: {value}\n---\n\nDer Rat hat beschlossen.\n", encoding="utf-8")
+    result = cli("build", article, "-o", tmp_path / "e.mp3", "--engine", "espeak", "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: {field} {value}: the front matter may only name files in the article's folder; "
+                             f"give --{field} FILE to use a file elsewhere\n")
+    assert not (tmp_path / "e.mp3").exists()
+
+
+def test_only_the_image_of_a_cover_is_embedded_and_it_must_decode(cli, articles, tmp_path, png):
+    stuffed = tmp_path / "stuffed.png"
+    stuffed.write_bytes(png + b"Kontonummer 1234")  # an image with something appended
+    args = ("build", articles / "no-headings.txt", "-o", tmp_path / "e.mp3", "--engine", "espeak",
+            "--cache-dir", tmp_path / "c")
+    assert cli(*args, "--cover", stuffed).exit_code == 0  # the user's own option may point anywhere
+    assert ID3(tmp_path / "e.mp3").getall("APIC")[0].data == png
+    fake = tmp_path / "fake.png"
+    fake.write_bytes(png[:33] + b"\x00\x00\x00\x0cIDAT" + b"junk" * 3 + b"\x00" * 4 + b"\x00\x00\x00\x00IEND\xaeB`\x82")
+    result = cli(*args, "--cover", fake)  # starts like a PNG, chunks and all, but is no picture
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: cover {fake}: not an image that can be read (")
+    assert len(result.stderr.splitlines()) == 1
+    fake.write_bytes(png[:len(png) // 2])
+    result = cli(*args, "--cover", fake)
+    assert result.stderr == f"Error: cover {fake}: the image is damaged or cut off\n"

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import socketserver
+import threading
+import time
+
 import pytest
 from media import ffprobe, summary_of
 
 from audio import manifest
 from audio.engines.google import RetryPolicy, backoff_delay
+from audio.errors import EditionError
 
 
 def build(cli, article, tmp_path, *extra):
@@ -116,3 +121,86 @@ def test_throttled_requests_are_retried_under_concurrency_within_the_limit(cli, 
     # a request after a 429 waited at least most of the first backoff step (1 s, ±20 %)
     first = google.log.statuses.index(429)
     assert google.log.times[-1] - google.log.times[first] >= 0.8
+
+
+class Dripping(socketserver.ThreadingTCPServer):
+    """An endpoint on 127.0.0.1 that answers one byte per second: in the body, or from the status line on."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, from_status_line: bool):
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self):
+                self.request.recv(65536)
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n"
+                if not from_status_line:
+                    self.wfile.write(head)
+                try:
+                    for byte in (head if from_status_line else b"") + b")]}'\n\n" + b"x" * 99990:
+                        self.wfile.write(bytes([byte]))
+                        time.sleep(1)
+                except OSError:
+                    pass
+
+        super().__init__(("127.0.0.1", 0), Handler)
+
+
+@pytest.mark.parametrize("from_status_line", [False, True])
+def test_an_answer_that_trickles_in_is_cut_at_the_deadline(monkeypatch, from_status_line):
+    from audio.engines.google import GoogleEngine
+
+    with Dripping(from_status_line) as dripping:
+        threading.Thread(target=dripping.serve_forever, args=(0.05,), daemon=True).start()
+        monkeypatch.setenv("AUDIO_EDITION_GOOGLE_URL", f"http://127.0.0.1:{dripping.server_address[1]}/batchexecute")
+        engine = GoogleEngine(retry=RetryPolicy(attempts=2, backoff=0.1, timeout=2.0))
+        outcome = []
+        worker = threading.Thread(target=lambda: outcome.append(catch(engine.synthesize, "Hallo.")), daemon=True)
+        started = time.monotonic()
+        worker.start()
+        worker.join(timeout=20)
+        elapsed = time.monotonic() - started
+        dripping.shutdown()
+    assert outcome, "still waiting for the trickling answer after 20 s"
+    assert elapsed < 6  # two attempts of 2 s each, and the pause between them
+    assert str(outcome[0]) == "Google's voice failed 2 times (no whole answer within 2 s)"
+
+
+def catch(function, *args):
+    try:
+        return function(*args)
+    except EditionError as exc:
+        return exc
+
+
+def test_a_cut_off_answer_is_asked_again_and_never_cached(cli, articles, tmp_path, google):
+    google.behaviour.damaged_first = 1
+    damaged = build(cli, articles / "no-headings.txt", tmp_path, "--engine", "gtts")
+    assert damaged.exit_code == 0, damaged.output
+    assert summary_of(damaged.stdout)["retries"] == "1"
+    assert len(google.log.texts) == len(set(google.log.texts)) + 1  # the damaged one was asked for again
+    clean = cli("build", articles / "no-headings.txt", "-o", tmp_path / "clean.mp3", "--engine", "gtts",
+                "--cache-dir", tmp_path / "fresh")
+    assert clean.exit_code == 0
+    assert ffprobe(tmp_path / "e.mp3")["format"]["duration"] == ffprobe(tmp_path / "clean.mp3")["format"]["duration"]
+
+
+def test_audio_far_too_short_for_its_text_is_a_fault_not_speech(google, tmp_path):
+    from audio.engines.google import GoogleEngine
+
+    google.behaviour.canned = google.speech_mp3("Ja.")  # whole frames, but half a second for a long sentence
+    engine = GoogleEngine(retry=RetryPolicy(attempts=2, backoff=0.01))
+    text = "Der Stadtrat hat am Abend nach langer Debatte den Haushalt für das kommende Jahr beschlossen."
+    with pytest.raises(EditionError, match=r"^Google's voice failed 2 times \(damaged audio: 0\.\d s of speech "
+                                           r"for 93 characters\)$"):
+        engine.synthesize(text)
+
+
+def test_mp3_cut_off():
+    from audio import ffmpeg
+    from audio.engines.google import mp3_cut_off
+
+    whole = ffmpeg.run(["-f", "lavfi", "-i", "sine=f=440:d=2", "-ar", "24000", "-ac", "1", "-b:a", "32k",
+                        "-f", "mp3", "pipe:1"])
+    assert not mp3_cut_off(whole)
+    assert mp3_cut_off(whole[:-50]) and mp3_cut_off(whole[:len(whole) // 2 + 7])

@@ -104,3 +104,38 @@ def test_image_file_is_copied_into_the_folder_and_base_url_is_checked(cli, tmp_p
     assert missing.exit_code == 1 and "no such image" in missing.stderr
     bad = cli("feed", "--dir", folder, "--base-url", "not a url")
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: not a url: the base URL must start with http")
+
+
+def test_control_characters_never_reach_the_feed_transcripts_or_terminal(cli, tmp_path):
+    folder = tmp_path / "out"
+    article = tmp_path / "steuer.md"
+    article.write_text("---\ntitle: \"Steuer\\x01reform \\e[31mjetzt\\e[0m\"\n"
+                       "description: \"Kurz\\x07 gesagt\"\n---\n\n"
+                       "Der Rat\x08 hat \x1b]0;hacked\x07beschlossen.\x0bNeue Zeile.\n", encoding="utf-8")
+    shown = cli("sections", article)
+    assert shown.exit_code == 0 and "\x1b" not in shown.stdout and "\x01" not in shown.stdout
+    build_into(cli, article, folder, tmp_path / "c")
+    result = cli("feed", "--dir", folder, "--title", "Pod\x07cast", "--category", "News\x02")
+    assert result.exit_code == 0, result.output
+    channel = ET.parse(folder / "feed.xml").getroot().find("channel")  # well-formed XML
+    assert channel.find("title").text == "Podcast"
+    assert channel.find("item/title").text == "Steuerreform jetzt"
+    assert channel.find("item/description").text == "Kurz gesagt"
+    for sidecar in ("steuer.vtt", "steuer.srt", "steuer.html", "steuer.json", "steuer.chapters.json"):
+        text = (folder / sidecar).read_text(encoding="utf-8")
+        assert not any(ord(c) < 32 and c not in "\t\n\r" for c in text), sidecar
+    assert "Der Rat hat beschlossen." in (folder / "steuer.vtt").read_text(encoding="utf-8")
+
+
+def test_an_audio_file_its_manifest_does_not_describe_is_left_out_with_a_note(cli, articles, tmp_path):
+    folder = tmp_path / "out"
+    build_into(cli, articles / "no-headings.txt", folder, tmp_path / "c")
+    build_into(cli, articles / "questions-and-leftovers.txt", folder, tmp_path / "c")
+    audio = folder / "no-headings.mp3"
+    audio.write_bytes(audio.read_bytes() + b"\x00" * 417)  # as if a build died between audio and manifest
+    result = cli("feed", "--dir", folder)
+    assert result.exit_code == 0
+    assert result.stderr == ("Note: no-headings.mp3 left out: it is not the audio its manifest describes "
+                             "(a build cut short, or the file changed since); build it again\n")
+    items = ET.parse(folder / "feed.xml").getroot().findall("channel/item")
+    assert [item.find("title").text for item in items] != [] and len(items) == 1

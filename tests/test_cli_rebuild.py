@@ -12,7 +12,7 @@ import time
 import pytest
 from media import ffprobe, summary_of
 
-from audio import manifest
+from audio import feed, manifest
 
 SECTION_2 = "Twitter beschuldigt Microsoft des Missbrauchs von Twitter-Daten"
 SECTION_4 = "Der Geldaspekt ist für Elon Musk nicht die Priorität"
@@ -179,3 +179,73 @@ def test_two_builds_at_once_leave_one_good_edition(tmp_path, seed):
     assert len(info["chapters"]) == 4
     assert not [p for p in (tmp_path / "c").rglob("*") if p.name.endswith((".tmp", ".part"))]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c", "e.chapters.json", "e.html", "e.json", "e.mp3", "e.srt", "e.vtt"]
+
+
+KILL_AFTER_RENAMES = """
+import os, signal, sys
+folder, after = os.path.realpath(sys.argv[1]), int(sys.argv[2])
+real_replace, count = os.replace, [0]
+def replace(src, dst, *args, **kwargs):  # kill -9 right after the n-th file is put in place in the folder
+    real_replace(src, dst, *args, **kwargs)
+    if os.path.dirname(os.path.realpath(dst)) == folder:
+        count[0] += 1
+        if count[0] == after:
+            os.kill(os.getpid(), signal.SIGKILL)
+os.replace = replace
+from audio.cli import main
+main(sys.argv[3:])
+"""
+
+
+def test_a_build_killed_while_writing_never_publishes_a_mixed_edition(cli, tmp_path):
+    article, out = tmp_path / "a.md", tmp_path / "out"
+    article.write_text("# Haushalt\n\nDer Rat hat beschlossen.\n\n## Opposition\n\nSie stimmte dagegen.\n",
+                       encoding="utf-8")
+    args = ["build", str(article), "-o", str(out / "a.mp3"), "--engine", "espeak", "--cache-dir", str(tmp_path / "c")]
+    assert cli(*args).exit_code == 0
+    first = {p.name: p.read_bytes() for p in out.iterdir()}
+    article.write_text(article.read_text(encoding="utf-8") + "\n## Neu\n\nEin neuer Abschnitt.\n", encoding="utf-8")
+
+    def published() -> list[tuple[list[str], list[str]]]:
+        """Chapter titles of each edition the feed offers, as its manifest says and as the audio has them."""
+        return [([s.title for s in record.sections], [c["tags"]["title"] for c in ffprobe(audio)["chapters"]])
+                for record, audio in feed.editions(out)]
+
+    for after in range(1, 7):  # the audio, four sidecars, the manifest
+        for path in out.iterdir():
+            path.unlink()
+        for name, data in first.items():
+            (out / name).write_bytes(data)
+        killed = subprocess.run([sys.executable, "-c", KILL_AFTER_RENAMES, str(out), str(after), *args],
+                                capture_output=True, text=True, timeout=120)
+        assert killed.returncode == -9, killed.stderr
+        for said, heard in published():
+            assert said == heard, f"killed after {after} renames: the feed offers a manifest of another audio"
+        again = cli(*args)
+        assert again.exit_code == 0
+        assert ("was cut short" in again.stderr + again.stdout) == (after < 6)  # 6: the manifest was in place
+        assert [name for name in os.listdir(out) if name.startswith(".")] == []
+        assert published() == [(["Haushalt", "Opposition", "Neu"],) * 2]
+
+
+def test_a_build_removes_the_temporary_files_of_killed_builds_of_its_edition_only(cli, articles, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    ours = [out / ".a.k2j4_x9q.mp3.part", out / ".a.json.abcd1234.tmp", out / ".a.vtt.zz99yy88.tmp"]
+    stage = out / ".a.mp3.0123456789abcdef.part"
+    others = [out / ".b.k2j4_x9q.mp3.part", out / ".a.b.k2j4_x9q.mp3.part", out / ".a.mp3.notes", out / "a.notes"]
+    stage.mkdir()
+    (stage / "a.mp3").write_bytes(b"half")
+    work, keep = out / ".a.x1y2z3_4", out / ".a.mine1234"  # an older build's M4B work folder; a folder of the user's
+    work.mkdir()
+    (work / "0.mp3").write_bytes(b"attempt")
+    (work / "metadata.txt").write_text(";FFMETADATA1")
+    keep.mkdir()
+    (keep / "notes.txt").write_text("mine")
+    for path in ours + others:
+        path.write_bytes(b"x")
+    result = cli("build", articles / "no-headings.txt", "-o", out / "a.mp3", "--engine", "espeak",
+                 "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 0
+    assert not any(path.exists() for path in ours) and not stage.exists() and not work.exists()
+    assert all(path.exists() for path in others) and (keep / "notes.txt").exists()

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from audio.serve import byte_range, server
+from audio.serve import Unsatisfiable, byte_range, server
 
 
 @pytest.fixture
 def served(tmp_path):
     (tmp_path / "a.mp3").write_bytes(bytes(range(256)) * 40)
     httpd = server(tmp_path, "127.0.0.1", 0)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/", (tmp_path / "a.mp3").read_bytes()
     httpd.shutdown()
     httpd.server_close()
@@ -54,12 +58,17 @@ def test_whole_file_and_unsatisfiable_range(served):
     assert (status, body) == (200, data)
 
 
-@pytest.mark.parametrize("header, size, expected", [
-    ("bytes=0-0", 10, (0, 0)), ("bytes=-0", 10, None), ("bytes=9-", 10, (9, 9)), ("bytes=10-", 10, None),
-    ("bytes=3-1", 10, None), ("items=0-1", 10, None), ("bytes=0-1,5-6", 10, None),
+@pytest.mark.parametrize("header, size, expected", [  # None: the whole file (RFC 9110: ignore an invalid Range)
+    ("bytes=0-0", 10, (0, 0)), ("bytes=-0", 10, 416), ("bytes=9-", 10, (9, 9)), ("bytes=10-", 10, 416),
+    ("bytes=3-1", 10, None), ("items=0-1", 10, None), ("bytes=0-1,5-6", 10, None), ("", 10, None),
+    ("bytes=-5", 0, 416), ("bytes=x-1", 10, None),
 ])
 def test_byte_range(header, size, expected):
-    assert byte_range(header, size) == expected
+    if expected == 416:
+        with pytest.raises(Unsatisfiable):
+            byte_range(header, size)
+    else:
+        assert byte_range(header, size) == expected
 
 
 def test_serve_command_publishes_a_feed_with_working_urls(cli, articles, tmp_path):
@@ -82,3 +91,85 @@ def test_serve_command_publishes_a_feed_with_working_urls(cli, articles, tmp_pat
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture
+def folder_served(tmp_path):
+    folder, secret = tmp_path / "out", tmp_path / "secret"
+    folder.mkdir()
+    secret.mkdir()
+    (secret / "passwd").write_text("root:x:0:0\n")
+    (secret / "key.mp3").write_bytes(b"secret audio")
+    (folder / "e.mp3").write_bytes(b"ID3 audio" * 100)
+    (folder / "e.json").write_text('{"article": "/home/erika/privat/e.md"}')  # the manifest
+    (folder / "e.chapters.json").write_text('{"version": "1.2.0", "chapters": []}')
+    (folder / ".e.x1y2.mp3.part").write_bytes(b"half")
+    (folder / ".hidden.mp3").write_bytes(b"hidden")
+    (folder / "sub").mkdir()
+    (folder / "sub" / "inner.mp3").write_bytes(b"inner")
+    (folder / "x").symlink_to(secret, target_is_directory=True)
+    (folder / "leak.mp3").symlink_to(secret / "key.mp3")
+    (folder / "inside.mp3").symlink_to(folder / "e.mp3")
+    os.mkfifo(folder / "pipe.mp3")
+    httpd = server(folder, "127.0.0.1", 0, idle_timeout=1.0)
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/", folder
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.mark.parametrize("path", ["x/passwd", "x/key.mp3", "leak.mp3", "", "sub/", "sub", "x/", "e.json",
+                                  ".e.x1y2.mp3.part", ".hidden.mp3", "pipe.mp3", "%2e%2e/secret/key.mp3",
+                                  "e.mp3%00.txt", "e.mp3%00", "%ff.mp3", "sub/..%2f..%2fsecret%2fkey.mp3"])
+def test_serve_only_published_files_inside_the_folder(folder_served, path, capfd):
+    url, _ = folder_served
+    status, _, body = get(url + path)
+    assert status == 404
+    assert b"secret" not in body and b"root:" not in body and b"Directory listing" not in body
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_serve_published_files_and_links_inside(folder_served):
+    url, folder = folder_served
+    assert get(url + "e.mp3")[0] == 200
+    assert get(url + "inside.mp3")[2] == (folder / "e.mp3").read_bytes()
+    assert get(url + "sub/inner.mp3")[2] == b"inner"
+    assert get(url + "e.chapters.json")[0] == 200
+
+
+@pytest.mark.parametrize("header", ["bytes=5-3", "items=0-1", "bytes=abc", "bytes=--1"])
+def test_an_invalid_range_is_ignored_and_the_whole_file_sent(served, header):
+    url, data = served
+    status, headers, body = get(url + "a.mp3", Range=header)
+    assert (status, body) == (200, data) and "Content-Range" not in headers
+
+
+def test_an_idle_connection_is_closed(folder_served):
+    url, _ = folder_served
+    host, port = url.split("//")[1].rstrip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as idle:
+        started = time.monotonic()
+        idle.sendall(b"GET /e.mp3 HTTP/1.1\r\n")  # and then nothing more
+        assert idle.recv(1024) == b""  # closed by the server
+        assert time.monotonic() - started < 5
+    assert get(url + "e.mp3")[0] == 200  # still serving
+
+
+def test_many_clients_at_once_while_others_hold_idle_connections(folder_served):
+    url, _ = folder_served
+    host, port = url.split("//")[1].rstrip("/").split(":")
+    idle = [socket.create_connection((host, int(port)), timeout=10) for _ in range(100)]
+    try:
+        def timed(_):
+            started = time.monotonic()
+            status = get(url + "e.mp3", Range="bytes=0-99")[0]
+            return status, time.monotonic() - started
+
+        with ThreadPoolExecutor(50) as pool:
+            answers = list(pool.map(timed, range(200)))
+        assert [status for status, _ in answers] == [206] * 200
+        # a full listen queue drops connections, which clients retry only after a second
+        assert max(seconds for _, seconds in answers) < 0.9
+    finally:
+        for connection in idle:
+            connection.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 
 from media import ffprobe
 
@@ -81,3 +82,21 @@ def test_vtt_escapes_what_players_would_take_for_tags(tmp_path):
     record = Manifest(article="a.txt", title="T", audio="a.mp3", engine="espeak", voice="v", duration=2.0,
                       sections=(section,))
     assert "Tom &amp; Jerry &lt;live&gt; im Kino." in webvtt(record)
+
+
+def test_cue_text_that_looks_like_a_timing_line_keeps_its_cue(cli, tmp_path):
+    article = tmp_path / "zeit.txt"
+    article.write_text("Untertitel\n\nDie Zeile lautete 00:00:01,000 --> 00:00:02,000 im Original. "
+                       "Danach kam A --> B als Pfeil. Das war alles.\n", encoding="utf-8")
+    result = cli("build", article, "-o", tmp_path / "zeit.mp3", "--engine", "espeak", "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    record = manifest.load(tmp_path / "zeit.json")
+    sentences = [c.text for s in record.sections for c in s.chunks if c.text]
+    for suffix in (".srt", ".vtt"):  # read back by ffmpeg's own SRT and WebVTT readers
+        packets = subprocess.run(["ffprobe", "-v", "error", "-show_packets", "-of", "json",
+                                  str(tmp_path / f"zeit{suffix}")], capture_output=True, check=True).stdout
+        assert len(json.loads(packets)["packets"]) == len(sentences), suffix
+    for suffix in (".srt", ".vtt"):  # WebVTT forbids `-->` in cue text: browsers end the cue there, SRT parsers too
+        blocks = (tmp_path / f"zeit{suffix}").read_text(encoding="utf-8").split("\n\n")
+        assert all("-->" not in line for block in blocks for line in block.splitlines()[2:]), suffix
+    assert "00:00:01,000 → 00:00:02,000" in (tmp_path / "zeit.srt").read_text(encoding="utf-8")

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import random
+import re
 import threading
 import time
+import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from audio import ffmpeg
 from audio.engines.base import Speech
 from audio.errors import EditionError
 from audio.events import Events
+
+if TYPE_CHECKING:  # gTTS and requests load only when Google's voice is used
+    import requests
+    from gtts import gTTS, gTTSError
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +61,7 @@ class RetryPolicy:
     attempts: int = 5
     backoff: float = 1.0  # seconds before the first retry; doubles each time
     max_backoff: float = 30.0
-    timeout: float = 15.0  # per request; gTTS alone would wait forever
+    timeout: float = 15.0  # for the whole of each request, however slowly the answer trickles in
 
 
 class GoogleEngine:
@@ -79,33 +88,43 @@ class GoogleEngine:
         return f"gtts ({self.settings.lang}, translate.google.{self.settings.tld})"
 
     def synthesize(self, text: str) -> Speech:
-        mp3 = self._fetch(text)
-        tempo = ["-af", f"atempo={self.settings.speed:g}"] if self.settings.speed != 1.0 else []
-        return Speech(ffmpeg.decode_to_pcm(mp3, SAMPLE_RATE, what="decoding Google's audio", filters=tempo),
-                      SAMPLE_RATE)
+        speech = self._fetch(text)
+        if self.settings.speed == 1.0:
+            return speech
+        tempo = ffmpeg.run(["-f", "s16le", "-ar", str(SAMPLE_RATE), "-ac", "1", "-i", "pipe:0",
+                            "-af", f"atempo={self.settings.speed:g}", "-f", "s16le", "pipe:1"], speech.pcm,
+                           what="changing the tempo of Google's audio")
+        return Speech(tempo, SAMPLE_RATE)
 
     def report(self) -> str | None:
         return f"{self.retries} retries" if self.retries else None
 
-    def _fetch(self, text: str) -> bytes:
+    def _fetch(self, text: str) -> Speech:
         import requests
         from gtts import gTTS, gTTSError
+
+        from audio.http import deadline_session
 
         s = self.settings
         for attempt in range(1, self.retry.attempts + 1):
             tts = gTTS(text, lang=s.lang, tld=s.tld, slow=s.slow, lang_check=False,
                        pre_processor_funcs=[], timeout=self.retry.timeout)
-            try:
-                data = b"".join(tts.stream())
-                if data:
-                    return data
-                problem, retry_after = "an empty answer", None
-            except gTTSError as exc:
-                problem, retry_after = describe_failure(exc)
-                if problem is None:
-                    raise EditionError(f"Google's voice refused the text: {exc}") from None
-            except requests.RequestException as exc:  # a connection dropped while reading the answer
-                problem, retry_after = f"a broken connection ({type(exc).__name__})", None
+            with deadline_session(self.retry.timeout) as (session, expired):
+                try:
+                    data = b"".join(stream(tts, session))
+                    if data:
+                        return checked_speech(data, text, s.slow)
+                    problem, retry_after = "an empty answer", None
+                except DamagedAudio as exc:  # never cached: asking again usually gives whole audio
+                    problem, retry_after = f"damaged audio: {exc}", None
+                except gTTSError as exc:
+                    problem, retry_after = describe_failure(exc)
+                    if problem is None and not expired.is_set():
+                        raise EditionError(f"Google's voice refused the text: {exc}") from None
+                except requests.RequestException as exc:  # a connection dropped while reading the answer
+                    problem, retry_after = f"a broken connection ({type(exc).__name__})", None
+                if expired.is_set():
+                    problem, retry_after = f"no whole answer within {self.retry.timeout:g} s", None
             if attempt == self.retry.attempts:
                 raise EditionError(f"Google's voice failed {attempt} times ({problem})")
             delay = backoff_delay(attempt, self.retry, retry_after)
@@ -116,6 +135,75 @@ class GoogleEngine:
         raise AssertionError("unreachable")
 
 
+def stream(tts: gTTS, session: requests.Session) -> Iterator[bytes]:
+    """Yield the MP3 parts of gTTS's answer, its requests sent through `session` (gTTS.stream() makes its own)."""
+    import requests
+    from gtts import gTTSError
+
+    for request in tts._prepare_requests():  # noqa: SLF001 - gTTS builds Google's request; we only send it
+        try:
+            response = session.send(request, proxies=urllib.request.getproxies(), timeout=tts.timeout)
+            response.raise_for_status()
+        except requests.exceptions.HTTPError:
+            raise gTTSError(tts=tts, response=response) from None
+        except requests.RequestException:
+            raise gTTSError(tts=tts) from None
+        for line in response.iter_lines(chunk_size=1024):
+            if b"jQ1olc" in line:
+                audio = re.search(rb'jQ1olc","\[\\"(.*)\\"]', line)
+                if not audio:
+                    raise gTTSError(tts=tts, response=response)
+                yield base64.b64decode(audio.group(1))
+
+
+class DamagedAudio(Exception):
+    """Audio that arrived whole as an answer but is not whole audio (cut short, undecodable)."""
+
+
+CHARS_PER_SECOND = {False: 40.0, True: 25.0}  # far faster than Google speaks (about 14, slow about 9)
+
+
+def checked_speech(mp3: bytes, text: str, slow: bool) -> Speech:
+    """Return Google's MP3 decoded; raise DamagedAudio when it is cut off, undecodable or far too short for `text`."""
+    if mp3_cut_off(mp3):
+        raise DamagedAudio("the MP3 ends in the middle of a frame")
+    try:
+        pcm = ffmpeg.decode_to_pcm(mp3, SAMPLE_RATE, what="decoding Google's audio", strict=True)
+    except EditionError as exc:
+        raise DamagedAudio(str(exc)) from None
+    seconds, least = len(pcm) / 2 / SAMPLE_RATE, len(text) / CHARS_PER_SECOND[slow]
+    if seconds < least:
+        raise DamagedAudio(f"{seconds:.1f} s of speech for {len(text)} characters")
+    return Speech(pcm, SAMPLE_RATE)
+
+
+MP3_BITRATES = {1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),  # MPEG-1 Layer III
+                2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)}  # MPEG-2 and 2.5
+MP3_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}  # by version bits
+
+
+def mp3_cut_off(data: bytes) -> bool:
+    """Return True when an MP3's last frame is longer than the bytes left: the file was cut short.
+
+    Walks the Layer III frame headers after any ID3v2 tag; stops (saying nothing) at bytes that are
+    not a frame header, which ffmpeg's own checks then judge.
+    """
+    position = 0
+    if data[:3] == b"ID3" and len(data) >= 10:
+        position = 10 + int.from_bytes(bytes(b & 0x7F for b in data[6:10]), "big")
+    while position + 4 <= len(data):
+        header = int.from_bytes(data[position:position + 4], "big")
+        version, layer = (header >> 19) & 3, (header >> 17) & 3
+        if (header >> 21) != 0x7FF or version == 1 or layer != 1 or (header >> 10) & 3 == 3:
+            return False
+        bitrate = MP3_BITRATES[1 if version == 3 else 2][(header >> 12) & 15] if (header >> 12) & 15 < 15 else 0
+        if not bitrate:
+            return False
+        rate = MP3_RATES[version][(header >> 10) & 3]
+        position += (144 if version == 3 else 72) * bitrate * 1000 // rate + ((header >> 9) & 1)
+    return position > len(data)
+
+
 def backoff_delay(attempt: int, policy: RetryPolicy, retry_after: float | None = None) -> float:
     """Return the seconds to wait after failed attempt number `attempt` (1 = the first)."""
     if retry_after is not None:
@@ -123,7 +211,7 @@ def backoff_delay(attempt: int, policy: RetryPolicy, retry_after: float | None =
     return min(policy.max_backoff, policy.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2))
 
 
-def describe_failure(exc) -> tuple[str | None, float | None]:
+def describe_failure(exc: gTTSError) -> tuple[str | None, float | None]:
     """Return what went wrong if a retry may help (with any Retry-After seconds), else (None, None)."""
     response = getattr(exc, "rsp", None)
     if response is None:
@@ -151,9 +239,12 @@ def reachable(settings: GoogleSettings = GoogleSettings(), timeout: float = 2.0)
     """Return True when Google's voice (or the configured endpoint) answers at all."""
     import requests
 
+    from audio.http import deadline_session
+
     url = os.environ.get(ENDPOINT_VARIABLE) or f"https://translate.google.{settings.tld}/"
-    try:
-        requests.head(url, timeout=timeout, allow_redirects=False)
-    except requests.RequestException:
-        return False
-    return True
+    with deadline_session(timeout) as (session, expired):
+        try:
+            session.head(url, timeout=timeout, allow_redirects=False)
+        except requests.RequestException:
+            return False
+    return not expired.is_set()

@@ -1,0 +1,74 @@
+"""HTTP at the edge: a session whose requests end at a deadline, however slowly an answer trickles in."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import Iterator
+
+import requests
+import requests.adapters
+import urllib3
+import urllib3.connection
+
+
+@contextlib.contextmanager
+def deadline_session(seconds: float) -> Iterator[tuple[requests.Session, threading.Event]]:
+    """Yield a requests session whose connections are cut `seconds` from now, and an event set when they were.
+
+    requests' timeout bounds each read, so an answer trickling in a byte at a time would never end;
+    shutting the sockets down ends whatever is waiting on them: connecting, headers or body.
+    """
+    sockets: list[socket.socket] = []
+    expired = threading.Event()
+    lock = threading.Lock()
+
+    def watch(sock: socket.socket) -> None:
+        with lock:
+            sockets.append(sock)
+        if expired.is_set():
+            cut()
+
+    def cut() -> None:
+        expired.set()
+        with lock:
+            for sock in sockets:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    class Watched(urllib3.connection.HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            watch(self.sock)
+
+    class WatchedTLS(urllib3.connection.HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            watch(self.sock)
+
+    pools = {"http": type("Pool", (urllib3.HTTPConnectionPool,), {"ConnectionCls": Watched}),
+             "https": type("TLSPool", (urllib3.HTTPSConnectionPool,), {"ConnectionCls": WatchedTLS})}
+
+    class Adapter(requests.adapters.HTTPAdapter):
+        def init_poolmanager(self, *args, **kwargs) -> None:
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = pools
+
+        def proxy_manager_for(self, proxy, **kwargs):
+            manager = super().proxy_manager_for(proxy, **kwargs)
+            manager.pool_classes_by_scheme = pools
+            return manager
+
+    timer = threading.Timer(seconds, cut)
+    timer.daemon = True
+    with requests.Session() as session:
+        session.mount("http://", Adapter())
+        session.mount("https://", Adapter())
+        timer.start()
+        try:
+            yield session, expired
+        finally:
+            timer.cancel()
