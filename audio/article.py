@@ -26,7 +26,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 log = logging.getLogger(__name__)
 
 FORMATS = ("markdown", "text")
-META_KEYS = ("title", "author", "date", "description", "cover", "language", "publication", "intro", "outro",
+META_KEYS = ("title", "author", "date", "description", "cover", "language", "publication", "intro", "outro", "engine",
+             "voice",
              "intro_line")
 HEADING_MAX_CHARS = 120
 TITLE_JOINER = " – "
@@ -58,6 +59,8 @@ class Meta(TypedDict, total=False):
     intro: str  # audio files beside the article
     outro: str
     intro_line: str  # a template: "Sie hören: {title}."
+    engine: str  # the voice to read this article with, unless an option names one
+    voice: str  # that voice's own voice (a Piper voice name), unless an option names one
 
 
 DEFAULT_LANGUAGE = "de"

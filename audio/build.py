@@ -6,14 +6,16 @@ the `build` and `watch` commands, the benchmark, and library users (see `audio.b
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from audio import cache as cache_mod
 from audio import changes, engines, lexicon, manifest
-from audio.article import Article, open_source
+from audio.article import Article, Source, open_source
 from audio.assemble import Assembly, SectionEncoder, bookend, edition_manifest, edition_tags, write_audio
 from audio.cache import Cache
 from audio.engines.base import Engine
@@ -65,7 +67,7 @@ def build(article: Path | str | Article, options: BuildOptions | None = None, ev
             not manifest.describes(previous, output.parent / previous.audio):
         events.notice(f"the last build of {output.name} was cut short; this one writes the whole edition again")
     tags = edition_tags(source, options.cover, events)  # a bad cover fails before any work is done
-    engine = choose_engine(options, previous, events)
+    engine, voice_settings = choose_engine(options, source, previous, events)
     store = Cache(options.cache_dir or cache_mod.default_dir())
     said = lexicon.for_article(source.path, options.lexicons).for_voice(engine.name)
     sentences = SentenceCache(store)
@@ -88,19 +90,44 @@ def build(article: Path | str | Article, options: BuildOptions | None = None, ev
     with store.lock(output), staging(output) as staged:
         chapters, starts = write_audio(Assembly(staged, fmt, plans, store, options, tags, intro, outro, events))
         record = edition_manifest(source, output, engine, plans, chapters, starts, created, tags.comment,
-                                  tuple(dict.fromkeys(sentences.keys)))
+                                  tuple(dict.fromkeys(sentences.keys)), voice_settings)
         publish(record, staged, output, options.sidecars)
     return replace(result, duration=chapters[-1].end, chapters=chapters, synthesised=synthesised,
                    reused=total - synthesised, voice_report=engine.report())
 
 
-def choose_engine(options: BuildOptions, previous: manifest.Manifest | None, events: Events) -> Engine:
-    """Return the voice to use, loaded: the one asked for, else the previous edition's, else the best available."""
+ENGINE_VARIABLE = "AUDIO_EDITION_ENGINE"  # the user's default voice, e.g. piper
+VOICE_VARIABLE = "AUDIO_EDITION_VOICE"  # the user's default voice setting, e.g. de_DE-kerstin-low
+
+
+def choose_engine(options: BuildOptions, source: Source, previous: manifest.Manifest | None,
+                  events: Events) -> tuple[Engine, dict[str, Any]]:
+    """Return the voice to use, loaded, and the voice settings it was loaded with.
+
+    The voice is the one the options name, else the front matter's `engine:`, else the previous
+    edition's (an episode keeps its voice), else AUDIO_EDITION_ENGINE, else the best available
+    (`engines.choose`). Its settings: the options', else the front matter's `voice:`, else the
+    previous edition's when `auto` kept its voice, else AUDIO_EDITION_VOICE.
+    """
     if not isinstance(options.engine, str):
-        return options.engine
-    name = engines.choose(options.engine, previous.engine if previous else None, options.voice_settings, events,
-                          check=not options.dry_run)
-    return engines.load(name, options.voice_settings, options.speed, events)
+        return options.engine, {}
+    meta = source.article.meta
+    requested = options.engine
+    if requested == engines.AUTO:
+        requested = meta.get("engine") or engines.AUTO
+    if requested == engines.AUTO and previous is None:
+        requested = os.environ.get(ENGINE_VARIABLE) or engines.AUTO
+    given = dict(options.voice_settings)
+    if "voice" not in given and meta.get("voice"):
+        given["voice"] = meta["voice"]
+    kept = {**previous.voice_settings, **given} if previous and requested == engines.AUTO else given
+    name = engines.choose(requested, previous.engine if previous else None, kept, events, check=not options.dry_run)
+    if previous and previous.engine == name:
+        given = kept
+    if "voice" not in given and os.environ.get(VOICE_VARIABLE):
+        given["voice"] = os.environ[VOICE_VARIABLE]
+    settings = engines.settings_for(name, given)
+    return engines.load(name, given, options.speed, events), dataclasses.asdict(settings)
 
 
 def now() -> str:

@@ -117,3 +117,35 @@ def test_auto_uses_an_installed_piper_voice_when_google_cannot_be_reached(tmp_pa
     assert result.exit_code == 0, result.output
     assert result.stderr.startswith("Note: The voice gtts cannot be reached; using piper: Piper's neural German")
     assert summary_of(result.stdout)["voice"] == "piper (de_DE-thorsten-medium, offline)"
+
+
+def test_a_rebuild_keeps_the_piper_voice_it_was_made_with(tmp_path, seed, cli, voice_repository):
+    """`auto` keeps an edition's voice, and that voice's own voice: a rebuild without --voice is not re-spoken."""
+    article = tmp_path / "artikel.txt"
+    shutil.copy(seed, article)
+
+    def build(*extra):
+        return cli("build", article, "-o", tmp_path / "e.mp3", "--cache-dir", tmp_path / "c", *extra)
+
+    first = build("--engine", "piper", "--voice", "de_DE-kerstin-low")
+    assert first.exit_code == 0, first.output
+    again = build()
+    assert summary_of(again.stdout)["voice"] == "piper (de_DE-kerstin-low, offline)"
+    assert summary_of(again.stdout)["synthesised"] == "0"
+    assert manifest.load(tmp_path / "e.json").voice_settings == {"voice": "de_DE-kerstin-low"}
+
+
+def test_the_front_matter_and_the_environment_name_a_default_voice(tmp_path, cli, voice_repository, monkeypatch,
+                                                                   google):
+    article = tmp_path / "a.md"
+    article.write_text("---\ntitle: Neu\nengine: piper\nvoice: de_DE-kerstin-low\n---\n\nEin Satz.\n", encoding="utf-8")
+    result = cli("build", article, "-o", tmp_path / "a.mp3", "--cache-dir", tmp_path / "c")
+    assert summary_of(result.stdout)["voice"] == "piper (de_DE-kerstin-low, offline)"  # though Google answers
+    plain = tmp_path / "b.txt"
+    plain.write_text("Titel\n\nEin anderer Satz.\n", encoding="utf-8")
+    monkeypatch.setenv("AUDIO_EDITION_ENGINE", "piper")
+    monkeypatch.setenv("AUDIO_EDITION_VOICE", "de_DE-kerstin-low")
+    result = cli("build", plain, "-o", tmp_path / "b.mp3", "--cache-dir", tmp_path / "c")
+    assert summary_of(result.stdout)["voice"] == "piper (de_DE-kerstin-low, offline)"
+    named = cli("build", plain, "-o", tmp_path / "c.mp3", "--cache-dir", tmp_path / "c", "--engine", "espeak")
+    assert summary_of(named.stdout)["voice"].startswith("espeak")  # an option beats the environment

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from audio.engines.base import Speech
 
 SUMMARY = "a test tone, one beep per text"
+OFFLINE = True
 RATE = 16000
 loads = []  # every load() call, so tests can count them
 

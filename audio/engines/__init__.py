@@ -5,6 +5,7 @@ Adding a voice means one module in this package and one line in REGISTRY. A voic
 - `Settings`: a frozen dataclass of the voice's own settings; each field is an option of the
   command line (its `metadata` holds the help text, and optionally `short` and `range`);
 - `SUMMARY`: one line saying what the voice is;
+- `OFFLINE`: True when it speaks without the network (once set up; `load` reports what is missing);
 - `available(settings) -> str | None`: None when it can speak here and now, else why not;
 - `load(settings, speed, events) -> Engine`: the voice, ready to speak.
 
@@ -81,7 +82,8 @@ def choose(requested: str, previous: str | None, given: Mapping[str, Any], event
         module(requested)
         return requested
     if previous in REGISTRY:
-        reason = module(previous).available(settings_for(previous, given)) if check else None
+        online = not getattr(module(previous), "OFFLINE", False)
+        reason = module(previous).available(settings_for(previous, given)) if check and online else None
         if reason is not None:
             raise EditionError(f"this edition was made with the voice {previous}, which {reason} now; "
                                f"rebuild it with another voice, e.g. engine='espeak'")

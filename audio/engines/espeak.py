@@ -22,6 +22,7 @@ SYNTH_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), 
 
 
 SUMMARY = "espeak-ng's German voice, offline and instant, but robotic"
+OFFLINE = True
 RATE = 165  # words per minute at speed 1.0; espeak's own 175 is hurried for news
 
 

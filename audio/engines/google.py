@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # gTTS and requests load only when Google's voice is used
 log = logging.getLogger(__name__)
 
 SUMMARY = "Google Translate's German voice, online"
+OFFLINE = False
 ENDPOINT_VARIABLE = "AUDIO_EDITION_GOOGLE_URL"  # another endpoint that answers like Google's, e.g. a proxy
 SAMPLE_RATE = 24000  # what Google's MP3s carry
 RETRY_STATUSES = {429, 500, 502, 503, 504}
