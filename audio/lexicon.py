@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from audio import files
+from audio.engines import REGISTRY
 from audio.errors import EditionError
 
 FILE_NAME = "lexicon.txt"
 BUILT_IN = Path(__file__).with_name("lexicon.txt")
-# The engine names an entry may be limited to; a typo in a bracket would otherwise silently never apply.
-VOICES = ("espeak", "gtts", "piper")
 VOICE_LIMIT = re.compile(r"^\[([^\]]*)\]\s*")
 
 
@@ -82,10 +81,10 @@ def parse(text: str, name: str = FILE_NAME) -> Lexicon:
             continue
         limit = VOICE_LIMIT.match(line)
         voices = [v.strip() for v in limit.group(1).split(",")] if limit else []
-        unknown = [v for v in voices if v not in VOICES]
+        unknown = [v for v in voices if v not in REGISTRY]  # a typo would otherwise silently never apply
         if unknown or (limit and not voices):
             raise EditionError(f"{name}, line {number}: unknown voice {', '.join(unknown) or '[]'!r}; "
-                               f"name voices from {', '.join(VOICES)}, as in `[espeak, piper] Musk = Mask`")
+                               f"name voices from {', '.join(REGISTRY)}, as in `[espeak, piper] Musk = Mask`")
         written, sep, spoken = (part.strip() for part in line[limit.end() if limit else 0:].partition("="))
         if not sep or not written.lstrip("~").strip() or not spoken:
             raise EditionError(f"{name}, line {number}: write entries as `written = spoken`")

@@ -88,7 +88,7 @@ def test_a_later_entry_for_every_voice_replaces_a_limited_one():
 
 
 @pytest.mark.parametrize("line, message", [
-    ("[espeek] Musk = Mask", r"mine.txt, line 1: unknown voice 'espeek'; name voices from espeak, gtts, piper"),
+    ("[espeek] Musk = Mask", r"mine.txt, line 1: unknown voice 'espeek'; name voices from gtts, espeak, piper"),
     ("[] Musk = Mask", r"mine.txt, line 1: unknown voice"),
     ("[espeak] Musk", r"mine.txt, line 1: write entries as `written = spoken`"),
 ])
