@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
-from audio.article import Article, decode, meta_value, parse_markdown, slug, title_from_filename
+from audio.article import Article, Source, decode, meta_value, parse_markdown, title_from_filename
 from audio.errors import EditionError
 
 log = logging.getLogger(__name__)
@@ -63,6 +63,15 @@ def parse_html(html: str, fallback_title: str = "Artikel") -> Article:
     return Article(title, article.sections, {"title": title, **meta})
 
 
+def open_link(url: str, limits=None) -> Source:
+    """Return the article at a web link, fetched; the edition is named after the page's title."""
+    from audio import fetch
+
+    page = fetch.get_page(url, limits or fetch.Limits())
+    article = read_page(page.data, url, page.charset, fallback_title=name_for_url(page.url))
+    return Source(article, url=url)
+
+
 def read_page(data: bytes, name: str, declared: str | None = None, fallback_title: str = "Artikel") -> Article:
     """Return the article of a web page's bytes, decoded by the charset declared (header, else `<meta>`)."""
     text, notice = page_text(data, name, declared)
@@ -97,11 +106,6 @@ def name_for_url(url: str) -> str:
     if not segments:
         return urlsplit(url).hostname or "Artikel"
     return title_from_filename(unquote(segments[-1]))  # type: ignore[arg-type]
-
-
-def edition_name(url: str, article: Article) -> str:
-    """Return the name of a link's edition: a slug of the page's title, else of the link's last path segment."""
-    return slug(article.title) if article.title else slug(name_for_url(url))
 
 
 # --- metadata ---------------------------------------------------------------------------------------------------
