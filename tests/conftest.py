@@ -86,3 +86,21 @@ def seed_edition_path(tmp_path_factory) -> Path:
                                        "--cache-dir", str(work / "cache")], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return work / "seed.mp3"
+
+
+@pytest.fixture
+def web():
+    """A web server on 127.0.0.1 that the test fills with pages (see tests/web_server.py)."""
+    from web_server import WebServer
+
+    with WebServer() as server:
+        yield server
+
+
+PAGES = Path(__file__).resolve().parent / "pages"
+
+
+@pytest.fixture
+def pages() -> Path:
+    """Saved web pages in the shapes German news sites use."""
+    return PAGES
