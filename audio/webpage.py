@@ -49,8 +49,9 @@ def parse_html(html: str, fallback_title: str = "Artikel") -> Article:
         raise EditionError(f"the page cannot be read as HTML ({exc})") from None
     meta = page_meta(tree)
     remove_furniture(tree)
+    # No `deduplicate`: its memory of seen paragraphs spans calls, so a page read twice in one process lost its text.
     markdown = trafilatura.extract(copy.deepcopy(tree), output_format="markdown", include_formatting=True, include_comments=False,
-                                   include_images=False, include_tables=True, include_links=False, deduplicate=True)
+                                   include_images=False, include_tables=True, include_links=False)
     if not markdown or not markdown.strip():
         raise EditionError("no article text found on the page")
     heading, body = split_title(markdown)

@@ -45,7 +45,7 @@ def plan(cli):
 
     def run(path: Path, *extra: str) -> dict:
         result = cli("sections", path, "--json", *extra)
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == 0, (result.output, result.stderr)
         return json.loads(result.stdout)
 
     return run

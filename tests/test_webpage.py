@@ -148,3 +148,11 @@ def test_dates_are_days(value, expected):
 ])
 def test_page_text_honours_the_declared_charset(declared, data, expected):
     assert page_text(data, "page", declared)[0] == expected
+
+
+def test_a_page_read_again_in_the_same_process_keeps_its_text(pages):
+    from audio.webpage import parse_html
+
+    html = (pages / "regional-freibad.html").read_text(encoding="utf-8")
+    first = parse_html(html)
+    assert all(parse_html(html).sections == first.sections for _ in range(4))  # as `watch` and batches read pages
