@@ -95,8 +95,11 @@ def build_many(articles: Sequence[str | Path], options: BuildOptions | None = No
             events.advanced()
 
     workers = max(1, min(len(articles), jobs or os.cpu_count() or 1))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="article") as pool:
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="article")
+    try:
         return list(pool.map(build_one, articles))
+    finally:  # on Ctrl-C start no more articles; what the running ones synthesised stays cached
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def error_text(exc: Exception) -> str:

@@ -251,8 +251,8 @@ FURNITURE_MARK = re.compile(
     r"|cookies?|consent|cmp|ads?|adslot|advert\w*|anzeige|werbung|sponsored|promo|breadcrumbs?|toolbox|outbrain"
     r"|taboola|banner|subscribe|abo|readmore|lesen-sie-auch|mehr-zum-thema)(?:$|[-_\d])", re.IGNORECASE)
 FURNITURE_OPENING = re.compile(r"^(?:Lesen Sie (?:auch|mehr)|Mehr zum Thema|Auch interessant|Das könnte Sie auch"
-                               r"|Weitere Artikel|Zum Thema|Newsletter|Jetzt weiterlesen|Weiterlesen mit|(?:Diesen )?Artikel teilen"
-                               r"|Teilen|Schlagwörter|Themen|Mehr zu|Anzeige|Werbung)\b", re.IGNORECASE)
+                               r"|Weitere Artikel|Zum Thema|Newsletter|Jetzt weiterlesen|Weiterlesen mit"
+                               r"|(?:Diesen )?Artikel teilen|Teilen|Schlagwörter|Themen|Anzeige|Werbung)\b", re.IGNORECASE)
 BOX_MAX_CHARS = 400  # a box opened by such words is furniture; a longer passage is the article's own text
 LABELS = ("anzeige", "werbung", "advertisement", "sponsored", "gesponsert")
 
