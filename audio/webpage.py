@@ -56,7 +56,7 @@ def parse_html(html: str, fallback_title: str = "Artikel") -> Article:
         raise EditionError("no article text found on the page")
     heading, body = split_title(markdown)
     title = meta.pop("title", None) or heading or page_title(tree) or fallback_title
-    body = drop_headline(body, title)
+    body = drop_byline(drop_headline(body, title), meta.get("author", ""))
     lead = find_lead(tree, body)
     if lead:
         body = f"{lead}\n\n{body}"
@@ -292,6 +292,23 @@ def drop_headline(body: str, title: str) -> str:
     first_block, _, rest = body.strip().partition("\n\n")
     if first_block.startswith("#") and title.casefold() in first_block.casefold():
         return rest
+    return body
+
+
+BYLINE = re.compile(r"^(?:Von|By|Ein (?:Bericht|Kommentar|Gastbeitrag) von)\s+\S.{0,100}$")
+
+
+def drop_byline(body: str, author: str) -> str:
+    """Return extracted Markdown without a printed byline near its top that names the author(s) from the metadata,
+    which the edition already says (`Von Anna Schmidt und Ben Weber`)."""
+    if not author:
+        return body
+    names = [name for name in re.split(r",\s*|\s+und\s+", author) if name]
+    blocks = body.strip().split("\n\n")
+    for index, block in enumerate(blocks[:3]):
+        line = clean(re.sub(r"[*_]", "", block))
+        if BYLINE.match(line) and any(name in line for name in names):
+            return "\n\n".join(blocks[:index] + blocks[index + 1:])
     return body
 
 

@@ -156,3 +156,15 @@ def test_a_page_read_again_in_the_same_process_keeps_its_text(pages):
     html = (pages / "regional-freibad.html").read_text(encoding="utf-8")
     first = parse_html(html)
     assert all(parse_html(html).sections == first.sections for _ in range(4))  # as `watch` and batches read pages
+
+
+def test_a_printed_byline_is_not_read_twice(plan, tmp_path):
+    page = tmp_path / "radwege.html"
+    page.write_text("<html><head><meta name='author' content='Anna Schmidt, Ben Weber'></head><body><article>"
+                    "<h1>Neue Radwege</h1><p>Von Anna Schmidt und Ben Weber, Stuttgart</p>"
+                    "<p>Die Stadt baut in diesem Jahr zwölf Kilometer neue Radwege. Der Rat hat das Programm beschlossen.</p>"
+                    "<p>Die ersten Arbeiten beginnen im Frühjahr. Dort fallen dafür einige Parkplätze weg.</p>"
+                    "</article></body></html>", encoding="utf-8")
+    spoken = plan(page)["sections"][0]["spoken"]
+    assert spoken.startswith("Neue Radwege. Von Anna Schmidt und Ben Weber. Die Stadt baut")
+    assert spoken.count("Von Anna Schmidt") == 1 and "Stuttgart" not in spoken
