@@ -7,7 +7,8 @@ import hashlib
 import json
 import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,29 +42,50 @@ class Assembly:
 
 
 def write_audio(job: Assembly) -> tuple[list[Chapter], list[float]]:
-    """Write the edition's audio; return its chapters and where each section's own audio starts."""
+    """Write the edition's audio; return its chapters and where each section's own audio starts.
+
+    For MP3 the sections must have been encoded (by a SectionEncoder) before.
+    """
     if job.fmt.joined:
-        render_sections(job)
         return write_joined(job)
     return write_whole(job)
 
 
-def render_sections(job: Assembly) -> None:
-    """Encode the sections that the cache lacks side by side, one per core (each encode is an ffmpeg of its own)."""
-    todo = [plan for plan in job.plans if plan.encoded is None]
-    job.events.started("Encoding", len(todo))
+class SectionEncoder:
+    """Encodes MP3 sections side by side, one per core, each as soon as all of its speech is there.
 
-    def render_one(plan: SectionPlan) -> None:
-        render_section(plan, job.store, job.options)
-        job.events.advanced()
+    Used as a context manager around synthesis: `submit(plan)` is the synthesis' `ready` callback.
+    Sections found whole in the cache are not encoded again.
+    """
 
-    longest_first = sorted(todo, key=lambda plan: -sum(len(chunk.spoken) for chunk in plan.script.chunks))
-    pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="render")
-    try:
-        for future in [pool.submit(render_one, plan) for plan in longest_first]:
+    def __init__(self, store: Cache, options: BuildOptions, events: Events):
+        self.store, self.options, self.events = store, options, events
+        self.pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="render")
+        self.futures: list[Future] = []
+        self.lock = threading.Lock()
+
+    def __enter__(self) -> SectionEncoder:
+        return self
+
+    def __exit__(self, *exc_info) -> None:  # on Ctrl-C or a failure, start no more encodes; finished ones stay cached
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def submit(self, plan: SectionPlan) -> None:
+        if plan.encoded is None:
+            with self.lock:
+                self.futures.append(self.pool.submit(render_section, plan, self.store, self.options))
+
+    def finish(self) -> None:
+        """Wait for every section submitted, showing the encodes still running as a stage of their own."""
+        with self.lock:
+            futures = list(self.futures)
+        pending = [future for future in futures if not future.done()]
+        self.events.started("Encoding", len(pending))
+        for future in as_completed(pending):
             future.result()
-    finally:  # on Ctrl-C or a failure, start no more encodes; sections already encoded stay cached
-        pool.shutdown(wait=False, cancel_futures=True)
+            self.events.advanced()
+        for future in futures:
+            future.result()
 
 
 def render_section(plan: SectionPlan, store: Cache, options: BuildOptions) -> None:
@@ -205,7 +227,8 @@ def edition_tags(source: Source, cover: Path | None, events: Events) -> Tags:
 
 
 def edition_manifest(source: Source, output: Path, engine: Engine, plans: list[SectionPlan], chapters: list[Chapter],
-                     starts: list[float], created: str, description: str) -> manifest.Manifest:
+                     starts: list[float], created: str, description: str,
+                     sentences: tuple[str, ...] = ()) -> manifest.Manifest:
     """Return the manifest that records this edition; `starts` are where each section's own audio begins."""
     sections = []
     for plan, chapter, offset in zip(plans, chapters, starts):
@@ -219,5 +242,5 @@ def edition_manifest(source: Source, output: Path, engine: Engine, plans: list[S
     return manifest.Manifest(
         article=source.origin, title=article.title, audio=output.name, engine=engine.name,
         voice=engine.cache_key(), duration=round(chapters[-1].end, 3), sections=tuple(sections),
-        meta=article.meta, description=description, created=created,
+        meta=dict(article.meta), description=description, created=created, sentences=sentences,
     )

@@ -14,14 +14,14 @@ from typing import Any
 from audio import cache as cache_mod
 from audio import changes, engines, lexicon, manifest, sidecars
 from audio.article import Article, open_source
-from audio.assemble import Assembly, bookend, edition_manifest, edition_tags, write_audio
+from audio.assemble import Assembly, SectionEncoder, bookend, edition_manifest, edition_tags, write_audio
 from audio.cache import Cache
 from audio.engines.base import Engine
 from audio.errors import EditionError
 from audio.events import Events, NoEvents
 from audio.export import Chapter
 from audio.options import BuildOptions
-from audio.plan import missing_chunks, output_path, plan_sections, previous_states
+from audio.plan import SentenceCache, missing_chunks, output_path, plan_sections, previous_states
 from audio.synthesis import synthesise_missing
 
 
@@ -59,8 +59,9 @@ def build(article: Path | str | Article, options: BuildOptions | None = None, ev
                            f"{previous.audio} first")
     engine = choose_engine(options, previous, events)
     store = Cache(options.cache_dir or cache_mod.default_dir())
-    said = lexicon.for_article(source.path, options.lexicons)
-    plans = plan_sections(source.article, engine, options, store, said)
+    said = lexicon.for_article(source.path, options.lexicons).for_voice(engine.name)
+    sentences = SentenceCache(store)
+    plans = plan_sections(source.article, engine, options, store, said, sentences)
     intro, outro = (bookend(source, options, which) for which in ("intro", "outro"))
     todo = [p for p in plans if p.encoded is None] if fmt.joined else plans
     diff = None if previous is None else changes.compare(previous_states(previous), [p.state for p in plans])
@@ -69,12 +70,15 @@ def build(article: Path | str | Article, options: BuildOptions | None = None, ev
     if options.dry_run:
         missing = len(missing_chunks(todo, store))
         return replace(result, synthesised=missing, reused=total - missing)
-    synthesised = synthesise_missing(todo, engine, store, events)
+    with SectionEncoder(store, options, events) as encoder:  # MP3 sections are encoded while the voice speaks
+        synthesised = synthesise_missing(todo, engine, store, events, encoder.submit if fmt.joined else None)
+        encoder.finish()
     tags = edition_tags(source, options.cover, events)
     created = previous.created if previous and previous.created else now()
     with store.lock(output):  # two builds of one edition at once: the audio and its manifest stay a pair
         chapters, starts = write_audio(Assembly(output, fmt, plans, store, options, tags, intro, outro, events))
-        record = edition_manifest(source, output, engine, plans, chapters, starts, created, tags.comment)
+        record = edition_manifest(source, output, engine, plans, chapters, starts, created, tags.comment,
+                                  tuple(dict.fromkeys(sentences.keys)))
         manifest.save(record, manifest.path_for(output))
         sidecars.write(record, output, options.sidecars)
     return replace(result, duration=chapters[-1].end, chapters=chapters, synthesised=synthesised,

@@ -118,15 +118,19 @@ def main() -> None:
 @article_argument
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as one JSON object.")
 @click.option("--spoken", is_flag=True, help="Show each section in full as it will be spoken, to proof-read.")
+@click.option("--engine", type=click.Choice(engines.NAMES),
+              help="Apply the lexicon entries limited to this voice too (`[espeak, piper] Musk = Mask`).")
 @user_errors
-def sections(article: Path, fmt: str | None, lexicons: tuple[Path, ...], as_json: bool, spoken: bool) -> None:
+def sections(article: Path, fmt: str | None, lexicons: tuple[Path, ...], as_json: bool, spoken: bool,
+             engine: str | None) -> None:
     """Show the title and sections that ARTICLE will be read as.
 
-    Example: audio-edition sections article/twitter-microsoft.txt --spoken
+    Example: audio-edition sections article/twitter-microsoft.txt --spoken --engine espeak
     """
     source = load(article, fmt)
     parsed = source.article
-    said = [spoken_text(s) for s in speech.script(parsed, 10**6, lexicon.for_article(source.path, lexicons))]
+    said_by = lexicon.for_article(source.path, lexicons).for_voice(engine)
+    said = [spoken_text(s) for s in speech.script(parsed, 10**6, said_by)]
     if as_json:
         click.echo(json.dumps(plan_json(parsed, said), ensure_ascii=False, indent=2))
         return
@@ -325,7 +329,7 @@ def watch(article: Path, quiet: bool, **options) -> None:
     try:
         # Woken by file events or every second; the files' signatures decide, so a save made
         # while a build runs is never missed.
-        for _ in watchfiles.watch(*folders, debounce=400, step=100, rust_timeout=1000, yield_on_timeout=True,
+        for _ in watchfiles.watch(*folders, debounce=300, step=50, rust_timeout=1000, yield_on_timeout=True,
                                   raise_interrupt=False, watch_filter=lambda change, path: Path(path) in watched):
             current = [signature(path) for path in sorted(watched)]
             if signature(article.resolve()) is not None and current != built:

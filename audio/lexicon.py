@@ -1,7 +1,9 @@
 """The pronunciation lexicon: the user's own list of how words are said.
 
 A lexicon file has one entry per line, `written = spoken`; `#` starts a comment. Entries match
-whole words, case-sensitively; a `~` before the written form matches any case. Later files win
+whole words, case-sensitively; a `~` before the written form matches any case. An entry that
+starts with voice names in brackets (`[espeak, piper] Musk = Mask`) applies only to those voices:
+a respelling that helps espeak can hurt a voice that already knows the name. Later files win
 over earlier ones: the built-in list, then `lexicon.txt` next to the article, then `--lexicon` files.
 """
 
@@ -15,15 +17,24 @@ from audio.errors import EditionError
 
 FILE_NAME = "lexicon.txt"
 BUILT_IN = Path(__file__).with_name("lexicon.txt")
+# The engine names an entry may be limited to; a typo in a bracket would otherwise silently never apply.
+VOICES = ("espeak", "gtts", "piper")
+VOICE_LIMIT = re.compile(r"^\[([^\]]*)\]\s*")
 
 
 @dataclass(frozen=True)
 class Lexicon:
     entries: dict[str, str] = field(default_factory=dict)  # written → spoken, case-sensitive
     any_case: dict[str, str] = field(default_factory=dict)  # casefolded written → spoken
+    by_voice: dict[str, Lexicon] = field(default_factory=dict)  # engine name → entries for that voice only
 
-    def apply(self, text: str) -> str:
-        """Return `text` with every whole-word entry replaced by how it is said."""
+    def apply(self, text: str, voice: str | None = None) -> str:
+        """Return `text` with every whole-word entry replaced by how it is said by `voice`.
+
+        Without a voice only the entries for every voice apply: `[espeak] Musk = Mask` does not.
+        """
+        if voice is not None:
+            return self.for_voice(voice).apply(text)
         if self.entries:
             text = _pattern(tuple(self.entries), 0).sub(lambda m: self.entries[m.group(0)], text)
         if self.any_case:
@@ -31,8 +42,21 @@ class Lexicon:
                 lambda m: self.any_case[m.group(0).casefold()], text)
         return text
 
+    def for_voice(self, voice: str) -> Lexicon:
+        """Return the lexicon `voice` speaks with: the entries for every voice and those limited to it."""
+        own = self.by_voice.get(voice, Lexicon())
+        return Lexicon({**self.entries, **own.entries}, {**self.any_case, **own.any_case})
+
     def merged(self, other: Lexicon) -> Lexicon:
-        return Lexicon({**self.entries, **other.entries}, {**self.any_case, **other.any_case})
+        """Return this lexicon with `other`'s entries on top; an entry in `other` for every voice also
+        replaces this lexicon's entries for the same word limited to a voice."""
+        voices = {}
+        for voice in set(self.by_voice) | set(other.by_voice):
+            mine = self.by_voice.get(voice, Lexicon())
+            entries = {w: s for w, s in mine.entries.items() if w not in other.entries}
+            any_case = {w: s for w, s in mine.any_case.items() if w not in other.any_case}
+            voices[voice] = Lexicon(entries, any_case).merged(other.by_voice.get(voice, Lexicon()))
+        return Lexicon({**self.entries, **other.entries}, {**self.any_case, **other.any_case}, voices)
 
 
 _patterns: dict[tuple, re.Pattern] = {}
@@ -46,21 +70,28 @@ def _pattern(words: tuple[str, ...], flags: int) -> re.Pattern:
 
 
 def parse(text: str, name: str = FILE_NAME) -> Lexicon:
-    """Return the lexicon written in `text`; a line that is not `written = spoken` is an error."""
-    entries: dict[str, str] = {}
-    any_case: dict[str, str] = {}
+    """Return the lexicon written in `text`; a line that is not `[voices] written = spoken` is an error.
+
+    `[espeak, piper] Musk = Mask` is an entry for those two voices only; later lines win.
+    """
+    lexicon = Lexicon()
     for number, line in enumerate(text.splitlines(), 1):
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
-        written, sep, spoken = (part.strip() for part in line.partition("="))
+        limit = VOICE_LIMIT.match(line)
+        voices = [v.strip() for v in limit.group(1).split(",")] if limit else []
+        unknown = [v for v in voices if v not in VOICES]
+        if unknown or (limit and not voices):
+            raise EditionError(f"{name}, line {number}: unknown voice {', '.join(unknown) or '[]'!r}; "
+                               f"name voices from {', '.join(VOICES)}, as in `[espeak, piper] Musk = Mask`")
+        written, sep, spoken = (part.strip() for part in line[limit.end() if limit else 0:].partition("="))
         if not sep or not written.lstrip("~").strip() or not spoken:
             raise EditionError(f"{name}, line {number}: write entries as `written = spoken`")
-        if written.startswith("~"):
-            any_case[written[1:].strip().casefold()] = spoken
-        else:
-            entries[written] = spoken
-    return Lexicon(entries, any_case)
+        entry = Lexicon({}, {written[1:].strip().casefold(): spoken}) if written.startswith("~") else \
+            Lexicon({written: spoken})
+        lexicon = lexicon.merged(Lexicon(by_voice={v: entry for v in voices}) if voices else entry)
+    return lexicon
 
 
 def load(path: Path) -> Lexicon:

@@ -49,6 +49,7 @@ class Manifest:
     meta: dict = field(default_factory=dict)
     description: str = ""  # the episode's description: the front matter's, else the first paragraph
     created: str = ""  # when the first edition of this output was built (ISO 8601); kept by rebuilds
+    sentences: tuple[str, ...] = ()  # cache keys of the paragraphs' sentence splits, so a prune keeps them
     version: int = VERSION
 
 
@@ -72,7 +73,7 @@ def load(path: Path) -> Manifest | None:
             SectionRecord(**{**s, "chunks": tuple(ChunkRecord(**c) for c in s["chunks"])})
             for s in data.pop("sections")
         )
-        return Manifest(**{**data, "sections": sections})
+        return Manifest(**{**data, "sections": sections, "sentences": tuple(data.get("sentences", ()))})
     except FileNotFoundError:
         return None
     except OSError as exc:
@@ -92,6 +93,7 @@ def keys_in(folders: list[Path]) -> tuple[set[str], int]:
             if record is None:
                 continue
             count += 1
+            keys.update(record.sentences)
             for section in record.sections:
                 keys.add(section.key)
                 keys.update(chunk.key for chunk in section.chunks)

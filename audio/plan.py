@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,12 +58,12 @@ def output_path(name: str, options: BuildOptions) -> tuple[Path, formats.AudioFo
     return output, found
 
 
-def plan_sections(article: Article, engine: Engine, options: BuildOptions, store: Cache,
-                  said: lexicon.Lexicon) -> list[SectionPlan]:
+def plan_sections(article: Article, engine: Engine, options: BuildOptions, store: Cache, said: lexicon.Lexicon,
+                  split: Callable[[str], list[str]] | None = None) -> list[SectionPlan]:
     """Return a plan per section, with its encoded audio already filled in when the cache has it."""
     voice = engine.cache_key()
     plans = []
-    for script in speech.script(article, engine.max_chars, said, options.intro_line):
+    for script in speech.script(article, engine.max_chars, said, options.intro_line, split):
         keys = [cache_mod.key("chunk", voice, chunk.spoken) for chunk in script.chunks]
         pauses = [chunk.pause_after for chunk in script.chunks]
         settings = [options.pauses.__dict__, options.loudness.__dict__, options.bitrate]
@@ -72,6 +73,34 @@ def plan_sections(article: Article, engine: Engine, options: BuildOptions, store
         load_encoded(plan, store)
         plans.append(plan)
     return plans
+
+
+class SentenceCache:
+    """`speech.split_sentences` with its results kept in the cache, by paragraph.
+
+    The sentence splitter takes most of a second to start, which a rebuild of paragraphs it has
+    seen before need not pay. `keys` are the entries used, for the manifest (so a prune keeps them).
+    """
+
+    def __init__(self, store: Cache):
+        self.store = store
+        self.keys: list[str] = []
+
+    def __call__(self, paragraph: str) -> list[str]:
+        key = cache_mod.key("sentences", speech.SPLITTER, paragraph)
+        self.keys.append(key)
+        found = self.store.get_bytes(key, ".json")
+        if found is not None:
+            try:
+                sentences = json.loads(found)
+                if isinstance(sentences, list) and all(isinstance(s, str) for s in sentences):
+                    return sentences
+            except ValueError:
+                pass
+            log.warning("cached sentences %s are damaged; splitting the paragraph again", key[:12])
+        sentences = speech.split_sentences(paragraph)
+        self.store.put_bytes(key, ".json", json.dumps(sentences, ensure_ascii=False).encode("utf-8"))
+        return sentences
 
 
 def previous_states(record: manifest.Manifest) -> list[changes.SectionState]:

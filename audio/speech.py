@@ -33,9 +33,13 @@ class SectionScript:
     opening: int = 0
 
 
-def script(article: Article, max_chars: int, lexicon: Lexicon = Lexicon(),
-           intro_line: str | None = None) -> list[SectionScript]:
-    """Return the chunks of every section; the first opens with the title announcement (or `intro_line`)."""
+def script(article: Article, max_chars: int, lexicon: Lexicon = Lexicon(), intro_line: str | None = None,
+           split: Callable[[str], list[str]] | None = None) -> list[SectionScript]:
+    """Return the chunks of every section; the first opens with the title announcement (or `intro_line`).
+
+    `split` splits a paragraph into sentences (`split_sentences`, or a cached copy of it).
+    """
+    split = split or split_sentences
     say = spoken_form(lexicon)
     scripts = []
     for index, section in enumerate(article.sections):
@@ -43,7 +47,7 @@ def script(article: Article, max_chars: int, lexicon: Lexicon = Lexicon(),
         if index > 0 or section.title != article.title:
             lines.append(section.title)
         opening = heading_chunks(lines, max_chars, say)
-        chunks = opening + body_chunks(section, max_chars, say)
+        chunks = opening + body_chunks(section, max_chars, say, split)
         if not chunks:  # a heading that is all editorial leftovers, like `[Werbung]`: say it as written
             chunks = opening = [Chunk(section.title, section.title, "paragraph")]
         chunks[-1] = with_pause(chunks[-1], "section")
@@ -87,11 +91,12 @@ def heading_chunks(lines: list[str], max_chars: int, say: Callable[[str], str] =
     return chunks
 
 
-def body_chunks(section: Section, max_chars: int, say: Callable[[str], str] = str) -> list[Chunk]:
+def body_chunks(section: Section, max_chars: int, say: Callable[[str], str] = str,
+                split: Callable[[str], list[str]] | None = None) -> list[Chunk]:
     """Return the sentences of each paragraph as chunks, with a paragraph pause after each paragraph."""
     chunks: list[Chunk] = []
     for paragraph in section.paragraphs:
-        said = [c for sentence in split_sentences(paragraph) for c in sentence_chunks(sentence, max_chars, say)]
+        said = [c for sentence in (split or split_sentences)(paragraph) for c in sentence_chunks(sentence, max_chars, say)]
         if said:
             chunks += said[:-1] + [with_pause(said[-1], "paragraph")]
     return chunks
@@ -133,6 +138,9 @@ def _tokenizer():
     return SoMaJo("de_CMC", split_camel_case=False)
 
 
+SPLITTER = "somajo de_CMC, numbers end sentences, 1"  # change it when the splitting changes: cached splits renew
+
+
 def split_sentences(paragraph: str) -> list[str]:
     """Return the sentences of a German paragraph; `z. B.`, `Dr.` and `1. Januar` end none."""
     sentences = []
@@ -142,8 +150,9 @@ def split_sentences(paragraph: str) -> list[str]:
     return sentences
 
 
-# `Die Zahl stieg auf 23. Die Polizei …`: SoMaJo takes `23.` for an ordinal and does not end the sentence.
-NUMBER_ENDS_SENTENCE = re.compile(rf"(?<=\d\.)\s+(?={STARTER})")
+# `Die Zahl stieg auf 23. Die Polizei …` and `Das sagte Karl V. Danach …`: SoMaJo takes `23.` and `V.` for
+# an ordinal and does not end the sentence.
+NUMBER_ENDS_SENTENCE = re.compile(rf"(?<=[\dIVX]\.)\s+(?={STARTER})")
 
 
 CLAUSE_END = re.compile(r"(?<=[,;:–—)])\s+|\s+(?=[–—(])")

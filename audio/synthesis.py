@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from audio.cache import Cache
@@ -11,9 +13,19 @@ from audio.events import Events
 from audio.plan import SectionPlan, missing_chunks
 
 
-def synthesise_missing(plans: list[SectionPlan], engine: Engine, store: Cache, events: Events) -> int:
-    """Synthesise every chunk of `plans` that the cache lacks, as many at once as the voice allows; return how many."""
+def synthesise_missing(plans: list[SectionPlan], engine: Engine, store: Cache, events: Events,
+                       ready: Callable[[SectionPlan], None] | None = None) -> int:
+    """Synthesise every chunk of `plans` that the cache lacks, as many at once as the voice allows; return how many.
+
+    `ready(plan)` is called (from a worker thread) as soon as all of a section's speech is in the
+    cache, so its encoding can start while the voice goes on with the next sections.
+    """
     wanted = missing_chunks(plans, store)
+    waiting = {id(plan): {key for key in plan.chunk_keys if key in wanted} for plan in plans}
+    lock = threading.Lock()
+    for plan in plans:
+        if not waiting[id(plan)] and ready:
+            ready(plan)
     events.started("Synthesising", len(wanted))
     if not wanted:
         return 0
@@ -21,6 +33,17 @@ def synthesise_missing(plans: list[SectionPlan], engine: Engine, store: Cache, e
     def make(key: str) -> None:
         store.put_speech(key, engine.synthesize(wanted[key][0]))
         events.advanced()
+        finished = []
+        with lock:
+            for plan in plans:
+                keys = waiting[id(plan)]
+                if key in keys:
+                    keys.discard(key)
+                    if not keys:
+                        finished.append(plan)
+        for plan in finished:
+            if ready:
+                ready(plan)
 
     pool = ThreadPoolExecutor(max_workers=max(1, engine.concurrency), thread_name_prefix="synth")
     futures = {pool.submit(make, key): key for key in wanted}

@@ -32,7 +32,7 @@ def test_pieces_of_a_long_sentence_rejoin_to_the_sentence(cli, seed, tmp_path, g
     chunks = [c.spoken for s in manifest.load(tmp_path / "e.json").sections for c in s.chunks]
     assert set(chunks) == set(google.log.texts)
     joined = " ".join(chunks)
-    assert ("Mask hat wiederholt betont, dass er trotz des Kaufpreises von vierundvierzig Milliarden Dollar für die App kein "
+    assert ("Musk hat wiederholt betont, dass er trotz des Kaufpreises von vierundvierzig Milliarden Dollar für die App kein "
             "besonderes Augenmerk auf die finanzielle Seite legt und diese Entscheidungen auch nicht beeinflussen "
             "lassen wird.") in joined
 

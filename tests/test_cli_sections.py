@@ -79,3 +79,12 @@ def test_help_and_version(cli):
     assert cli("-h").exit_code == 0
     assert "Example:" in cli("sections", "--help").stdout
     assert cli("--version").stdout.startswith("audio-edition, version ")
+
+
+def test_spoken_shows_a_voices_own_lexicon_entries_when_named(cli, seed):
+    """article/lexicon.txt limits `Musk = Mask` to espeak and piper: Google's voice says Musk by itself."""
+    plain = cli("sections", seed, "--spoken")
+    espeak = cli("sections", seed, "--spoken", "--engine", "espeak")
+    assert plain.exit_code == espeak.exit_code == 0
+    assert "Musk hat wiederholt betont" in plain.stdout and "Mask" not in plain.stdout
+    assert "Mask hat wiederholt betont" in espeak.stdout

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 
 import pytest
 from media import summary_of
 
-from audio import lexicon
+from audio import lexicon, manifest
 from audio.article import read_article
 from audio.errors import EditionError
 from audio.speech import script
@@ -64,3 +67,108 @@ def test_changing_the_lexicon_resynthesises_only_affected_chunks(cli, seed, tmp_
     assert (summary["changed"], summary["synthesised"]) == ("1", "1")
     third = cli(*args, "--lexicon", tmp_path / "lexicon.txt")
     assert summary_of(third.stdout)["synthesised"] == "0"
+
+
+def test_entries_limited_to_voices():
+    lex = lexicon.parse("[espeak, piper] Musk = Mask\nBiden = Beiden\n[gtts] ~ki = Künstliche Intelligenz\n")
+    sentence = "Musk und Biden reden über KI."
+    assert lex.apply(sentence) == "Musk und Beiden reden über KI."  # no voice named: entries for every voice only
+    assert lex.apply(sentence, "espeak") == lex.apply(sentence, "piper") == "Mask und Beiden reden über KI."
+    assert lex.apply(sentence, "gtts") == "Musk und Beiden reden über Künstliche Intelligenz."
+    assert lex.for_voice("espeak").apply(sentence) == "Mask und Beiden reden über KI."
+
+
+def test_a_later_entry_for_every_voice_replaces_a_limited_one():
+    built_in = lexicon.parse("[espeak] Musk = Mask\n[espeak] Tesla = Tessla\n")
+    mine = lexicon.parse("Musk = Elon Musk\n[espeak] Tesla = Teslaa\n")
+    merged = built_in.merged(mine)
+    assert merged.apply("Musk fährt Tesla", "espeak") == "Elon Musk fährt Teslaa"
+    assert merged.apply("Musk fährt Tesla", "gtts") == "Elon Musk fährt Tesla"
+    assert lexicon.parse("[espeak] A = B\nA = C\n").apply("A", "espeak") == "C"  # later lines win too
+
+
+@pytest.mark.parametrize("line, message", [
+    ("[espeek] Musk = Mask", r"mine.txt, line 1: unknown voice 'espeek'; name voices from espeak, gtts, piper"),
+    ("[] Musk = Mask", r"mine.txt, line 1: unknown voice"),
+    ("[espeak] Musk", r"mine.txt, line 1: write entries as `written = spoken`"),
+])
+def test_voice_limits_are_checked(line, message):
+    with pytest.raises(EditionError, match=message):
+        lexicon.parse(line, "mine.txt")
+
+
+BUILT_IN_CASES = [
+    # (written, espeak and piper, every other voice)
+    ("Elon Musk trifft Joe Biden.", "Elon Mask trifft Dschoh Beiden.", "Elon Musk trifft Joe Biden."),
+    ("Donald Trump droht mit Zöllen.", "Donald Tramp droht mit Zöllen.", "Donald Trump droht mit Zöllen."),
+    ("Die New York Times berichtet.", "Die New York Taims berichtet.", "Die New York Times berichtet."),
+    ("Alles im Live-Ticker.", "Alles im Laif-Ticker.", "Alles im Live-Ticker."),
+    ("Das neue iPhone ist da.", "Das neue Ei-Fon ist da.", "Das neue iPhone ist da."),
+    ("Viele arbeiten im Homeoffice.", "Viele arbeiten im Hohmoffiss.", "Viele arbeiten im Homeoffice."),
+    ("Sam Altman leitet OpenAI.", "Säm Oltmän leitet Open Ei Ei.", "Sam Altman leitet Open Ei Ei."),
+    ("Der CEO von Boeing tritt ab.", "Der Si I O von Bohing tritt ab.", "Der Si I O von Boeing tritt ab."),
+    ("Das Spiel läuft live.", "Das Spiel läuft laif.", "Das Spiel läuft live."),
+    ("Marine Le Pen trifft Thomas de Maizière.", "Marine Lö Penn trifft Thomas de Mesièr.",
+     "Marine Le Pen trifft Thomas de Maizière."),
+    ("König Charles landet am Flughafen Charles de Gaulle.", "König Tscharls landet am Flughafen Scharl dö Gol.",
+     "König Charles landet am Flughafen Charles de Gaulle."),  # the longest entry first
+    ("Die Olive ist grün.", "Die Olive ist grün.", "Die Olive ist grün."),  # whole words only
+    ("Der Musketier kämpft.", "Der Musketier kämpft.", "Der Musketier kämpft."),
+]
+
+
+@pytest.mark.parametrize("written, by_espeak, by_others", BUILT_IN_CASES)
+def test_built_in_entries_per_voice(written, by_espeak, by_others):
+    built_in = lexicon.load(lexicon.BUILT_IN)
+    assert built_in.apply(written, "espeak") == built_in.apply(written, "piper") == by_espeak
+    assert built_in.apply(written, "gtts") == built_in.apply(written) == by_others
+
+
+def test_the_build_speaks_with_its_voice_entries_and_sections_shows_every_voice_entries(cli, seed, tmp_path):
+    article = tmp_path / "artikel.txt"
+    shutil.copy(seed, article)  # without the seed's own lexicon.txt
+    result = cli("build", article, "-o", tmp_path / "e.mp3", "--engine", "espeak", "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    record = manifest.load(tmp_path / "e.json")
+    spoken = " ".join(chunk.spoken for section in record.sections for chunk in section.chunks)
+    assert "Elon Mask" in spoken and "Musk" not in spoken
+    shown = cli("sections", article, "--spoken")
+    assert "Elon Musk" in shown.stdout and "Mask" not in shown.stdout
+
+
+PHONEMES = r'''
+import ctypes, json, sys
+from pathlib import Path
+import espeakng_loader
+lib = ctypes.CDLL(espeakng_loader.get_library_path())
+lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+lib.espeak_Initialize(2, 0, str(Path(espeakng_loader.get_data_path()).parent).encode(), 0)
+lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+lib.espeak_SetVoiceByName(b"de")
+lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_char_p), ctypes.c_int, ctypes.c_int]
+def phonemes(text):
+    pointer, said = ctypes.c_char_p(text.encode()), []
+    while pointer.value:
+        said.append(lib.espeak_TextToPhonemes(ctypes.byref(pointer), 1, 2).decode())
+    return " ".join(said)
+print(json.dumps({text: phonemes(text) for text in json.loads(sys.stdin.read())}))
+'''
+
+
+def espeak_phonemes(texts: list[str]) -> dict[str, str]:
+    """Return espeak-ng's German phonemes (IPA) for each text, from a process of its own so the voice
+    the other tests use is left as it is."""
+    done = subprocess.run([sys.executable, "-c", PHONEMES], input=json.dumps(texts), capture_output=True, text=True,
+                          check=True)
+    return json.loads(done.stdout)
+
+
+def test_every_built_in_respelling_changes_what_espeak_says():
+    """An entry for espeak earns its place only if espeak-ng says the respelling differently from the word."""
+    entries = lexicon.load(lexicon.BUILT_IN).by_voice["espeak"].entries
+    said = espeak_phonemes([*entries, *entries.values()])
+    assert len(entries) >= 90
+    assert [w for w, s in entries.items() if said[w] == said[s]] == []
+    assert (said["Musk"], said["Mask"]) == ("mˈʊsk", "mˈask")
+    assert said["Live-Ticker"].startswith("lˈiːv") and said["Laif-Ticker"].startswith("lˈaɪf")

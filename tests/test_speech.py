@@ -18,6 +18,10 @@ from audio.speech import fit, script, split_sentences
     ("Die Nr. 5 gewann.", ["Die Nr. 5 gewann."]),
     ("Ohne Punkt am Ende", ["Ohne Punkt am Ende"]),
     ("Die Zahl stieg auf 23. Die Polizei ermittelt.", ["Die Zahl stieg auf 23.", "Die Polizei ermittelt."]),
+    ("Das sagte Papst Leo XIV. Er kommt aus Chicago.", ["Das sagte Papst Leo XIV.", "Er kommt aus Chicago."]),
+    ("Unter Ludwig XIV. wuchs Frankreich.", ["Unter Ludwig XIV. wuchs Frankreich."]),
+    ("Hinweise unter Tel. 030 123456-78. Die Polizei ermittelt.",
+     ["Hinweise unter Tel. 030 123456-78.", "Die Polizei ermittelt."]),
     ("Am 2. Mai kam die 2. Mannschaft.", ["Am 2. Mai kam die 2. Mannschaft."]),
     ("Bis zum 30.6. Danach ging er.", ["Bis zum 30.6.", "Danach ging er."]),
 ])
