@@ -65,11 +65,12 @@ def build_many(articles: Sequence[str | Path], options: BuildOptions | None = No
                jobs: int | None = None, **overrides: Any) -> list[BatchItem]:
     """Build every article's edition, up to `jobs` at once (default: one per core); return one item per article.
 
-    Editions go to `output_dir` (default output/), each named as `build` names it. A failure is
-    recorded in its item and the other articles go on.
+    `articles` are files, folders of articles and links. Editions go to `output_dir` (default
+    output/), each named as `build` names it. A failure is recorded in its item and the others go on.
     """
     options = replace(options or BuildOptions(), **overrides)
     events = events or NoEvents()
+    articles = articles_in(articles)
     if options.output is not None and len(articles) > 1:
         raise EditionError("output= names one audio file; for several articles give output_dir= instead")
     voices = SharedVoices(options)

@@ -195,7 +195,7 @@ def test_the_voice_is_loaded_once_and_its_limit_holds_across_the_batch(tmp_path,
                 busy[0] -= 1
 
     monkeypatch.setattr(tone_voice.ToneVoice, "synthesize", counted)
-    items = audio.build_many(audio.batch.articles_in([folder]), engine="tone", cache_dir=tmp_path / "c",
+    items = audio.build_many([folder], engine="tone", cache_dir=tmp_path / "c",
                              output_dir=tmp_path / "out", jobs=3)
     assert [item.error for item in items] == [None, None, None]
     assert len(tone_voice.loads) == 1
