@@ -254,6 +254,7 @@ FURNITURE_OPENING = re.compile(r"^(?:Lesen Sie (?:auch|mehr)|Mehr zum Thema|Auch
                                r"|Weitere Artikel|Zum Thema|Newsletter|Jetzt weiterlesen|Weiterlesen mit"
                                r"|(?:Diesen )?Artikel teilen|Teilen|Schlagwörter|Themen|Anzeige|Werbung)\b", re.IGNORECASE)
 BOX_MAX_CHARS = 400  # a box opened by such words is furniture; a longer passage is the article's own text
+PROSE_CHARS = 80
 LABELS = ("anzeige", "werbung", "advertisement", "sponsored", "gesponsert")
 
 
@@ -284,6 +285,8 @@ def remove_furniture(tree) -> None:
                 target = parent
         if target.xpath(".//h1") or len(target.xpath(".//p")) > paragraphs / 2 or target.getparent() is None:
             continue
+        if sum(1 for p in target.xpath(".//p") if len(clean(" ".join(p.itertext()))) >= PROSE_CHARS) >= 3:
+            continue  # three paragraphs of prose are the article's text in a wrapper named `with-ads` or so
         target.getparent().remove(target)
 
 

@@ -168,3 +168,16 @@ def test_a_printed_byline_is_not_read_twice(plan, tmp_path):
     spoken = plan(page)["sections"][0]["spoken"]
     assert spoken.startswith("Neue Radwege. Von Anna Schmidt und Ben Weber. Die Stadt baut")
     assert spoken.count("Von Anna Schmidt") == 1 and "Stuttgart" not in spoken
+
+
+def test_text_in_a_wrapper_whose_class_names_ads_is_still_read(plan, tmp_path):
+    paragraph = "<p>Absatz {n}: Die Gemeinde hat beschlossen, die Schule zu erweitern, weil immer mehr Familien zuziehen.</p>"
+    page = tmp_path / "schule.html"
+    page.write_text("<html><body><article><h1>Die Schule wird größer</h1>"
+                    + "".join(paragraph.format(n=n) for n in range(1, 5))
+                    + "<div class='article-section with-ads'>" + "".join(paragraph.format(n=n) for n in range(5, 8))
+                    + "</div><div class='ad-slot'><p>Anzeige: Nachhilfe ab zehn Euro die Stunde, jetzt buchen.</p></div>"
+                    + "</article></body></html>", encoding="utf-8")
+    text = plan(page)["sections"][0]["text"]
+    assert [f"Absatz {n}:" in text for n in range(1, 8)] == [True] * 7
+    assert "Nachhilfe" not in text
