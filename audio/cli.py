@@ -583,3 +583,47 @@ def run_build(article: Path | str, options: BuildOptions, events: TerminalEvents
     except KeyboardInterrupt:
         events.close()
         raise EditionError("interrupted; what was synthesised is cached, the previous edition is untouched") from None
+
+
+# --- Piper voices: `voices` lists them, `voices download NAME` fetches one ahead of time ---
+
+
+@main.group("voices", context_settings=CONTEXT, invoke_without_command=True)
+@click.pass_context
+@user_errors
+def voices_command(ctx: click.Context) -> None:
+    """List the German Piper voices: name, quality, download size, licence, installed or not.
+
+    The list comes from the voice repository once and is kept in the voices folder.
+
+    Example: audio-edition voices; audio-edition voices download de_DE-thorsten-medium
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from audio import voices
+
+    catalogue = voices.german(voices.catalogue())
+    width = max(len(v.name) for v in catalogue) if catalogue else 0
+    for voice in catalogue:
+        state = "installed" if voices.is_installed(voice) else ""
+        default = " (default)" if voice.name == voices.DEFAULT_VOICE else ""
+        click.echo(f"{voice.name:<{width}}  {voice.quality:<6}  {megabytes(voice.size):>8}  "
+                   f"{voices.licence(voice) or 'licence: see model card':<16}  {state}{default}".rstrip())
+    click.echo(f"Voices folder: {voices.voices_folder()}")
+
+
+@voices_command.command("download", context_settings=CONTEXT)
+@click.argument("name")
+@user_errors
+def voices_download(name: str) -> None:
+    """Download the Piper voice NAME and check it, for use without internet later.
+
+    Example: audio-edition voices download de_DE-thorsten-medium
+    """
+    from audio import voices
+
+    voice = voices.find(name, voices.catalogue())
+    with TerminalEvents(quiet=False) as events:  # a bar of the bytes on a terminal
+        installed = voices.download(voice, events)
+    click.echo(f"{voice.name} is installed: {installed.model} ({megabytes(voice.size)}, checked)")
+

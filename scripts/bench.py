@@ -51,6 +51,7 @@ def main() -> None:
         if args.only != "batch":
             articles = {n: make_article(work, n) for n in (1, 4, 16)}
             bench_floor(rows, work, articles[1], args.runs)
+            bench_piper(rows, work, articles[1], args.runs)
             bench_google(rows, work, args.runs, args.delay)
             full = bench_scale(rows, work, articles, args.runs)
             bench_rebuild(rows, work, articles, full, args.runs)
@@ -72,6 +73,21 @@ def bench_floor(rows: list[dict], work: Path, article: Path, runs: int) -> None:
                    runs)
     rows.append(row("offline build of the seed, s", ours, f"floor {floor:.2f} s"))
     rows.append(row("offline build / floor", ours / floor, "target ≤ 1.2", ours / floor <= 1.2))
+
+
+def bench_piper(rows: list[dict], work: Path, article: Path, runs: int) -> None:
+    """1b. Piper build of the seed vs piper-tts speaking all of it in one call plus one MP3 encode.
+
+    Both use the tests' tiny voice, so what is measured is our overhead, not the weight of a real model.
+    """
+    from fake_voices import write_voice
+
+    voice = write_voice(work / "voice" / "de_DE-bench-medium.onnx")
+    ours = median(lambda i: timed_build(article, work / f"piper{i}", "piper", extra=("--voice", str(voice)))[0], runs)
+    floor = median(lambda i: timed([sys.executable, __file__, "--piper-floor", str(voice), str(article),
+                                    str(work / f"piper-floor{i}.mp3")]), runs)
+    rows.append(row("piper build of the seed (test voice), s", ours, f"floor {floor:.2f} s"))
+    rows.append(row("piper build / floor", ours / floor, "target ≤ 1.3", ours / floor <= 1.3))
 
 
 def bench_google(rows: list[dict], work: Path, runs: int, delay: float) -> None:
@@ -240,13 +256,13 @@ def make_article(work: Path, times: int) -> Path:
     return path
 
 
-def build_command(article: Path, out: Path, engine: str, cache: Path) -> list[str]:
+def build_command(article: Path, out: Path, engine: str, cache: Path, extra: tuple[str, ...] = ()) -> list[str]:
     return [sys.executable, "-m", "audio", "build", str(article), "-o", str(out), "--engine", engine,
-            "--cache-dir", str(cache), "--quiet"]
+            "--cache-dir", str(cache), "--quiet", *extra]
 
 
 def timed_build(article: Path, folder: Path, engine: str, env: dict | None = None,
-                keep: str | None = None) -> tuple[float, str, float]:
+                keep: str | None = None, extra: tuple[str, ...] = ()) -> tuple[float, str, float]:
     """Return (seconds, stdout, peak RSS in MB) of a full build with a fresh cache."""
     out = folder.parent / f"{keep}.mp3" if keep else folder / "e.mp3"
     cache = folder.parent / f"{keep}-cache" if keep else folder / "cache"
@@ -254,8 +270,8 @@ def timed_build(article: Path, folder: Path, engine: str, env: dict | None = Non
     manifest = out.with_suffix(".json")
     manifest.unlink(missing_ok=True)
     start = time.perf_counter()
-    proc = subprocess.Popen(build_command(article, out, engine, cache), env=env or user_env(), stdout=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(build_command(article, out, engine, cache, extra), env=env or user_env(),
+                            stdout=subprocess.PIPE, text=True)
     stdout = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
@@ -325,6 +341,16 @@ def floor(article: Path, out: Path) -> None:
                 "-c:a", "libmp3lame", "-b:a", "64k", "-y", str(out)], speech.pcm)
 
 
+def piper_floor(voice: Path, article: Path, out: Path) -> None:
+    """piper-tts loads the voice and speaks the article's whole text in one call, ffmpeg encodes it once."""
+    from piper import PiperVoice
+
+    loaded = PiperVoice.load(voice)
+    pcm = b"".join(chunk.audio_int16_bytes for chunk in loaded.synthesize(spoken_text(article)))
+    ffmpeg.run(["-f", "s16le", "-ar", str(loaded.config.sample_rate), "-ac", "1", "-i", "pipe:0", "-ar", "44100",
+                "-c:a", "libmp3lame", "-b:a", "64k", "-y", str(out)], pcm)
+
+
 def plain_gtts(url: str, out: Path) -> None:
     """What gtts-cli does: one gTTS object for the whole text, its requests one after another."""
     import gtts.tts
@@ -337,6 +363,8 @@ def plain_gtts(url: str, out: Path) -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--floor"]:
         floor(Path(sys.argv[2]), Path(sys.argv[3]))
+    elif sys.argv[1:2] == ["--piper-floor"]:
+        piper_floor(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
     elif sys.argv[1:2] == ["--gtts"]:
         plain_gtts(sys.argv[2], Path(sys.argv[3]))
     else:

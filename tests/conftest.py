@@ -52,14 +52,16 @@ def plan(cli):
 
 
 @pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """Point Google's voice at a closed local port, so no test ever leaves this machine."""
+def no_network(monkeypatch, tmp_path_factory):
+    """Point Google's voice and the voice repository at a closed local port, so no test ever leaves this machine."""
     import socket
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         closed = s.getsockname()[1]
     monkeypatch.setenv("AUDIO_EDITION_GOOGLE_URL", f"http://127.0.0.1:{closed}/batchexecute")
+    monkeypatch.setenv("AUDIO_EDITION_VOICES_URL", f"http://127.0.0.1:{closed}/")
+    monkeypatch.setenv("AUDIO_EDITION_VOICES", str(tmp_path_factory.mktemp("voices")))
     monkeypatch.delenv("AUDIO_EDITION_CACHE", raising=False)
 
 
@@ -86,6 +88,68 @@ def seed_edition_path(tmp_path_factory) -> Path:
                                        "--cache-dir", str(work / "cache")], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return work / "seed.mp3"
+
+
+class RecordedEvents:
+    """Events as a list, for tests of what a stage reports."""
+
+    def __init__(self):
+        self.log: list[tuple] = []
+
+    def notice(self, text: str) -> None:
+        self.log.append(("notice", text))
+
+    def started(self, stage: str, total: int) -> None:
+        self.log.append(("started", stage, total))
+
+    def advanced(self, amount: int = 1) -> None:
+        self.log.append(("advanced", amount))
+
+
+@pytest.fixture
+def events() -> RecordedEvents:
+    return RecordedEvents()
+
+
+TINY_VOICES = {  # named like real voices, so the default voice and name look-ups work as for a user
+    "de_DE-thorsten-medium": {"pitch": 8.0},
+    "de_DE-kerstin-low": {"pitch": 5.0, "length_scale": 1.1},
+    "en_US-lessac-medium": {"pitch": 7.0},
+}
+
+
+@pytest.fixture(scope="session")
+def voice_repository_folder(tmp_path_factory) -> Path:
+    """A folder laid out like rhasspy/piper-voices, with tiny voices and their voices.json."""
+    from fake_voices import write_repository
+
+    root = tmp_path_factory.mktemp("piper-voices")
+    write_repository(root, TINY_VOICES)
+    return root
+
+
+@pytest.fixture
+def voice_repository(voice_repository_folder, tmp_path, monkeypatch):
+    """The stand-in voice repository on 127.0.0.1, with an empty voices folder pointed at."""
+    from fake_voices import VoiceRepository
+
+    with VoiceRepository(voice_repository_folder) as repository:
+        monkeypatch.setenv("AUDIO_EDITION_VOICES_URL", repository.url)
+        monkeypatch.setenv("AUDIO_EDITION_VOICES", str(tmp_path / "voices"))
+        yield repository
+
+
+@pytest.fixture
+def offline_voices(tmp_path, monkeypatch) -> Path:
+    """A voice repository URL on a closed local port (as without internet), and an empty voices folder."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    monkeypatch.setenv("AUDIO_EDITION_VOICES_URL", f"http://127.0.0.1:{closed}/")
+    monkeypatch.setenv("AUDIO_EDITION_VOICES", str(tmp_path / "voices"))
+    return tmp_path / "voices"
 
 
 @pytest.fixture

@@ -32,7 +32,8 @@ def seed_edition(tmp_path_factory):
     proc = subprocess.run(
         [sys.executable, "-m", "audio", "build", str(SEED), "-o", str(out), "--cache-dir", str(work / "cache"),
          "--engine", "auto"],
-        capture_output=True, text=True, env={**__import__("os").environ, "AUDIO_EDITION_GOOGLE_URL": "http://127.0.0.1:9/x"},
+        capture_output=True, text=True, env={**__import__("os").environ, "AUDIO_EDITION_GOOGLE_URL": "http://127.0.0.1:9/x",
+             "AUDIO_EDITION_VOICES": str(work / "voices")},
     )
     assert proc.returncode == 0, proc.stderr
     return out, proc
@@ -40,7 +41,10 @@ def seed_edition(tmp_path_factory):
 
 def test_auto_falls_back_to_espeak_with_a_notice(seed_edition):
     _, proc = seed_edition
-    assert proc.stderr == "Note: The voice gtts cannot be reached; using espeak: espeak-ng's German voice, offline and instant, but robotic\n"
+    assert proc.stderr == (
+        "Note: The voice gtts cannot be reached; the voice piper has no de_DE-thorsten-medium installed "
+        "(audio-edition voices download de_DE-thorsten-medium); "
+        "using espeak: espeak-ng's German voice, offline and instant, but robotic\n")
     summary = summary_of(proc.stdout)
     assert summary["voice"] == "espeak (de, offline)"
     assert summary["chapters"] == "4"

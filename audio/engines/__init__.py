@@ -27,9 +27,10 @@ from audio.events import Events, NoEvents
 REGISTRY = {
     "gtts": "audio.engines.google",
     "espeak": "audio.engines.espeak",
+    "piper": "audio.engines.piper",
 }
 AUTO = "auto"
-AUTO_ORDER = ("gtts", "espeak")  # `auto` takes the first voice that is available here and now
+AUTO_ORDER = ("gtts", "piper", "espeak")  # `auto` takes the first voice that is available here and now
 NAMES = tuple(REGISTRY)
 
 

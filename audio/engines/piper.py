@@ -1,0 +1,113 @@
+"""Piper's neural German voices, run in this process with the piper-tts package, offline once downloaded."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from audio import voices
+from audio.engines.base import Speech
+from audio.errors import EditionError
+from audio.events import Events
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settings:
+    voice: str = field(default=voices.DEFAULT_VOICE,
+                       metadata={"help": "A Piper voice name (audio-edition voices lists them) or the path of a "
+                                         ".onnx file with its .onnx.json beside it."})
+
+
+SUMMARY = "Piper's neural German voices, offline after a one-time download"
+OFFLINE = True
+
+
+def available(settings: Settings) -> str | None:
+    """Return None when the voice is on this machine (no download needed), else why it cannot speak now."""
+    name = settings.voice
+    if voices.is_path(name):
+        model = Path(name).expanduser()
+        if not model.is_file():
+            return f"has no voice file {model}"
+        return None if Path(f"{model}.json").is_file() else f"has no {model.name}.json beside {model}"
+    folder = voices.voices_folder()
+    if (folder / f"{name}.onnx").is_file() and (folder / f"{name}.onnx.json").is_file():
+        return None
+    return f"has no {name} installed (audio-edition voices download {name})"
+
+
+def load(settings: Settings, speed: float, events: Events) -> PiperEngine:
+    """Return the voice loaded once, ready to speak; a named voice not yet installed is downloaded first."""
+    if not speed > 0:
+        raise EditionError(f"--speed must be above 0, not {speed}")
+    return PiperEngine(voices.use(settings.voice, events), speed)
+
+
+class PiperEngine:
+    """A Piper voice, its model loaded once on the first text; speaks a chunk of text at a time into 16-bit PCM.
+
+    The model is loaded when first needed, so a rebuild with nothing to synthesise never loads it.
+    """
+
+    name = "piper"
+    max_chars = 500  # Piper speaks sentence by sentence; the limit only bounds pathological input
+    concurrency = 1  # onnxruntime already uses every core for one model
+
+    def __init__(self, installed: voices.Installed, speed: float = 1.0):
+        try:
+            from piper import PiperConfig, SynthesisConfig
+        except ImportError:  # pragma: no cover - a broken install
+            raise EditionError("the Piper voice needs the piper-tts package: run scripts/setup") from None
+        self.installed = installed
+        self.speed = speed
+        try:
+            self.config = PiperConfig.from_dict(json.loads(installed.config.read_text(encoding="utf-8")))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise EditionError(f"the voice settings {installed.config} are not a Piper voice's .onnx.json "
+                               f"({type(exc).__name__}: {exc})") from None
+        # Piper's length scale is a duration factor: the voice's own, stretched or shrunk by the speed.
+        self.length_scale = round(self.config.length_scale / speed, 4)
+        self._synthesis = SynthesisConfig(length_scale=self.length_scale)
+        self._voice = None
+        self._lock = threading.Lock()
+
+    def cache_key(self) -> str:
+        return (f"piper-tts {_piper_version()} voice={self.installed.name} model={self.installed.checksum} "
+                f"length_scale={self.length_scale} speed={self.speed}")
+
+    def describe(self) -> str:
+        return f"piper ({self.installed.name}, offline)"
+
+    def synthesize(self, text: str) -> Speech:
+        chunks = self._loaded().synthesize(text, self._synthesis)
+        return Speech(pcm=b"".join(chunk.audio_int16_bytes for chunk in chunks), sample_rate=self.config.sample_rate)
+
+    def report(self) -> str | None:
+        return None
+
+    def _loaded(self):
+        """Return the PiperVoice, loading the model the first time."""
+        from piper import PiperVoice
+
+        with self._lock:
+            if self._voice is None:
+                try:
+                    self._voice = PiperVoice.load(self.installed.model, config_path=self.installed.config)
+                except Exception as exc:  # onnxruntime raises its own types for a file that is not a model
+                    first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                    raise EditionError(f"the Piper voice {self.installed.model} could not be loaded: "
+                                       f"{first_line}") from None
+            return self._voice
+
+
+def _piper_version() -> str:
+    try:
+        return version("piper-tts")
+    except PackageNotFoundError:  # pragma: no cover - run from a source tree
+        return "unknown"

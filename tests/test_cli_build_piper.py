@@ -1,0 +1,119 @@
+"""`build --engine piper`: the seed spoken by a (tiny, real) Piper voice fetched from the stand-in repository."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from media import ffprobe, summary_of
+
+from audio import manifest
+
+SENTENCE = "In einigen Fällen habe Microsoft mehr Twitter-Daten genutzt, als es sollte."
+
+
+@pytest.fixture
+def piper_build(tmp_path, seed, cli, voice_repository):
+    """A copy of the seed and a function that builds it with Piper; returns (article, build)."""
+    article = tmp_path / "artikel.txt"
+    shutil.copy(seed, article)
+
+    def build(*extra):
+        return cli("build", article, "-o", tmp_path / "e.mp3", "--engine", "piper", "--cache-dir", tmp_path / "c",
+                   *extra)
+
+    return article, build
+
+
+def test_a_piper_build_downloads_the_default_voice_and_writes_the_chaptered_edition(piper_build, tmp_path,
+                                                                                   voice_repository):
+    article, build = piper_build
+    result = build()
+    assert result.exit_code == 0, result.output
+    summary = summary_of(result.stdout)
+    assert summary["voice"] == "piper (de_DE-thorsten-medium, offline)"
+    assert summary["chapters"] == "4" and int(summary["synthesised"]) > 20
+    probe = ffprobe(tmp_path / "e.mp3")
+    assert probe["streams"][0]["codec_name"] == "mp3" and len(probe["chapters"]) == 4
+    assert float(probe["format"]["duration"]) > 60
+    assert manifest.load(tmp_path / "e.json").engine == "piper"
+    assert voice_repository.requested("de_DE-thorsten-medium.onnx") == 1
+
+    again = build()  # nothing changed: nothing synthesised, nothing downloaded
+    assert summary_of(again.stdout)["synthesised"] == "0"
+    text = article.read_text(encoding="utf-8")
+    article.write_text(text.replace(SENTENCE, "In manchen Fällen habe Microsoft deutlich mehr Daten genutzt."),
+                       encoding="utf-8")
+    edited = build()
+    assert summary_of(edited.stdout)["synthesised"] == "1"
+    assert voice_repository.requested("de_DE-thorsten-medium.onnx") == 1
+
+
+def test_speed_and_voice_change_every_chunk_and_switching_back_reuses_the_cache(piper_build, tmp_path):
+    _, build = piper_build
+    first = summary_of(build().stdout)
+    normal = float(ffprobe(tmp_path / "e.mp3")["format"]["duration"])
+    faster = summary_of(build("--speed", "1.5").stdout)
+    assert faster["synthesised"] == first["synthesised"]
+    # the pauses stay as they are, so the whole edition shrinks by less than the speech does
+    assert float(ffprobe(tmp_path / "e.mp3")["format"]["duration"]) < normal * 0.9
+    assert summary_of(build("--speed", "1.5", "--voice", "de_DE-kerstin-low").stdout)["synthesised"] == \
+        first["synthesised"]
+    back = summary_of(build().stdout)
+    assert back["synthesised"] == "0" and back["voice"] == "piper (de_DE-thorsten-medium, offline)"
+
+
+def test_the_model_is_loaded_once_per_build_and_not_when_nothing_is_new(piper_build, monkeypatch):
+    import piper
+
+    loads = []
+    real_load = piper.PiperVoice.load
+
+    def counted(*args, **kwargs):
+        loads.append(args[0])
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(piper.PiperVoice, "load", staticmethod(counted))
+    _, build = piper_build
+    result = build()
+    assert result.exit_code == 0, result.output
+    assert int(summary_of(result.stdout)["synthesised"]) > 20
+    assert len(loads) == 1
+    again = build()  # nothing to synthesise: the model is not even loaded
+    assert summary_of(again.stdout)["synthesised"] == "0" and len(loads) == 1
+
+
+def test_a_local_voice_file_is_used_as_it_is(tmp_path, seed, cli):
+    from fake_voices import write_voice
+
+    model = write_voice(tmp_path / "eigene" / "de_DE-eigene-medium.onnx")
+    result = cli("build", seed, "-o", tmp_path / "e.mp3", "--engine", "piper", "--voice", model,
+                 "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    assert summary_of(result.stdout)["voice"] == "piper (de_DE-eigene-medium, offline)"
+
+
+def test_without_internet_and_without_the_voice_the_build_names_the_command(tmp_path, seed, cli, offline_voices):
+    result = cli("build", seed, "-o", tmp_path / "e.mp3", "--engine", "piper", "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: the Piper voice de_DE-thorsten-medium is not installed and the voice repository "
+                             "cannot be reached; with internet, run: audio-edition voices download "
+                             "de_DE-thorsten-medium\n")
+    assert not (tmp_path / "e.mp3").exists()
+
+
+def test_an_unknown_voice_name_fails_the_build_in_one_line(tmp_path, seed, cli, voice_repository):
+    result = cli("build", seed, "-o", tmp_path / "e.mp3", "--engine", "piper", "--voice", "de_DE-thorstn-medium",
+                 "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: no Piper voice is called 'de_DE-thorstn-medium'; did you mean "
+                                    "de_DE-thorsten-medium")
+    assert result.stderr.count("\n") == 1
+
+
+def test_auto_uses_an_installed_piper_voice_when_google_cannot_be_reached(tmp_path, seed, cli, voice_repository):
+    assert cli("voices", "download", "de_DE-thorsten-medium").exit_code == 0
+    result = cli("build", seed, "-o", tmp_path / "e.mp3", "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("Note: The voice gtts cannot be reached; using piper: Piper's neural German")
+    assert summary_of(result.stdout)["voice"] == "piper (de_DE-thorsten-medium, offline)"

@@ -1,0 +1,53 @@
+"""`audio-edition voices` and `audio-edition voices download NAME`, against the stand-in voice repository."""
+
+from __future__ import annotations
+
+from audio import voices
+
+
+def test_voices_lists_the_german_voices_with_quality_size_licence_and_state(cli, voice_repository):
+    result = cli("voices")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert [line.split()[0] for line in lines[:-1]] == ["de_DE-kerstin-low", "de_DE-thorsten-medium"]
+    kerstin, thorsten = lines[0].split(), lines[1].split()
+    assert kerstin[1:5] == ["low", "0.0", "MB", "CC0"] and "installed" not in kerstin
+    assert thorsten[-1] == "(default)" and "installed" not in thorsten
+    assert lines[-1] == f"Voices folder: {voices.voices_folder()}"
+    assert "en_US" not in result.stdout
+
+
+def test_download_installs_a_voice_that_the_list_then_shows(cli, voice_repository):
+    result = cli("voices", "download", "de_DE-kerstin-low")
+    assert result.exit_code == 0, result.output
+    model = voices.voices_folder() / "de_DE-kerstin-low.onnx"
+    assert result.stdout.startswith(f"de_DE-kerstin-low is installed: {model} (")
+    assert model.is_file()
+    listed = cli("voices").stdout.splitlines()[0].split()
+    assert listed[0] == "de_DE-kerstin-low" and "installed" in listed
+
+
+def test_download_retries_a_503_and_a_dropped_connection(cli, voice_repository):
+    voice_repository.fail("de/de_DE/kerstin/low/de_DE-kerstin-low.onnx", "503", "drop")
+    result = cli("voices", "download", "de_DE-kerstin-low")
+    assert result.exit_code == 0, result.output
+    assert voice_repository.requested("de_DE-kerstin-low.onnx") == 3
+
+
+def test_an_unknown_voice_is_one_line_with_close_names(cli, voice_repository):
+    result = cli("voices", "download", "de_DE-kerstin-medium")
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: no Piper voice is called 'de_DE-kerstin-medium'; did you mean "
+                             "de_DE-thorsten-medium or de_DE-kerstin-low? (audio-edition voices lists them)\n")
+
+
+def test_without_internet_the_list_says_so_in_one_line(cli, offline_voices):
+    result = cli("voices")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: the voice repository http://127.0.0.1:")
+    assert result.stderr.endswith("cannot be reached (no connection)\n") and result.stderr.count("\n") == 1
+
+
+def test_voices_has_help_with_an_example(cli):
+    result = cli("voices", "-h")
+    assert result.exit_code == 0 and "Example: audio-edition voices" in result.stdout

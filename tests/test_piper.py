@@ -1,0 +1,111 @@
+"""The Piper voice engine, speaking with a tiny real ONNX voice through the real piper-tts runtime."""
+
+from __future__ import annotations
+
+import audioop
+from pathlib import Path
+
+import pytest
+
+from audio.engines import piper
+from audio.errors import EditionError
+
+TEXT = "Die Bundesregierung hat am Mittwoch ein neues Gesetz beschlossen."
+
+
+@pytest.fixture
+def tiny_voice(tmp_path) -> Path:
+    from fake_voices import write_voice
+
+    return write_voice(tmp_path / "de_DE-tiny-medium.onnx")
+
+
+def engine(voice: Path, speed: float = 1.0, events=None) -> piper.PiperEngine:
+    from conftest import RecordedEvents
+
+    return piper.load(piper.Settings(voice=str(voice)), speed, events or RecordedEvents())
+
+
+def test_it_speaks_german_text_into_pcm_as_long_as_the_text(tiny_voice):
+    voice = engine(tiny_voice)
+    short, long = voice.synthesize("Guten Tag."), voice.synthesize(TEXT)
+    assert short.sample_rate == 22050
+    assert 0.2 < short.duration < long.duration
+    assert max(abs(int.from_bytes(long.pcm[i:i + 2], "little", signed=True)) for i in range(0, 2000, 2)) > 1000
+
+
+def test_different_text_sounds_different_and_the_same_text_the_same(tiny_voice):
+    voice = engine(tiny_voice)
+    assert voice.synthesize(TEXT).pcm == voice.synthesize(TEXT).pcm
+    assert voice.synthesize("Heute regnet es in Berlin.").pcm != \
+        voice.synthesize("Morgen scheint in Köln die Sonne.").pcm
+
+
+@pytest.mark.parametrize("speed", [0.8, 1.25, 1.5])
+def test_speed_changes_the_duration_as_asked(tiny_voice, speed):
+    normal = engine(tiny_voice).synthesize(TEXT).duration
+    changed = engine(tiny_voice, speed).synthesize(TEXT).duration
+    assert changed == pytest.approx(normal / speed, rel=0.05)
+
+
+def test_the_speed_scales_the_voices_own_length_scale(tmp_path):
+    from fake_voices import write_voice
+
+    slow_voice = write_voice(tmp_path / "slow.onnx", length_scale=1.2)
+    assert engine(slow_voice, 1.5).length_scale == pytest.approx(0.8)
+
+
+def test_the_cache_key_changes_with_speed_voice_and_model(tiny_voice, tmp_path):
+    from fake_voices import write_voice
+
+    key = engine(tiny_voice).cache_key()
+    assert engine(tiny_voice).cache_key() == key
+    assert engine(tiny_voice, 1.25).cache_key() != key
+    other = write_voice(tmp_path / "other" / "de_DE-tiny-medium.onnx", pitch=3.0)  # same name, other model
+    assert engine(other).cache_key() != key
+    from importlib.metadata import version
+    assert f"piper-tts {version('piper-tts')}" in key
+
+
+def test_describe_names_the_voice(tiny_voice):
+    assert engine(tiny_voice).describe() == "piper (de_DE-tiny-medium, offline)"
+
+
+def test_a_file_that_is_not_a_voice_is_one_line(tmp_path, tiny_voice):
+    model = tmp_path / "broken.onnx"
+    model.write_bytes(b"not a model")
+    Path(f"{model}.json").write_bytes(Path(f"{tiny_voice}.json").read_bytes())
+    with pytest.raises(EditionError) as error:
+        engine(model).synthesize(TEXT)
+    assert "could not be loaded" in str(error.value) and "\n" not in str(error.value)
+    Path(f"{model}.json").write_text("{}", encoding="utf-8")
+    with pytest.raises(EditionError, match="not a Piper voice's .onnx.json"):
+        engine(model)
+
+
+def test_available_only_when_the_voice_is_here(voice_repository, tiny_voice, events):
+    from audio import voices
+
+    assert "audio-edition voices download de_DE-thorsten-medium" in piper.available(piper.Settings())
+    voices.use("de_DE-thorsten-medium", events)
+    assert piper.available(piper.Settings()) is None
+    assert piper.available(piper.Settings(voice=str(tiny_voice))) is None
+    assert piper.available(piper.Settings(voice="/nowhere/x.onnx")) == "has no voice file /nowhere/x.onnx"
+
+
+def test_espeak_and_piper_speak_in_one_process_one_after_the_other(tiny_voice):
+    from audio.engines.espeak import EspeakEngine
+
+    before = EspeakEngine().synthesize(TEXT)
+    voice = engine(tiny_voice)
+    spoken = voice.synthesize(TEXT)
+    after = EspeakEngine().synthesize(TEXT)
+    # espeak-ng's output varies a little from call to call; what matters is that it still speaks
+    assert after.duration == pytest.approx(before.duration, rel=0.05) and after.duration > 1
+    assert audioop.rms(after.pcm, 2) > 0.5 * audioop.rms(before.pcm, 2)
+    assert voice.synthesize(TEXT).pcm == spoken.pcm
+
+
+def test_a_speed_of_zero_is_refused(tiny_voice):
+    with pytest.raises(EditionError, match="speed"):
+        engine(tiny_voice, 0)
