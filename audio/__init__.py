@@ -31,6 +31,8 @@ _PUBLIC = {
     "Pauses": "audio.render",
     "Target": "audio.loudness",
     "engines": "audio.engines",
+    "build_many": "audio.batch",
+    "BatchItem": "audio.batch",
 }
 
 __all__ = ["build", "BuildResult", *_PUBLIC, "__version__"]

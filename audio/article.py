@@ -25,7 +25,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("markdown", "text")
+FORMATS = ("markdown", "text", "html")
 META_KEYS = ("title", "author", "date", "description", "cover", "language", "publication", "intro", "outro", "engine",
              "voice",
              "intro_line")
@@ -61,6 +61,7 @@ class Meta(TypedDict, total=False):
     intro_line: str  # a template: "Sie hören: {title}."
     engine: str  # the voice to read this article with, unless an option names one
     voice: str  # that voice's own voice (a Piper voice name), unless an option names one
+    image: str  # a web page's lead image (a URL, recorded, not downloaded)
 
 
 DEFAULT_LANGUAGE = "de"
@@ -106,8 +107,12 @@ def read_article(path: Path, fmt: str | None = None) -> Article:
     if path.is_dir():
         raise EditionError(f"{path}: is a directory, not an article file")
     data = files.read_bytes(path, "article")
-    text, notice = decode(data, path.name)
     fmt = fmt or format_for(path)
+    if fmt == "html":
+        from audio import webpage
+
+        return webpage.read_page(data, path.name, fallback_title=title_from_filename(path))
+    text, notice = decode(data, path.name)
     parse = parse_markdown if fmt == "markdown" else parse_text
     article = parse(text, fallback_title=title_from_filename(path))
     notices = (notice,) if notice else ()
@@ -116,6 +121,8 @@ def read_article(path: Path, fmt: str | None = None) -> Article:
 
 def format_for(path: Path) -> str:
     """Return the input format implied by a file's extension."""
+    if path.suffix.lower() in (".html", ".htm", ".xhtml"):
+        return "html"
     return "markdown" if path.suffix.lower() in (".md", ".markdown", ".mdown") else "text"
 
 
@@ -451,19 +458,25 @@ def assemble(blocks: list[Block], meta: dict, fallback_title: str) -> Article:
 
 
 def parse_article(text: str, fmt: str = "text", name: str = "Artikel") -> Article:
-    """Return an article given as text (plain text or Markdown); `name` is its title if it names none."""
+    """Return an article given as text (plain text, Markdown or HTML); `name` is its title if it names none."""
     if fmt not in FORMATS:
-        raise EditionError(f"no input format {fmt!r}; use {' or '.join(FORMATS)}")
+        raise EditionError(f"no input format {fmt!r}; use {', '.join(FORMATS)}")
+    if fmt == "html":
+        from audio import webpage
+
+        return webpage.parse_html(text, fallback_title=name)
     parse = parse_markdown if fmt == "markdown" else parse_text
     return parse(text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"), fallback_title=name)
 
 
 @dataclass(frozen=True)
 class Source:
-    """An article and the file it came from (None when it was given as text): what a build needs besides the text."""
+    """An article and the file or link it came from (neither when it was given as text): what a build needs
+    besides the text."""
 
     article: Article
     path: Path | None = None
+    url: str | None = None  # a web page's link; nothing beside it is looked up (no lexicon, cover, intro, outro)
 
     @property
     def folder(self) -> Path:
@@ -477,15 +490,27 @@ class Source:
 
     @property
     def origin(self) -> str:
-        """What the manifest records as the article."""
-        return str(self.path) if self.path else ""
+        """What the manifest records as the article: its file, or its link."""
+        return str(self.path) if self.path else self.url or ""
 
 
 def open_source(article: Path | str | Article, fmt: str | None = None) -> Source:
-    """Return the article to build: read from a file (a path), or as given (an Article from `parse_article`)."""
+    """Return the article to build: read from a file (a path), fetched from a link (`https://…`), or as given
+    (an Article from `parse_article`, or a Source)."""
+    if isinstance(article, Source):
+        return article
     if isinstance(article, Article):
         return Source(article)
+    if is_link(article):
+        from audio import webpage
+
+        return webpage.open_link(str(article))
     return Source(read_article(Path(article), fmt), Path(article))
+
+
+def is_link(article: object) -> bool:
+    """Return True for an article given as a web link (`http://` or `https://`) rather than a file."""
+    return isinstance(article, str) and re.match(r"https?://", article, re.IGNORECASE) is not None
 
 
 GERMAN_LETTERS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})

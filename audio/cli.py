@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from audio import __version__, changes, engines, formats, lexicon, manifest, render, sidecars, speech
-from audio.article import FORMATS, Article, read_article
+from audio.article import FORMATS, Article, Source, is_link, open_source
 from audio.build import BuildResult
 from audio.build import build as build_edition
 from audio.cache import Cache
@@ -52,7 +52,19 @@ def user_errors(func):
     return wrapper
 
 
-def article_argument(func):
+class ArticleType(click.ParamType):
+    """An article file, or a web link (`https://…`); with `folders`, also a folder of articles."""
+
+    name = "article"
+
+    def __init__(self, folders: bool = False):
+        self.path = click.Path(exists=True, dir_okay=folders, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        return str(value) if is_link(value) else self.path.convert(value, param, ctx)
+
+
+def article_argument(func, many: bool = False):
     """The ARTICLE argument and the --format and --lexicon options shared by the commands that read one."""
     func = click.option(
         "--lexicon", "lexicons", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -65,7 +77,10 @@ def article_argument(func):
         type=click.Choice(FORMATS),
         help="Read the file as this format instead of guessing from its extension.",
     )(func)
-    return click.argument("article", type=click.Path(exists=True, dir_okay=False, path_type=Path))(func)
+    if many:
+        return click.argument("articles", metavar="ARTICLE...", nargs=-1, required=True,
+                              type=ArticleType(folders=True))(func)
+    return click.argument("article", type=ArticleType())(func)
 
 
 @contextlib.contextmanager
@@ -112,8 +127,9 @@ def sections(article: Path, fmt: str | None, lexicons: tuple[Path, ...], as_json
 
     Example: audio-edition sections article/twitter-microsoft.txt --spoken --engine espeak
     """
-    parsed = load(article, fmt)
-    said_by = lexicon.for_article(article, lexicons).for_voice(engine)
+    source = load(article, fmt)
+    parsed = source.article
+    said_by = lexicon.for_article(source.path, lexicons).for_voice(engine)
     said = [spoken_text(s) for s in speech.script(parsed, 10**6, said_by)]
     if as_json:
         click.echo(json.dumps(plan_json(parsed, said), ensure_ascii=False, indent=2))
@@ -132,12 +148,12 @@ def spoken_text(section: speech.SectionScript) -> str:
     return " ".join(chunk.spoken for chunk in section.chunks)
 
 
-def load(path: Path, fmt: str | None) -> Article:
-    """Return the parsed article, printing any notice about how it was read."""
-    article = read_article(path, fmt)
-    for notice in article.notices:
+def load(article: Path | str, fmt: str | None) -> Source:
+    """Return the article of a file or link, printing any notice about how it was read."""
+    source = open_source(article, fmt)
+    for notice in source.article.notices:
         click.echo(f"Note: {notice}", err=True)
-    return article
+    return source
 
 
 def plan_json(article: Article, spoken: list[str]) -> dict:
@@ -221,11 +237,14 @@ BUILD_OPTIONS = [
 ]
 
 
-def build_options(func):
+def build_options(many: bool = False):
     """The options shared by `build` and `watch`."""
-    for option in reversed(BUILD_OPTIONS):
-        func = option(func)
-    return article_argument(func)
+    def decorate(func):
+        for option in reversed(BUILD_OPTIONS):
+            func = option(func)
+        return article_argument(func, many)
+
+    return decorate
 
 
 def options_from(fmt, lexicons, output, audio_format, engine, speed, cache_dir, cover, intro, outro, intro_line,
@@ -242,21 +261,51 @@ def options_from(fmt, lexicons, output, audio_format, engine, speed, cache_dir, 
 
 
 @main.command(context_settings=CONTEXT)
-@build_options
+@build_options(many=True)
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the editions, each named after its article  [default: output]")
+@click.option("--feed", "with_feed", is_flag=True,
+              help="Also update the output folder's feed.xml, with the channel settings saved by `feed`.")
+@click.option("--base-url", help="With --feed: where the folder is published  [default: the feed's own, "
+                                 "else http://localhost:8000/]")
 @click.option("-n", "--dry-run", is_flag=True, help="Only report what would change; synthesise and write nothing.")
 @user_errors
-def build(article: Path, quiet: bool, **options) -> None:
-    """Build the chaptered audio edition of ARTICLE.
+def build(articles: tuple, quiet: bool, output_dir: Path | None, with_feed: bool, base_url: str | None,
+          **options) -> None:
+    """Build the chaptered audio edition of each ARTICLE: a file, a folder of articles, or a web link.
 
-    Example: audio-edition build article/twitter-microsoft.txt -o output/twitter.mp3
+    Several articles are built side by side, each its own edition in --output-dir, with a summary
+    table at the end; the exit status is 1 if any failed.
+
+    Example: audio-edition build article/twitter-microsoft.txt https://example.org/artikel.html
     """
-    with TerminalEvents(quiet) as events:
-        result = run_build(article, options_from(**options), events)
-    report(result)
+    from audio import batch
+
+    settings = dataclasses.replace(options_from(**options), output_dir=output_dir)
+    listed = batch.articles_in(articles)
+    if len(articles) == 1 and len(listed) == 1 and not Path(str(articles[0])).is_dir():
+        with TerminalEvents(quiet) as events:
+            result = run_build(listed[0], settings, events)
+        report(result)
+        folders, failed = [result.output.parent], False
+    else:
+        if settings.output is not None:
+            raise click.UsageError("-o names one audio file; for several articles give --output-dir DIR")
+        with TerminalEvents(quiet) as events:
+            items = run_batch(listed, settings, events)
+        click.echo(batch_table(items))
+        folders = list(dict.fromkeys(item.result.output.parent for item in items if item.result))
+        failed = any(item.error for item in items)
+    if with_feed and not settings.dry_run:
+        for folder in folders:
+            path, count = batch.update_feed(folder, base_url)
+            click.echo(f"Wrote {path}: {count} episodes")
+    if failed:
+        sys.exit(1)
 
 
 @main.command(context_settings=CONTEXT)
-@build_options
+@build_options()
 @user_errors
 def watch(article: Path, quiet: bool, **options) -> None:
     """Rebuild ARTICLE's edition each time the file is saved; Ctrl-C stops.
@@ -268,6 +317,9 @@ def watch(article: Path, quiet: bool, **options) -> None:
     """
     import watchfiles
 
+    if is_link(article):
+        raise EditionError(f"{article}: a link cannot be watched, only a file you edit; run build again to "
+                           f"rebuild it when the page changed")
     settings = options_from(**options)
     watched = {article.resolve(), (article.parent / lexicon.FILE_NAME).resolve(),
                *(Path(p).resolve() for p in settings.lexicons)}
@@ -495,7 +547,39 @@ class TerminalEvents:
             self.bar = None
 
 
-def run_build(article: Path, options: BuildOptions, events: TerminalEvents) -> BuildResult:
+def run_batch(articles: list, options: BuildOptions, events: TerminalEvents) -> list:
+    """Build several articles; Ctrl-C ends the run with a one-line message, keeping what was synthesised."""
+    from audio import batch
+
+    try:
+        return batch.build_many(articles, options, events)
+    except KeyboardInterrupt:
+        events.close()
+        raise EditionError("interrupted; what was synthesised is cached, the previous editions are untouched") from None
+
+
+def batch_table(items: list) -> str:
+    """Return the summary of a batch: one row per article with its duration, chapters, changes and voice, or error."""
+    rows = [("article", "duration", "chapters", "changed", "voice")]
+    for item in items:
+        result = item.result
+        if result is None:
+            rows.append((item.article, "failed", "", "", f"Error: {item.error}"))
+            continue
+        minutes, seconds = divmod(round(result.duration), 60)
+        changed = (f"{sum(1 for c in result.changes if c.kind != 'removed')} of {result.sections}"
+                   if result.changes is not None else "new")
+        duration = "dry run" if result.dry_run else f"{minutes}:{seconds:02d}"
+        rows.append((item.article, duration, str(len(result.chapters)), changed, result.engine))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4] for row in rows]
+    built = sum(1 for item in items if item.result)
+    lines.append(f"{built} of {len(items)} articles built" + (f", {len(items) - built} failed" if built < len(items)
+                                                                 else ""))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def run_build(article: Path | str, options: BuildOptions, events: TerminalEvents) -> BuildResult:
     """Run a build; Ctrl-C ends it with a one-line message, keeping what was synthesised."""
     try:
         return build_edition(article, options, events)

@@ -15,7 +15,8 @@ from audio.render import Pauses
 
 @dataclass(frozen=True)
 class BuildOptions:
-    output: Path | None = None  # the audio file; else output/<article name>.<format>
+    output: Path | None = None  # the audio file; else <output_dir>/<article name>.<format>
+    output_dir: Path | None = None  # where editions named after their article go; else output/
     audio_format: str | None = None  # mp3, m4b or opus; else from the output's extension, else mp3
     engine: str | Engine = "auto"  # a voice's name, "auto", or a loaded voice
     voice_settings: Mapping[str, Any] = field(default_factory=dict)  # each voice takes the settings it declares
@@ -34,7 +35,7 @@ class BuildOptions:
     dry_run: bool = False  # report what would change; synthesise and write nothing
 
     def __post_init__(self):  # paths may be given as strings
-        for name in ("output", "cache_dir", "cover", "intro", "outro"):
+        for name in ("output", "output_dir", "cache_dir", "cover", "intro", "outro"):
             if isinstance(getattr(self, name), str):
                 object.__setattr__(self, name, Path(getattr(self, name)))
         object.__setattr__(self, "lexicons", tuple(Path(p) for p in self.lexicons))

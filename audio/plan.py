@@ -40,11 +40,11 @@ class SectionPlan:
 
 
 def output_path(name: str, options: BuildOptions) -> tuple[Path, formats.AudioFormat]:
-    """Return where the edition goes (the given path, else output/<article name>.<format>) and its format."""
+    """Return where the edition goes (the given path, else <output_dir or output>/<article name>.<format>) and its format."""
     asked = formats.FORMATS.get(options.audio_format or "")
     if options.audio_format and asked is None:
         raise EditionError(f"no audio format {options.audio_format!r}; use {', '.join(formats.NAMES)}")
-    output = Path(options.output or Path("output") / f"{name}{(asked or formats.MP3).extension}")
+    output = Path(options.output or Path(options.output_dir or "output") / f"{name}{(asked or formats.MP3).extension}")
     found = formats.by_extension(output)
     if found is None:
         *most, last = [f.extension for f in formats.FORMATS.values()]

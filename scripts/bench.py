@@ -5,8 +5,9 @@ Prints a table with PASS/FAIL against each target and writes it as JSON (default
 output/bench.json). Every figure is the median of --runs runs; every build runs as its own
 process (`python -m audio build ...`), as a user would run it, with a fresh cache for full builds.
 
-    .venv/bin/python scripts/bench.py            # about 3-4 minutes on 2 cores
+    .venv/bin/python scripts/bench.py            # about 6 minutes on 2 cores
     .venv/bin/python scripts/bench.py --runs 1   # a quicker look
+    .venv/bin/python scripts/bench.py --only batch --runs 1   # only the batch row (about 75 s)
 """
 
 from __future__ import annotations
@@ -41,18 +42,21 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
     parser.add_argument("--delay", type=float, default=0.3, help="seconds the fake Google takes per request")
     parser.add_argument("--json", type=Path, default=ROOT / "output" / "bench.json")
+    parser.add_argument("--only", choices=["batch"], help="run only this benchmark")
     args = parser.parse_args()
 
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
-        articles = {n: make_article(work, n) for n in (1, 4, 16)}
-        bench_floor(rows, work, articles[1], args.runs)
-        bench_piper(rows, work, articles[1], args.runs)
-        bench_google(rows, work, args.runs, args.delay)
-        full = bench_scale(rows, work, articles, args.runs)
-        bench_rebuild(rows, work, articles, full, args.runs)
-        bench_watch(rows, work, articles[1], args.runs)
+        if args.only != "batch":
+            articles = {n: make_article(work, n) for n in (1, 4, 16)}
+            bench_floor(rows, work, articles[1], args.runs)
+            bench_piper(rows, work, articles[1], args.runs)
+            bench_google(rows, work, args.runs, args.delay)
+            full = bench_scale(rows, work, articles, args.runs)
+            bench_rebuild(rows, work, articles, full, args.runs)
+            bench_watch(rows, work, articles[1], args.runs)
+        bench_batch(rows, work, args.runs)
     print_table(rows)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -191,6 +195,47 @@ def wait_for_line(proc: subprocess.Popen, starts: str) -> str:
 def user_env() -> dict:
     """Return this environment as a user's shell has it: Python may write its bytecode cache."""
     return {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def bench_batch(rows: list[dict], work: Path, runs: int) -> None:
+    """6. Eight seed-sized articles: one `build` of all of them vs eight `build` commands one after the other."""
+    folder = work / "batch"
+    folder.mkdir()
+    for k in range(1, 9):
+        text = SEED.read_text(encoding="utf-8")
+        (folder / f"artikel-{k}.txt").write_text(re.sub(r"([.!?])(\s)", rf" (Ausgabe {k})\1\2", text), encoding="utf-8")
+
+    def sequential(i: int) -> tuple[float, float]:
+        cache, peak, start = work / f"seq-cache-{i}", 0.0, time.perf_counter()
+        for article in sorted(folder.glob("*.txt")):
+            peak = max(peak, run_measured(build_command(article, work / f"seq-{i}" / f"{article.stem}.mp3", "espeak",
+                                                        cache)))
+        return time.perf_counter() - start, peak
+
+    def together(i: int) -> tuple[float, float]:
+        command = [sys.executable, "-m", "audio", "build", str(folder), "--output-dir", str(work / f"batch-{i}"),
+                   "--engine", "espeak", "--cache-dir", str(work / f"batch-cache-{i}"), "--quiet"]
+        start = time.perf_counter()
+        peak = run_measured(command)
+        return time.perf_counter() - start, peak
+
+    one_by_one = [sequential(i) for i in range(runs)]
+    batch = [together(i) for i in range(runs)]
+    seq_time, batch_time = statistics.median(t for t, _ in one_by_one), statistics.median(t for t, _ in batch)
+    peak = max(p for _, p in batch)
+    rows.append(row("8 articles, 8 build commands, s", seq_time, "one after the other"))
+    rows.append(row("8 articles, one build, s", batch_time, f"{os.cpu_count()} cores, peak RSS {peak:.0f} MB"))
+    rows.append(row("speed-up of one build of 8", seq_time / batch_time, "target ≥ 1.5", seq_time / batch_time >= 1.5))
+    rows.append(row("peak RSS one build of 8, MB", peak, "target < 400", peak < 400))
+
+
+def run_measured(command: list[str]) -> float:
+    """Run a command; return its peak RSS in MB (raise if it failed)."""
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=user_env())
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"failed: {' '.join(command)}")
+    return usage.ru_maxrss / 1024
 
 
 # --- helpers -----------------------------------------------------------------------

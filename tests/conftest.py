@@ -45,7 +45,7 @@ def plan(cli):
 
     def run(path: Path, *extra: str) -> dict:
         result = cli("sections", path, "--json", *extra)
-        assert result.exit_code == 0, result.output
+        assert result.exit_code == 0, (result.output, result.stderr)
         return json.loads(result.stdout)
 
     return run
@@ -150,3 +150,21 @@ def offline_voices(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("AUDIO_EDITION_VOICES_URL", f"http://127.0.0.1:{closed}/")
     monkeypatch.setenv("AUDIO_EDITION_VOICES", str(tmp_path / "voices"))
     return tmp_path / "voices"
+
+
+@pytest.fixture
+def web():
+    """A web server on 127.0.0.1 that the test fills with pages (see tests/web_server.py)."""
+    from web_server import WebServer
+
+    with WebServer() as server:
+        yield server
+
+
+PAGES = Path(__file__).resolve().parent / "pages"
+
+
+@pytest.fixture
+def pages() -> Path:
+    """Saved web pages in the shapes German news sites use."""
+    return PAGES

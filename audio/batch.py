@@ -1,0 +1,191 @@
+"""Build many articles in one run: files, folders of articles and links, each its own edition, side by side.
+
+A bounded pool builds up to one article per core at a time. A voice is loaded once and shared by
+all the builds, and its limit on simultaneous requests (Google's `jobs`, espeak's one at a time)
+holds for the whole run, not per article. One article's failure is recorded and the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from audio import engines, manifest
+from audio.article import is_link, open_source
+from audio.build import BuildResult, build
+from audio.engines.base import Engine, Speech
+from audio.errors import EditionError
+from audio.events import Events, NoEvents
+from audio.options import BuildOptions
+from audio.plan import output_path
+
+log = logging.getLogger(__name__)
+
+ARTICLE_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm")
+NOT_ARTICLES = ("lexicon.txt",)  # a folder's own pronunciation lexicon is not an article
+DEFAULT_BASE_URL = "http://localhost:8000/"
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One article of a batch: what was built, or why not."""
+
+    article: str  # as the user gave it: a path or a link
+    result: BuildResult | None = None
+    error: str | None = None
+
+
+def articles_in(arguments: Sequence[str | Path]) -> list[str | Path]:
+    """Return the articles that the arguments name: links and files as given, a folder as its article files."""
+    found: list[str | Path] = []
+    for argument in arguments:
+        if is_link(argument):
+            found.append(str(argument))
+            continue
+        path = Path(argument)
+        if not path.is_dir():
+            found.append(path)
+            continue
+        inside = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in ARTICLE_SUFFIXES
+                        and p.name.lower() not in NOT_ARTICLES and not p.name.startswith("."))
+        if not inside:
+            raise EditionError(f"{path}: no articles in this folder ({', '.join(ARTICLE_SUFFIXES)})")
+        found.extend(inside)
+    return found
+
+
+def build_many(articles: Sequence[str | Path], options: BuildOptions | None = None, events: Events | None = None,
+               jobs: int | None = None, **overrides: Any) -> list[BatchItem]:
+    """Build every article's edition, up to `jobs` at once (default: one per core); return one item per article.
+
+    `articles` are files, folders of articles and links. Editions go to `output_dir` (default
+    output/), each named as `build` names it. A failure is recorded in its item and the others go on.
+    """
+    options = replace(options or BuildOptions(), **overrides)
+    events = events or NoEvents()
+    articles = articles_in(articles)
+    if options.output is not None and len(articles) > 1:
+        raise EditionError("output= names one audio file; for several articles give output_dir= instead")
+    voices = SharedVoices(options)
+    claimed: dict[Path, str] = {}
+    lock = threading.Lock()
+    events.started("Building", len(articles))
+
+    def build_one(article: str | Path) -> BatchItem:
+        label = str(article)
+        told = Labelled(events, label)
+        try:
+            source = open_source(article, options.fmt)
+            output, _ = output_path(source.name, options)
+            with lock:  # two articles of one name would overwrite each other's edition
+                other = claimed.setdefault(output.resolve(), label)
+            if other != label:
+                raise EditionError(f"its edition {output} is also that of {other}; build it on its own with -o")
+            engine = voices.for_edition(output, told)
+            return BatchItem(label, build(source, replace(options, engine=engine, output=output), told))
+        except (EditionError, OSError) as exc:
+            return BatchItem(label, error=error_text(exc))
+        finally:
+            events.advanced()
+
+    workers = max(1, min(len(articles), jobs or os.cpu_count() or 1))
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="article")
+    try:
+        return list(pool.map(build_one, articles))
+    finally:  # on Ctrl-C start no more articles; what the running ones synthesised stays cached
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def error_text(exc: Exception) -> str:
+    """Return a user's error as one line (an OSError with the file it concerns)."""
+    if isinstance(exc, OSError) and not isinstance(exc, EditionError):
+        return f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc.strerror or exc)
+    return str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+
+
+class SharedVoices:
+    """The voices of a batch, each loaded once and shared by every build that uses it."""
+
+    def __init__(self, options: BuildOptions):
+        self.options = options
+        self.loaded: dict[str, SharedVoice] = {}
+        self.chosen: dict[str | None, str] = {}
+        self.lock = threading.Lock()
+
+    def for_edition(self, output: Path, events: Events) -> Engine:
+        """Return the voice for the edition at `output`: the one asked for, else its previous voice, else auto's."""
+        options = self.options
+        if not isinstance(options.engine, str):
+            with self.lock:
+                return self.loaded.setdefault("", SharedVoice(options.engine))
+        previous = manifest.load(manifest.path_for(output))
+        with self.lock:  # one choice and one load per voice for the whole batch (auto asks Google only once)
+            key = previous.engine if previous else None
+            if key not in self.chosen:
+                self.chosen[key] = engines.choose(options.engine, key, options.voice_settings, events,
+                                                  check=not options.dry_run)
+            name = self.chosen[key]
+            if name not in self.loaded:
+                self.loaded[name] = SharedVoice(engines.load(name, options.voice_settings, options.speed, events))
+            return self.loaded[name]
+
+
+class SharedVoice:
+    """A voice used by several builds at once: its limit on simultaneous calls holds across all of them."""
+
+    def __init__(self, voice: Engine):
+        self.voice = voice
+        self.slots = threading.BoundedSemaphore(max(1, voice.concurrency))
+
+    def __getattr__(self, name: str):
+        return getattr(self.voice, name)
+
+    def synthesize(self, text: str) -> Speech:
+        with self.slots:
+            return self.voice.synthesize(text)
+
+
+class Labelled:
+    """Events of one article in a batch: notices name the article; progress is counted per article by the batch."""
+
+    def __init__(self, events: Events, label: str):
+        self.events, self.label = events, label
+
+    def notice(self, text: str) -> None:
+        self.events.notice(f"{self.label}: {text}")
+
+    def started(self, stage: str, total: int) -> None:
+        pass
+
+    def advanced(self, amount: int = 1) -> None:
+        pass
+
+
+def update_feed(folder: Path, base_url: str | None = None) -> tuple[Path, int]:
+    """Write `folder`/feed.xml with the channel settings saved there; return its path and number of items.
+
+    The base URL is the one given, else the one the folder's feed already uses, else the local default.
+    """
+    from audio import feed
+
+    base = base_url or published_at(folder) or DEFAULT_BASE_URL
+    feed.check_base_url(base)
+    return feed.write_feed(folder, base, feed.load_channel(folder))
+
+
+def published_at(folder: Path) -> str | None:
+    """Return the base URL of the folder's existing feed.xml (its channel link), if there is one."""
+    from audio import feed
+
+    try:
+        link = ET.parse(Path(folder) / feed.FEED_FILE).getroot().findtext("channel/link")
+    except (OSError, ET.ParseError):
+        return None
+    return link.strip() if link and link.strip() else None
