@@ -174,7 +174,8 @@ def decode_lines(data: bytes, name: str) -> tuple[str, str]:
     return text, f"{name} is UTF-8 but for {stray} byte(s); read those as Windows-1252"
 
 
-def _stray_as_cp1252(error: UnicodeDecodeError) -> tuple[str, int]:
+def _stray_as_cp1252(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)  # registered for decoding only
     return error.object[error.start:error.end].decode("cp1252"), error.end  # raises for bytes cp1252 lacks
 
 
@@ -451,7 +452,7 @@ def assemble(blocks: list[Block], meta: dict, fallback_title: str) -> Article:
         log.info("dropped heading without text: %s", current_title)
     if not sections:
         raise EditionError("the article has no speakable text")
-    return Article(title, tuple(sections), meta)
+    return Article(title, tuple(sections), meta)  # type: ignore[arg-type]
 
 
 # --- articles given as text, and where an article came from --------------------------------------------------
@@ -494,7 +495,7 @@ class Source:
         return str(self.path) if self.path else self.url or ""
 
 
-def open_source(article: Path | str | Article, fmt: str | None = None) -> Source:
+def open_source(article: Path | str | Article | Source, fmt: str | None = None) -> Source:
     """Return the article to build: read from a file (a path), fetched from a link (`https://…`), or as given
     (an Article from `parse_article`, or a Source)."""
     if isinstance(article, Source):

@@ -101,8 +101,11 @@ def write_joined(job: Assembly) -> tuple[list[Chapter], list[float]]:
     """Write an MP3 edition: the encoded sections (and intro and outro) joined frame by frame."""
     ends = [encoded_clip(path, job.store, job.options) for path in (job.intro, job.outro)]
     lengths = [end.duration if end else 0.0 for end in ends]
-    chapters, starts = chapter_times([p.encoded.duration for p in job.plans], job.plans, *lengths)
-    parts = [ends[0], *(p.encoded for p in job.plans), ends[1]]
+    encoded = [plan.encoded for plan in job.plans]
+    if None in encoded:
+        raise EditionError("a section was not encoded; run the build again")
+    chapters, starts = chapter_times([e.duration for e in encoded if e], job.plans, *lengths)
+    parts = [ends[0], *encoded, ends[1]]
     write_mp3(job.output, render.join([part for part in parts if part]), job.tags, chapters)
     return chapters, starts
 
@@ -179,7 +182,7 @@ def chapter_times(durations: list[float], plans: list[SectionPlan], intro: float
 
 def bookend(source: Source, options: BuildOptions, which: str) -> Path | None:
     """Return the intro or outro audio file to use: the option's, else the front matter's (next to the article)."""
-    meta = source.article.meta
+    meta: dict = dict(source.article.meta)
     path = getattr(options, which) or (files.beside_article(source.folder, meta[which], which)
                                        if meta.get(which) else None)
     if path is not None and not Path(path).exists():

@@ -87,7 +87,7 @@ def build_many(articles: Sequence[str | Path], options: BuildOptions | None = No
             with lock:  # two articles of one name would overwrite each other's edition
                 other = claimed.setdefault(output.resolve(), label)
             if other != label:
-                raise EditionError(f"its edition {output} is also that of {other}; build it on its own with -o")
+                raise EditionError(f"its edition {output} is also that of {other}; build it on its own with output='FILE'")
             engine = voices.for_edition(output, told)
             return BatchItem(label, build(source, replace(options, engine=engine, output=output), told))
         except (EditionError, OSError) as exc:

@@ -42,7 +42,7 @@ class BuildResult:
     dry_run: bool = False
 
 
-def build(article: Path | str | Article, options: BuildOptions | None = None, events: Events | None = None,
+def build(article: Path | str | Article | Source, options: BuildOptions | None = None, events: Events | None = None,
           **overrides: Any) -> BuildResult:
     """Build the edition of an article and return what was made.
 

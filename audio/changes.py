@@ -59,8 +59,8 @@ def moved(untouched: list[tuple[int, int, str]]) -> list[tuple[int, str]]:
     best: list[list[int]] = []  # best[i]: the longest run in the old order that ends with untouched[i]
     for i, (_, old, _) in enumerate(untouched):
         before = [best[j] for j in range(i) if untouched[j][1] < old]
-        best.append(max(before, key=len, default=[]) + [i])
-    kept = set(max(best, key=len, default=[]))
+        best.append(max(before, key=len, default=[]) + [i])  # type: ignore[arg-type]
+    kept = set(max(best, key=len, default=[]))  # type: ignore[arg-type]
     return [(position, title) for i, (position, _, title) in enumerate(untouched) if i not in kept]
 
 

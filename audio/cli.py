@@ -11,6 +11,7 @@ import sys
 import textwrap
 import threading
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -185,7 +186,7 @@ def voice_setting_options() -> list:
         if field.type in (bool, "bool"):
             options.append(click.option(*flags, is_flag=True, default=None, help=field.metadata.get("help")))
             continue
-        kind = {"int": int, "float": float}.get(getattr(field.type, "__name__", field.type), str)
+        kind: type | click.ParamType = {"int": int, "float": float}.get(getattr(field.type, "__name__", field.type), str)
         low_high = field.metadata.get("range")
         if low_high:
             kind = click.IntRange(*low_high) if kind is int else click.FloatRange(*low_high)
@@ -467,7 +468,7 @@ def serve(folder: Path, host: str, port: int, base_url: str | None) -> None:
     if base_url:
         feed.check_base_url(base_url)
     channel = configure(folder, {})
-    urls = []  # known once the server has its port
+    urls: list[str] = []  # known once the server has its port
 
     def current_feed() -> bytes:  # made at each request: editions built while serving appear at once
         return feed.rss(feed.editions(folder), urls[0], channel)
@@ -517,7 +518,7 @@ class TerminalEvents:
 
     def __init__(self, quiet: bool):
         self.quiet = quiet
-        self.bar = None
+        self.bar: Any = None  # a click progress bar while a stage runs
         self.lock = threading.Lock()
 
     def __enter__(self):

@@ -95,7 +95,9 @@ def ogg_chapters_and_cover(path: Path, chapters: list[Chapter], cover: tuple[byt
     ffmpeg 5.1 writes every chapter after the first one second late, so its chapter comments are replaced.
     """
     opus = OggOpus(path)
-    for name in [k for k in opus.tags.keys() if k.lower().startswith("chapter")]:
+    tags = opus.tags
+    assert tags is not None  # an Ogg Opus file always has its comment header
+    for name in [k for k in tags.keys() if k.lower().startswith("chapter")]:
         del opus[name]
     for number, chapter in enumerate(chapters):
         opus[f"CHAPTER{number:03d}"] = [timecode(chapter.start)]
@@ -109,8 +111,8 @@ def ogg_chapters_and_cover(path: Path, chapters: list[Chapter], cover: tuple[byt
 
 def tag_frames(tags: Tags) -> list:
     """Return the ID3 frames for the edition's descriptive tags and cover."""
-    frames = [TIT2(encoding=3, text=tags.title), TCON(encoding=3, text=tags.genre),
-              TLAN(encoding=3, text=tags.language)]
+    frames: list = [TIT2(encoding=3, text=tags.title), TCON(encoding=3, text=tags.genre),
+                    TLAN(encoding=3, text=tags.language)]
     if tags.artist:
         frames.append(TPE1(encoding=3, text=tags.artist))
     if tags.album:

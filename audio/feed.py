@@ -88,9 +88,11 @@ def editions(folder: Path) -> list[tuple[manifest.Manifest, Path]]:
     found = []
     for path in sorted(Path(folder).glob("*.json")):
         record = manifest.load(path)
-        audio = Path(folder) / record.audio if record is not None else None
-        if audio is not None and audio.is_file() and manifest.describes(record, audio):  # not a build cut short
-            found.append((record, Path(folder) / record.audio))
+        if record is None:
+            continue
+        audio = Path(folder) / record.audio
+        if audio.is_file() and manifest.describes(record, audio):  # not a build cut short
+            found.append((record, audio))
     return sorted(found, key=lambda pair: published(pair[0]), reverse=True)
 
 
@@ -99,8 +101,10 @@ def unmatched(folder: Path) -> list[str]:
     found = []
     for path in sorted(Path(folder).glob("*.json")):
         record = manifest.load(path)
-        audio = Path(folder) / record.audio if record is not None else None
-        if audio is not None and audio.is_file() and not manifest.describes(record, audio):
+        if record is None:
+            continue
+        audio = Path(folder) / record.audio
+        if audio.is_file() and not manifest.describes(record, audio):
             found.append(audio.name)
     return found
 

@@ -83,10 +83,12 @@ def run_streaming(args: list[str], chunks, what: str = "ffmpeg") -> None:
             proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
         except OSError as exc:
             raise EditionError(f"{what}: could not start ffmpeg ({exc.strerror})") from None
+        stdin = proc.stdin
+        assert stdin is not None  # made with stdin=PIPE
         try:
             for chunk in chunks:
-                proc.stdin.write(chunk)
-            proc.stdin.close()
+                stdin.write(chunk)
+            stdin.close()
         except BrokenPipeError:  # ffmpeg stopped early; its exit code and log say why
             pass
         except BaseException:

@@ -42,9 +42,10 @@ class Lexicon:
                 lambda m: self.any_case[m.group(0).casefold()], text)
         return text
 
-    def for_voice(self, voice: str) -> Lexicon:
-        """Return the lexicon `voice` speaks with: the entries for every voice and those limited to it."""
-        own = self.by_voice.get(voice, Lexicon())
+    def for_voice(self, voice: str | None) -> Lexicon:
+        """Return the lexicon `voice` speaks with: the entries for every voice and those limited to it
+        (None: the entries for every voice only)."""
+        own = self.by_voice.get(voice, Lexicon()) if voice else Lexicon()
         return Lexicon({**self.entries, **own.entries}, {**self.any_case, **own.any_case})
 
     def merged(self, other: Lexicon) -> Lexicon:

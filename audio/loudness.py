@@ -109,7 +109,7 @@ def gain_for(speech: Speech, integrated: float, limit: float) -> float | None:
     limiter's loss grows with the gain, so loudness is not linear in it), and the gain is
     interpolated between them. None for silence.
     """
-    points = sorted(zip(SPREAD, measure_gains(speech, SPREAD, limit)))
+    points = sorted(zip(SPREAD, measure_gains(speech, list(SPREAD), limit)))
     if points[-1][1] <= -70:
         return None
     gain = interpolate(points, integrated)

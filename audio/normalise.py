@@ -164,7 +164,8 @@ def codes(text: str) -> str:
 
     def postcode(match: re.Match) -> str:
         before = text[: match.start()].rstrip()
-        city = re.match(r"\s*([\wäöüÄÖÜß]+)", text[match.end():]).group(1)
+        following = re.match(r"\s*([\wäöüÄÖÜß]+)", text[match.end():])
+        city = following.group(1) if following else ""
         after_street = re.search(r"(?<!\d)\d{1,3}[a-z]?,$", before)  # `Hauptstraße 5, 10115 Berlin`
         if city in CITIES or after_street or word_before(text, match.start()) in POSTCODE_BEFORE \
                 or match.group(1).startswith("0"):
@@ -404,7 +405,7 @@ def fractions(text: str) -> str:
 
     def vulgar(match: re.Match) -> str:
         whole, sign, noun = match.groups()
-        return say(whole, *VULGAR[sign], noun)
+        return say(whole, *VULGAR[sign], noun) or match.group(0)
 
     return VULGAR_FRACTION.sub(vulgar, FRACTION.sub(slashed, text))
 
@@ -816,7 +817,8 @@ def ordinal(number: int, before: str, after: str = "") -> str:
     words = num2words(number, lang="de", to="ordinal")
     word = word_before(before, len(before))
     if word in INDEFINITE_BEFORE:  # masculine or neuter nominative: the ordinal carries the gender
-        return words + ("s" if is_neuter(re.match(r"\s*([\w-]*)", after).group(1)) else "r")
+        noun = re.match(r"\s*([\w-]*)", after)
+        return words + ("s" if noun and is_neuter(noun.group(1)) else "r")
     plural = word in ("die", "Die") and re.match(r"\s*[\w-]*en\b", after)  # die 20. Olympischen Spiele
     if word in NOMINATIVE_BEFORE and not plural and not (word in ("der", "Der") and is_dative_or_genitive(before)):
         return words

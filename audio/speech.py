@@ -177,14 +177,14 @@ def fit(sentence: str, max_chars: int) -> list[str]:
     """Return a sentence cut into pieces of at most `max_chars`: at clauses first, then at words."""
     if len(sentence) <= max_chars:
         return [sentence]
-    pieces = []
+    pieces: list[str] = []
     for clause in CLAUSE_END.split(sentence):
         pieces.extend([clause] if len(clause) <= max_chars else _by_words(clause, max_chars))
     return _pack(pieces, max_chars)
 
 
 def _by_words(text: str, max_chars: int) -> list[str]:
-    words = []
+    words: list[str] = []
     for word in text.split():
         words.extend(word[i:i + max_chars] for i in range(0, len(word), max_chars))
     return _pack(words, max_chars)

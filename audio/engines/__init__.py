@@ -88,7 +88,7 @@ def choose(requested: str, previous: str | None, given: Mapping[str, Any], event
             raise EditionError(f"this edition was made with the voice {previous}, which {reason} now; "
                                f"rebuild it with another voice, e.g. engine='espeak'")
         return previous
-    passed_over = []
+    passed_over: list[tuple[str, str]] = []
     for name in AUTO_ORDER:
         reason = module(name).available(settings_for(name, given))
         if reason is None:

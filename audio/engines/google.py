@@ -115,7 +115,7 @@ class GoogleEngine:
                     data = b"".join(stream(tts, session))
                     if data:
                         return checked_speech(data, text, s.slow)
-                    problem, retry_after = "an empty answer", None
+                    problem, retry_after = "an empty answer", None  # type: str | None, float | None
                 except DamagedAudio as exc:  # never cached: asking again usually gives whole audio
                     problem, retry_after = f"damaged audio: {exc}", None
                 except gTTSError as exc:
