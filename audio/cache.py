@@ -112,7 +112,7 @@ class Cache:
         if not self.is_tagged():
             if stranger is not None:
                 raise EditionError(f"{self.root} is not an audio-edition cache (no {TAG_FILE}, and it holds "
-                                   f"{stranger}); check --cache-dir and AUDIO_EDITION_CACHE")
+                                   f"{stranger}); check cache_dir='…' and AUDIO_EDITION_CACHE")
             if not dry_run and self.root.is_dir():
                 self._tag()
         files = size = 0

@@ -45,7 +45,7 @@ def available(settings: Settings) -> str | None:
 def load(settings: Settings, speed: float, events: Events) -> PiperEngine:
     """Return the voice loaded once, ready to speak; a named voice not yet installed is downloaded first."""
     if not speed > 0:
-        raise EditionError(f"--speed must be above 0, not {speed}")
+        raise EditionError(f"speed must be above 0, not {speed}")
     return PiperEngine(voices.use(settings.voice, events), speed)
 
 
@@ -63,7 +63,7 @@ class PiperEngine:
         try:
             from piper import PiperConfig, SynthesisConfig
         except ImportError:  # pragma: no cover - a broken install
-            raise EditionError("the Piper voice needs the piper-tts package: run scripts/setup") from None
+            raise EditionError("the Piper voice needs the piper-tts package, which is not installed") from None
         self.installed = installed
         self.speed = speed
         try:
