@@ -85,27 +85,22 @@ def save_channel(folder: Path, channel: Channel) -> None:
 
 def editions(folder: Path) -> list[tuple[manifest.Manifest, Path]]:
     """Return every edition in `folder` whose audio is there, newest first."""
-    found = []
-    for path in sorted(Path(folder).glob("*.json")):
-        record = manifest.load(path)
-        if record is None:
-            continue
-        audio = Path(folder) / record.audio
-        if audio.is_file() and manifest.describes(record, audio):  # not a build cut short
-            found.append((record, audio))
+    found = [(record, audio) for record, audio in recorded(folder) if manifest.describes(record, audio)]
     return sorted(found, key=lambda pair: published(pair[0]), reverse=True)
 
 
 def unmatched(folder: Path) -> list[str]:
-    """Return the audio files in `folder` that their manifest does not describe (left out of the feed)."""
+    """Return the audio files in `folder` that their manifest does not describe (a build cut short; left out)."""
+    return [audio.name for record, audio in recorded(folder) if not manifest.describes(record, audio)]
+
+
+def recorded(folder: Path) -> list[tuple[manifest.Manifest, Path]]:
+    """Return every manifest in `folder` whose audio file is there, with that file."""
     found = []
     for path in sorted(Path(folder).glob("*.json")):
         record = manifest.load(path)
-        if record is None:
-            continue
-        audio = Path(folder) / record.audio
-        if audio.is_file() and not manifest.describes(record, audio):
-            found.append(audio.name)
+        if record is not None and (Path(folder) / record.audio).is_file():
+            found.append((record, Path(folder) / record.audio))
     return found
 
 
