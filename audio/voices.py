@@ -20,12 +20,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-import requests
+from typing import TYPE_CHECKING
 
 from audio import atomic
 from audio.errors import EditionError
 from audio.events import Events
+
+if TYPE_CHECKING:  # requests loads only when a voice is fetched
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +163,8 @@ def voices_folder() -> Path:
 
 def catalogue(policy: RetryPolicy = RetryPolicy(), session: requests.Session | None = None) -> dict[str, Voice]:
     """Return every voice of the repository by name, from the cached voices.json or else downloaded."""
+    import requests
+
     cached = _catalogue_path()
     if cached.is_file():
         try:
@@ -222,6 +226,7 @@ def licence(voice: Voice) -> str | None:
 def download(voice: Voice, events: Events, policy: RetryPolicy = RetryPolicy(),
              session: requests.Session | None = None) -> Installed:
     """Return the voice installed: each missing or damaged file downloaded, verified and renamed into place."""
+    import requests
     from filelock import FileLock
 
     folder = voices_folder()
@@ -330,6 +335,8 @@ def _remove_leftovers(folder: Path, voice: Voice) -> None:
 def _download_file(url: str, target: Path, expected: VoiceFile, what: str, policy: RetryPolicy,
                    session: requests.Session, meter: _Meter) -> None:
     """Fetch `url` into `target` through a temporary file, verified against `expected`; retry faults."""
+    import requests
+
     for attempt in range(1, policy.attempts + 1):
         try:
             problem = _try_download(url, target, expected, policy, session, meter.advance)
@@ -383,6 +390,8 @@ class _Refused(Exception):
 
 def _fetch(url: str, what: str, policy: RetryPolicy, session: requests.Session) -> bytes:
     """Return the body at `url` (small files only), retrying faults like a voice download."""
+    import requests
+
     for attempt in range(1, policy.attempts + 1):
         try:
             response = session.get(url, timeout=(policy.connect_timeout, policy.read_timeout))
@@ -404,6 +413,7 @@ def _fetch(url: str, what: str, policy: RetryPolicy, session: requests.Session) 
 
 def _cannot_connect(exc: requests.RequestException) -> bool:
     """Return True when no connection could be made at all (refused, no route, no DNS), not a fault mid-way."""
+    import requests
     from urllib3.exceptions import MaxRetryError, NewConnectionError
 
     if isinstance(exc, requests.ConnectTimeout):
@@ -413,6 +423,8 @@ def _cannot_connect(exc: requests.RequestException) -> bool:
 
 
 def _describe(exc: requests.RequestException) -> str:
+    import requests
+
     if _cannot_connect(exc):
         return "no connection"
     if isinstance(exc, requests.Timeout):
