@@ -24,6 +24,7 @@ from audio.cache import default_dir as default_cache_dir
 from audio.errors import EditionError, for_terminal
 from audio.loudness import Target
 from audio.options import BuildOptions
+from audio.transcript import clock
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -506,9 +507,8 @@ def summary(result: BuildResult) -> str:
     if result.dry_run:
         return (f"Dry run for {result.output}: {changed}{result.synthesised} chunks to synthesise, "
                 f"{result.reused} reused, voice {result.engine}; nothing written")
-    minutes, seconds = divmod(round(result.duration), 60)
     return (
-        f"Wrote {result.output}: {minutes}:{seconds:02d}, {len(result.chapters)} chapters, {changed}"
+        f"Wrote {result.output}: {clock(round(result.duration))}, {len(result.chapters)} chapters, {changed}"
         f"{result.synthesised} chunks synthesised, {result.reused} reused{retries}, voice {result.engine}"
     )
 
@@ -567,10 +567,9 @@ def batch_table(items: list) -> str:
         if result is None:
             rows.append((item.article, "failed", "", "", f"Error: {item.error}"))
             continue
-        minutes, seconds = divmod(round(result.duration), 60)
         changed = (f"{sum(1 for c in result.changes if c.kind != 'removed')} of {result.sections}"
                    if result.changes is not None else "new")
-        duration = "dry run" if result.dry_run else f"{minutes}:{seconds:02d}"
+        duration = "dry run" if result.dry_run else clock(round(result.duration))
         rows.append((item.article, duration, str(len(result.chapters)), changed, result.engine))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4] for row in rows]

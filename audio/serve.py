@@ -13,13 +13,13 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from audio import formats
+from audio import formats, sidecars
 from audio.errors import EditionError
 
 RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
 # What a published edition consists of (audio, transcripts, chapters, page, feed, cover); manifests
 # (they name the article's path on this computer), feed settings, locks and temporary files are not.
-PUBLISHED = (".mp3", ".m4b", ".m4a", ".opus", ".ogg", ".vtt", ".srt", ".html", ".chapters.json", ".xml",
+PUBLISHED = (*(ext for f in formats.FORMATS.values() for ext in f.extensions), *sidecars.SUFFIXES.values(), ".xml",
              ".jpg", ".jpeg", ".png")
 IDLE_TIMEOUT = 20.0  # seconds a client may keep a connection without sending anything
 
