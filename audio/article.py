@@ -15,7 +15,6 @@ import yaml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.footnote import footnote_plugin
 
-from audio import files
 from audio.errors import EditionError
 
 if sys.version_info >= (3, 11):
@@ -25,7 +24,6 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 log = logging.getLogger(__name__)
 
-FORMATS = ("markdown", "text", "html")
 META_KEYS = ("title", "author", "date", "description", "cover", "language", "publication", "intro", "outro", "engine",
              "voice",
              "intro_line")
@@ -97,33 +95,6 @@ class Block:
 
     kind: str  # "heading" or "paragraph"
     text: str
-
-
-def read_article(path: Path, fmt: str | None = None) -> Article:
-    """Return the article stored at `path`, parsed as Markdown or plain text."""
-    path = Path(path)
-    if not path.exists():
-        raise EditionError(f"{path}: no such file")
-    if path.is_dir():
-        raise EditionError(f"{path}: is a directory, not an article file")
-    data = files.read_bytes(path, "article")
-    fmt = fmt or format_for(path)
-    if fmt == "html":
-        from audio import webpage
-
-        return webpage.read_page(data, path.name, fallback_title=title_from_filename(path))
-    text, notice = decode(data, path.name)
-    parse = parse_markdown if fmt == "markdown" else parse_text
-    article = parse(text, fallback_title=title_from_filename(path))
-    notices = (notice,) if notice else ()
-    return Article(article.title, article.sections, article.meta, notices)
-
-
-def format_for(path: Path) -> str:
-    """Return the input format implied by a file's extension."""
-    if path.suffix.lower() in (".html", ".htm", ".xhtml"):
-        return "html"
-    return "markdown" if path.suffix.lower() in (".md", ".markdown", ".mdown") else "text"
 
 
 def decode(data: bytes, name: str = "article") -> tuple[str, str | None]:
@@ -453,75 +424,3 @@ def assemble(blocks: list[Block], meta: dict, fallback_title: str) -> Article:
     if not sections:
         raise EditionError("the article has no speakable text")
     return Article(title, tuple(sections), meta)  # type: ignore[arg-type]
-
-
-# --- articles given as text, and where an article came from --------------------------------------------------
-
-
-def parse_article(text: str, fmt: str = "text", name: str = "Artikel") -> Article:
-    """Return an article given as text (plain text, Markdown or HTML); `name` is its title if it names none."""
-    if fmt not in FORMATS:
-        raise EditionError(f"no input format {fmt!r}; use {', '.join(FORMATS)}")
-    if fmt == "html":
-        from audio import webpage
-
-        return webpage.parse_html(text, fallback_title=name)
-    parse = parse_markdown if fmt == "markdown" else parse_text
-    return parse(text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n"), fallback_title=name)
-
-
-@dataclass(frozen=True)
-class Source:
-    """An article and the file or link it came from (neither when it was given as text): what a build needs
-    besides the text."""
-
-    article: Article
-    path: Path | None = None
-    url: str | None = None  # a web page's link; nothing beside it is looked up (no lexicon, cover, intro, outro)
-
-    @property
-    def folder(self) -> Path:
-        """Where the article's own lexicon, cover, intro and outro are found."""
-        return self.path.parent if self.path else Path.cwd()
-
-    @property
-    def name(self) -> str:
-        """The edition's file name without extension, unless the user names one."""
-        return self.path.stem if self.path else slug(self.article.title)
-
-    @property
-    def origin(self) -> str:
-        """What the manifest records as the article: its file, or its link."""
-        return str(self.path) if self.path else self.url or ""
-
-
-def open_source(article: Path | str | Article | Source, fmt: str | None = None) -> Source:
-    """Return the article to build: read from a file (a path), fetched from a link (`https://…`), or as given
-    (an Article from `parse_article`, or a Source)."""
-    if isinstance(article, Source):
-        return article
-    if isinstance(article, Article):
-        return Source(article)
-    if is_link(article):
-        from audio import webpage
-
-        return webpage.open_link(str(article))
-    return Source(read_article(Path(article), fmt), Path(article))
-
-
-def is_link(article: object) -> bool:
-    """Return True for an article given as a web link (`http://` or `https://`) rather than a file."""
-    return isinstance(article, str) and re.match(r"https?://", article, re.IGNORECASE) is not None
-
-
-GERMAN_LETTERS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
-
-
-def slug(title: str, limit: int = 60) -> str:
-    """Return a file name made of a title: lower-case ASCII words joined by hyphens (`Über uns` → `ueber-uns`)."""
-    import unicodedata
-
-    ascii_text = unicodedata.normalize("NFKD", title.translate(GERMAN_LETTERS)).encode("ascii", "ignore").decode()
-    words = re.findall(r"[a-z0-9]+", ascii_text.lower())
-    name = "-".join(words)[:limit].rstrip("-")
-    return name or "artikel"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from audio import cache as cache_mod
 from audio import ffmpeg, files, loudness, manifest, render
-from audio.article import Source, iso_639_2
+from audio.article import iso_639_2
 from audio.cache import Cache
 from audio.engines.base import Engine, Speech
 from audio.errors import EditionError
@@ -23,6 +23,7 @@ from audio.export import Chapter, Tags, read_cover, write_container, write_mp3
 from audio.formats import MP3, AudioFormat
 from audio.options import BuildOptions
 from audio.plan import SectionPlan
+from audio.source import Source
 from audio.synthesis import section_speeches
 
 

@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from audio import engines, manifest
-from audio.article import is_link, open_source
 from audio.build import BuildResult, build
 from audio.engines.base import Engine, Speech
 from audio.errors import EditionError
 from audio.events import Events, NoEvents
 from audio.options import BuildOptions
 from audio.plan import output_path
+from audio.source import is_link, open_source
 
 log = logging.getLogger(__name__)
 

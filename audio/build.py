@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from audio import cache as cache_mod
-from audio import changes, engines, lexicon, manifest
-from audio.article import Article, Source, open_source
+from audio import changes, engines, manifest
+from audio.article import Article
 from audio.assemble import Assembly, SectionEncoder, bookend, edition_manifest, edition_tags, write_audio
 from audio.cache import Cache
 from audio.engines.base import Engine
@@ -25,6 +25,7 @@ from audio.export import Chapter, check_chapters
 from audio.options import BuildOptions
 from audio.plan import SentenceCache, missing_chunks, output_path, plan_sections, previous_states
 from audio.publish import publish, staging
+from audio.source import Source, open_source
 from audio.synthesis import synthesise_missing
 
 
@@ -69,9 +70,8 @@ def build(article: Path | str | Article | Source, options: BuildOptions | None =
     tags = edition_tags(source, options.cover, events)  # a bad cover fails before any work is done
     engine, voice_settings = choose_engine(options, source, previous, events)
     store = Cache(options.cache_dir or cache_mod.default_dir())
-    said = lexicon.for_article(source.path, options.lexicons).for_voice(engine.name)
     sentences = SentenceCache(store)
-    plans = plan_sections(source.article, engine, options, store, said, sentences)
+    plans = plan_sections(source, engine, options, store, sentences)
     check_chapters(fmt, len(plans))  # before any synthesis, not after it
     intro, outro = (bookend(source, options, which) for which in ("intro", "outro"))
     todo = [p for p in plans if p.encoded is None] if fmt.joined else plans

@@ -15,8 +15,8 @@ from typing import Any
 
 import click
 
-from audio import __version__, changes, engines, formats, lexicon, manifest, render, sidecars, speech
-from audio.article import FORMATS, Article, Source, is_link, open_source
+from audio import __version__, changes, engines, formats, lexicon, manifest, plan, render, sidecars, speech
+from audio.article import Article
 from audio.build import BuildResult
 from audio.build import build as build_edition
 from audio.cache import Cache
@@ -24,6 +24,7 @@ from audio.cache import default_dir as default_cache_dir
 from audio.errors import EditionError, for_terminal
 from audio.loudness import Target
 from audio.options import BuildOptions
+from audio.source import FORMATS, Source, is_link, open_source
 from audio.transcript import clock
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
@@ -131,8 +132,7 @@ def sections(article: Path, fmt: str | None, lexicons: tuple[Path, ...], as_json
     """
     source = load(article, fmt)
     parsed = source.article
-    said_by = lexicon.for_article(source.path, lexicons).for_voice(engine)
-    said = [spoken_text(s) for s in speech.script(parsed, 10**6, said_by)]
+    said = [spoken_text(s) for s in plan.scripts(source, lexicons, engine, max_chars=10**6)]
     if as_json:
         click.echo(json.dumps(plan_json(parsed, said), ensure_ascii=False, indent=2))
         return

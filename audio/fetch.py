@@ -10,6 +10,7 @@ import requests
 
 from audio import __version__
 from audio.errors import EditionError
+from audio.http import deadline_session
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 @dataclass(frozen=True)
 class Limits:
     timeout: float = 15.0  # seconds to connect, and between bytes of the answer
+    deadline: float = 60.0  # seconds for the whole of one request, however slowly the answer trickles in
     max_bytes: int = 5_000_000  # news pages are a few hundred kB; more is not an article
     attempts: int = 3  # connection faults, timeouts and HTTP 5xx are tried again, with backoff
     backoff: float = 0.5  # seconds before the second attempt, doubled for each further one
@@ -52,9 +54,20 @@ class PassingFault(Exception):
 
 def fetch_once(url: str, limits: Limits) -> Page:
     """Return the page at `url` from one request; raise PassingFault for what a retry may mend."""
+    with deadline_session(limits.deadline) as (session, expired):
+        try:
+            return read_answer(session, url, limits)
+        except (PassingFault, EditionError):
+            if not expired.is_set():
+                raise
+            raise PassingFault(f"no whole answer within {limits.deadline:g} s") from None
+
+
+def read_answer(session: requests.Session, url: str, limits: Limits) -> Page:
+    """Return the page at `url` as `session` gets it; raise PassingFault for what a retry may mend."""
     try:
-        with requests.get(url, timeout=limits.timeout, stream=True, allow_redirects=True,
-                          headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"}) as answer:
+        with session.get(url, timeout=limits.timeout, stream=True, allow_redirects=True,
+                         headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"}) as answer:
             if answer.status_code >= 500:
                 raise PassingFault(f"the server answered HTTP {answer.status_code} {answer.reason}")
             if answer.status_code >= 400:

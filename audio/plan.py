@@ -10,11 +10,11 @@ from pathlib import Path
 
 from audio import cache as cache_mod
 from audio import changes, formats, lexicon, manifest, render, speech
-from audio.article import Article
 from audio.cache import Cache
 from audio.engines.base import Engine
 from audio.errors import EditionError
 from audio.options import BuildOptions
+from audio.source import Source
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +58,19 @@ def output_path(name: str, options: BuildOptions) -> tuple[Path, formats.AudioFo
     return output, found
 
 
-def plan_sections(article: Article, engine: Engine, options: BuildOptions, store: Cache, said: lexicon.Lexicon,
+def scripts(source: Source, lexicons: tuple[Path, ...], voice: str | None, max_chars: int,
+            intro_line: str | None = None, split: Callable[[str], list[str]] | None = None) -> list[speech.SectionScript]:
+    """Return what is said in each section, as `voice` says it: the one planning step of `build` and `sections`."""
+    said = lexicon.for_article(source.path, lexicons).for_voice(voice)
+    return speech.script(source.article, max_chars, said, intro_line, split)
+
+
+def plan_sections(source: Source, engine: Engine, options: BuildOptions, store: Cache,
                   split: Callable[[str], list[str]] | None = None) -> list[SectionPlan]:
     """Return a plan per section, with its encoded audio already filled in when the cache has it."""
     voice = engine.cache_key()
     plans = []
-    for script in speech.script(article, engine.max_chars, said, options.intro_line, split):
+    for script in scripts(source, options.lexicons, engine.name, engine.max_chars, options.intro_line, split):
         keys = [cache_mod.key("chunk", voice, chunk.spoken) for chunk in script.chunks]
         pauses = [chunk.pause_after for chunk in script.chunks]
         settings = [options.pauses.__dict__, options.loudness.__dict__, options.bitrate]

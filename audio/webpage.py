@@ -20,7 +20,7 @@ import re
 from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
-from audio.article import Article, Source, decode, meta_value, parse_markdown, title_from_filename, without_controls
+from audio.article import Article, decode, meta_value, parse_markdown, title_from_filename, without_controls
 from audio.errors import EditionError
 
 log = logging.getLogger(__name__)
@@ -62,15 +62,6 @@ def parse_html(html: str, fallback_title: str = "Artikel") -> Article:
         body = f"{lead}\n\n{body}"
     article = parse_markdown(body, fallback_title=title)
     return Article(title, article.sections, {"title": title, **meta})
-
-
-def open_link(url: str, limits=None) -> Source:
-    """Return the article at a web link, fetched; the edition is named after the page's title."""
-    from audio import fetch
-
-    page = fetch.get_page(url, limits or fetch.Limits())
-    article = read_page(page.data, url, page.charset, fallback_title=name_for_url(page.url))
-    return Source(article, url=url)
 
 
 def read_page(data: bytes, name: str, declared: str | None = None, fallback_title: str = "Artikel") -> Article:

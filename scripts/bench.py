@@ -31,7 +31,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from fake_google import FakeGoogle  # noqa: E402
 
 from audio import ffmpeg  # noqa: E402
-from audio.article import read_article  # noqa: E402
+from audio.source import read_article  # noqa: E402
 from audio.speech import script  # noqa: E402
 
 EDITED_SENTENCE = "In einigen Fällen habe Microsoft mehr Twitter-Daten genutzt, als es sollte."

@@ -12,9 +12,9 @@ from audio.article import (
     is_heading_line,
     parse_markdown,
     parse_text,
-    read_article,
 )
 from audio.errors import EditionError
+from audio.source import read_article
 
 
 def sentences(text: str) -> list[str]:

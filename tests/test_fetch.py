@@ -10,7 +10,7 @@ import pytest
 from audio import __version__
 from audio.errors import EditionError
 from audio.fetch import Limits, get_page
-from audio.webpage import open_link
+from audio.source import open_link
 
 QUICK = Limits(timeout=0.5, max_bytes=100_000, attempts=3, backoff=0.05)
 PAGE = ("<html><head><title>Grüße aus Köln</title></head><body><article><h1>Grüße aus Köln</h1>"
@@ -104,3 +104,12 @@ def test_a_page_without_a_title_is_named_after_the_link(web):
                    "Bundesländern. Reisende sollten sich vorher informieren, welche Züge fahren.</p></article></body></html>")
     source = open_link(url, QUICK)
     assert source.name == "bahn-streik-aktuell"
+
+
+def test_a_page_that_trickles_in_ends_at_the_deadline(web):
+    """requests' timeout bounds each read; a byte every 0.2 s would never time out without a whole-request deadline."""
+    url = web.page("/slow.html", PAGE, drip=0.2)
+    started = time.monotonic()
+    with pytest.raises(EditionError, match=r"no whole answer within 1 s \(tried 2 times\)"):
+        get_page(url, Limits(timeout=0.5, deadline=1.0, attempts=2, backoff=0.05))
+    assert time.monotonic() - started < 5

@@ -11,8 +11,8 @@ import pytest
 from media import summary_of
 
 from audio import lexicon, manifest
-from audio.article import read_article
 from audio.errors import EditionError
+from audio.source import read_article
 from audio.speech import script
 
 

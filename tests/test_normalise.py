@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from audio.article import read_article
 from audio.lexicon import Lexicon
 from audio.normalise import (
     ABBREVIATIONS,
@@ -25,6 +24,7 @@ from audio.normalise import (
     roman_numerals,
     technical,
 )
+from audio.source import read_article
 from audio.speech import script
 
 CASES = [

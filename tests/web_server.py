@@ -17,6 +17,7 @@ class Route:
     delay: float = 0.0  # seconds before answering
     fail_first: int = 0  # answer this many requests with HTTP 503 before answering as above
     chunked: bool = False  # send no Content-Length, so only reading tells the size
+    drip: float = 0.0  # send the body a byte at a time, this many seconds apart
 
 
 class WebServer:
@@ -68,9 +69,9 @@ class WebServer:
                     route.fail_first -= 1
                     return self._answer(503, b"busy", "text/plain")
                 time.sleep(route.delay)
-                self._answer(route.status, route.body, route.content_type, route.headers, route.chunked)
+                self._answer(route.status, route.body, route.content_type, route.headers, route.chunked, route.drip)
 
-            def _answer(self, status, body, content_type, headers=None, chunked=False):
+            def _answer(self, status, body, content_type, headers=None, chunked=False, drip=0.0):
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 for name, value in (headers or {}).items():
@@ -87,7 +88,10 @@ class WebServer:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 try:
-                    self.wfile.write(body)
+                    for start in range(0, len(body), 1 if drip else len(body) or 1):
+                        self.wfile.write(body[start:start + (1 if drip else len(body))])
+                        self.wfile.flush()
+                        time.sleep(drip)
                 except OSError:
                     pass
 
