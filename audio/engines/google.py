@@ -9,7 +9,6 @@ import random
 import re
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -138,6 +137,8 @@ class GoogleEngine:
 
 def stream(tts: gTTS, session: requests.Session) -> Iterator[bytes]:
     """Yield the MP3 parts of gTTS's answer, its requests sent through `session` (gTTS.stream() makes its own)."""
+    import urllib.request
+
     import requests
     from gtts import gTTSError
 
