@@ -183,7 +183,7 @@ def looks_binary(data: bytes) -> bool:
 
 def title_from_filename(path: Path) -> str:
     """Return a readable title made from a file name, for articles without one."""
-    words = re.sub(r"[-_]+", " ", Path(path).stem).strip()
+    words = re.sub(r"[-_]+", " ", without_controls(Path(path).stem)).strip()  # a name may hold terminal codes
     return words[:1].upper() + words[1:] if words else "Artikel"
 
 

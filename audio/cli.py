@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from audio import __version__, changes, engines, formats, lexicon, manifest, render, sidecars, speech
-from audio.article import FORMATS, Article, read_article
+from audio.article import FORMATS, Article, read_article, without_controls
 from audio.build import BuildResult
 from audio.build import build as build_edition
 from audio.cache import Cache
@@ -34,8 +34,8 @@ def error_line(exc: Exception) -> str:
     """Return the one line that tells the user what went wrong: the one place errors become messages."""
     if isinstance(exc, OSError) and not isinstance(exc, EditionError):
         where = f"{exc.filename}: " if exc.filename else ""
-        return f"Error: {where}{exc.strerror or exc}"
-    return f"Error: {for_terminal(str(exc))}"
+        return without_controls(f"Error: {where}{exc.strerror or exc}")  # a file name may hold terminal codes
+    return without_controls(f"Error: {for_terminal(str(exc))}")
 
 
 def user_errors(func):
@@ -136,7 +136,7 @@ def load(path: Path, fmt: str | None) -> Article:
     """Return the parsed article, printing any notice about how it was read."""
     article = read_article(path, fmt)
     for notice in article.notices:
-        click.echo(f"Note: {notice}", err=True)
+        click.echo(without_controls(f"Note: {notice}"), err=True)  # notices name the file
     return article
 
 
@@ -272,7 +272,7 @@ def watch(article: Path, quiet: bool, **options) -> None:
     watched = {article.resolve(), (article.parent / lexicon.FILE_NAME).resolve(),
                *(Path(p).resolve() for p in settings.lexicons)}
     folders = {path.parent for path in watched}
-    click.echo(f"Watching {article}; Ctrl-C to stop.", err=True)
+    click.echo(without_controls(f"Watching {article}; Ctrl-C to stop."), err=True)
     built = None
     try:
         # Woken by file events or every second; the files' signatures decide, so a save made
@@ -376,9 +376,9 @@ def feed_command(folder: Path, base_url: str, **settings) -> None:
     channel = configure(folder, settings)
     path, items = feed.write_feed(folder, base_url, channel)
     for name in feed.unmatched(folder):
-        click.echo(f"Note: {name} left out: it is not the audio its manifest describes (a build cut short, or "
-                   "the file changed since); build it again", err=True)
-    click.echo(f"Wrote {path}: {items} episodes, {base_url}")
+        click.echo(without_controls(f"Note: {name} left out: it is not the audio its manifest describes (a build "
+                                    "cut short, or the file changed since); build it again"), err=True)
+    click.echo(without_controls(f"Wrote {path}: {items} episodes, {base_url}"))
 
 
 def configure(folder: Path, settings: dict):
@@ -426,7 +426,7 @@ def serve(folder: Path, host: str, port: int, base_url: str | None) -> None:
         raise EditionError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
     url = base_url or f"http://{host}:{httpd.server_address[1]}/"
     urls.append(url)
-    click.echo(f"Serving {folder} at {url}; subscribe to {url}{feed.FEED_FILE}; Ctrl-C stops.")
+    click.echo(without_controls(f"Serving {folder} at {url}; subscribe to {url}{feed.FEED_FILE}; Ctrl-C stops."))
     try:
         httpd.serve_forever()
     except KeyboardInterrupt:
@@ -442,7 +442,7 @@ def megabytes(size: int) -> str:
 def report(result: BuildResult) -> None:
     """Print what changed since the previous edition, one line a section, then the summary line."""
     for change in result.changes or []:
-        click.echo(change.line())
+        click.echo(without_controls(change.line()))  # titles of an older manifest, written before they were cleaned
     click.echo(summary(result))
 
 
@@ -451,10 +451,10 @@ def summary(result: BuildResult) -> str:
     changed = f"{changes.summary(result.changes, result.sections)}, " if result.changes is not None else ""
     retries = f", {result.voice_report}" if result.voice_report else ""
     if result.dry_run:
-        return (f"Dry run for {result.output}: {changed}{result.synthesised} chunks to synthesise, "
-                f"{result.reused} reused, voice {result.engine}; nothing written")
+        return without_controls(f"Dry run for {result.output}: {changed}{result.synthesised} chunks to synthesise, "
+                                f"{result.reused} reused, voice {result.engine}; nothing written")
     minutes, seconds = divmod(round(result.duration), 60)
-    return (
+    return without_controls(  # the output's name may hold terminal codes
         f"Wrote {result.output}: {minutes}:{seconds:02d}, {len(result.chapters)} chapters, {changed}"
         f"{result.synthesised} chunks synthesised, {result.reused} reused{retries}, voice {result.engine}"
     )
@@ -476,7 +476,7 @@ class TerminalEvents:
 
     def notice(self, text: str) -> None:
         if not self.quiet:
-            click.echo(f"Note: {text}", err=True)
+            click.echo(without_controls(f"Note: {text}"), err=True)
 
     def started(self, stage: str, total: int) -> None:
         self.close()
