@@ -123,6 +123,10 @@ def decode(data: bytes, name: str = "article") -> tuple[str, str | None]:
             data = data.decode("utf-16").encode("utf-8")
         except UnicodeDecodeError:
             raise EditionError(f"{name}: the file starts like UTF-16 text but is not") from None
+    utf16, utf16_notice = utf16_without_bom(data), None
+    if utf16:
+        data = data.decode(utf16).encode("utf-8")
+        utf16_notice = f"{name} is UTF-16 without a byte order mark; read it as {utf16.upper()}"
     if not data.strip():
         raise EditionError(f"{name}: the file is empty")
     if looks_binary(data):
@@ -131,6 +135,7 @@ def decode(data: bytes, name: str = "article") -> tuple[str, str | None]:
         text, notice = data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
         text, notice = decode_lines(data.removeprefix(b"\xef\xbb\xbf"), name)
+    notice = notice or utf16_notice
     return without_controls(text.replace("\r\n", "\n").replace("\r", "\n")), notice
 
 
@@ -170,6 +175,28 @@ def _stray_as_cp1252(error: UnicodeDecodeError) -> tuple[str, int]:
 
 STRAY_AS_CP1252 = "audio-edition-cp1252"
 codecs.register_error(STRAY_AS_CP1252, _stray_as_cp1252)
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """Return 'utf-16-le' or 'utf-16-be' for UTF-16 text without a byte order mark, else None.
+
+    Text that is mostly ASCII, as German is, has a NUL in every other byte in UTF-16, on the same
+    side of each pair; binary files have NULs on both sides or none. Such a file is only UTF-16 if
+    it decodes as UTF-16.
+    """
+    sample = data[:8192 - (min(len(data), 8192) % 2)]
+    pairs = len(sample) // 2
+    if pairs < 2 or len(data) % 2:
+        return None
+    nul_first, nul_second = sample[0::2].count(0) / pairs, sample[1::2].count(0) / pairs
+    for encoding, mostly, rarely in (("utf-16-le", nul_second, nul_first), ("utf-16-be", nul_first, nul_second)):
+        if mostly >= 0.5 and rarely <= 0.02:
+            try:
+                data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            return encoding
+    return None
 
 
 def looks_binary(data: bytes) -> bool:

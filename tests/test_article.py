@@ -235,6 +235,23 @@ def test_utf16_with_byte_order_mark_is_read():
     assert text == "Titel\n\nGrüße." and notice is None
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_byte_order_mark_is_read_with_a_notice(encoding):
+    text, notice = decode("Titel\r\n\r\nGrüße aus Köln, 30 € – „gut“.".encode(encoding), "x.txt")
+    assert text == "Titel\n\nGrüße aus Köln, 30 € – „gut“."
+    assert notice == f"x.txt is UTF-16 without a byte order mark; read it as {encoding.upper()}"
+
+
+@pytest.mark.parametrize("data", [
+    b"\x00\x00" * 600,  # NULs on both sides of each pair: not text
+    "Titel\n\nText".encode("utf-16-le") + b"\x00",  # odd length
+    b"A\x00" * 300 + b"\x00\xd8A\x00",  # a lone surrogate: does not decode as UTF-16
+])
+def test_binary_with_nul_bytes_is_not_taken_for_utf16(data):
+    with pytest.raises(EditionError, match="binary"):
+        decode(data, "x.bin")
+
+
 def test_utf8_with_a_stray_windows_byte_keeps_its_umlauts():
     text, notice = decode("Größe\n\nDie Bürger zahlen 30 ".encode() + b"\x80.", "x.txt")
     assert text == "Größe\n\nDie Bürger zahlen 30 €."
