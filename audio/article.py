@@ -360,10 +360,49 @@ def markdown_blocks(body: str) -> list[Block]:
     # markdown-it stops reading, silently, at its nesting limit (20 tokens deep, about ten list levels);
     # nesting is capped in the source instead, where deeper levels are read at the deepest one kept
     md = MarkdownIt("commonmark", {"maxNesting": 100_000}).enable(["table", "strikethrough"]).use(footnote_plugin)
-    try:
-        tokens = md.parse(flatten_nesting(body))
-    except RecursionError:
-        raise EditionError("the article nests lists or quotes too deeply to be read; flatten them") from None
+    blocks: list[Block] = []
+    for piece in pieces(body):  # markdown-it holds a whole text's tokens at once: ten times its size
+        try:
+            tokens = md.parse(flatten_nesting(piece))
+        except RecursionError:
+            raise EditionError("the article nests lists or quotes too deeply to be read; flatten them") from None
+        blocks += token_blocks(tokens)
+    return blocks
+
+
+PIECE_CHARS = 500_000
+DEFINITION = re.compile(r"(?m)^ {0,3}\[[^\]\n]+\]:")  # `[1]: https://…`, `[^1]: …`: used anywhere in the text
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+HEADING_LINE = re.compile(r"#{1,6}(?:[ \t]|$)")
+
+
+def pieces(body: str) -> list[str]:
+    """Return a Markdown body cut before headings into pieces of about PIECE_CHARS that read as the whole does.
+
+    A heading at the start of a line after a blank line ends any list, quote or paragraph, so
+    the text before it reads the same alone; not inside a fenced code block, and not at all when
+    the text defines links or footnotes, which may be used in another piece.
+    """
+    if len(body) <= PIECE_CHARS or DEFINITION.search(body):
+        return [body]
+    found, start, position, fence, blank = [], 0, 0, "", True
+    for line in body.splitlines(keepends=True):
+        opening = FENCE.match(line)
+        if fence:
+            closing = opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence)
+            fence = "" if closing and not line.strip().strip(fence[0]) else fence
+        elif opening:
+            fence = opening.group(1)
+        elif blank and position - start >= PIECE_CHARS and HEADING_LINE.match(line):
+            found.append(body[start:position])
+            start = position
+        blank = not line.strip()
+        position += len(line)
+    return found + [body[start:]]
+
+
+def token_blocks(tokens: list) -> list[Block]:
+    """Return the headings and readable paragraphs in markdown-it's tokens of one text."""
     blocks: list[Block] = []
     stack: list[str] = []
     row: list[str] = []
@@ -449,23 +488,25 @@ def assemble(blocks: list[Block], meta: dict, fallback_title: str) -> Article:
             blocks.pop(0)
     title = title or fallback_title
     sections: list[Section] = []
-    current_title, paragraphs, pending = title, [], False
+    # Headings in a row are joined into one title; kept as a list, as adding each to a string
+    # takes time in the square of their number (an article of short lines is all headings).
+    titles, paragraphs, pending = [title], [], False
     for block in blocks:
         if block.kind == "paragraph":
             paragraphs.append(block.text)
             continue
         if paragraphs:
-            sections.append(Section(current_title, tuple(paragraphs)))
-            current_title, paragraphs = block.text, []
+            sections.append(Section(TITLE_JOINER.join(titles), tuple(paragraphs)))
+            titles, paragraphs = [block.text], []
         elif pending:
-            current_title = current_title + TITLE_JOINER + block.text
+            titles.append(block.text)
         else:
-            current_title = block.text
+            titles = [block.text]
         pending = True
     if paragraphs:
-        sections.append(Section(current_title, tuple(paragraphs)))
+        sections.append(Section(TITLE_JOINER.join(titles), tuple(paragraphs)))
     elif pending:
-        log.info("dropped heading without text: %s", current_title)
+        log.info("dropped heading without text: %s", TITLE_JOINER.join(titles))
     if not sections:
         raise EditionError("the article has no speakable text")
     return Article(title, tuple(sections), meta)

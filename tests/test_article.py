@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -294,3 +295,73 @@ def test_deeply_nested_lists_and_quotes_lose_no_text(tmp_path, nesting):
     expected = re.findall(r"Punkt \d+|Tief zitiert", nesting)
     assert re.findall(r"Punkt \d+|Tief zitiert", said) == expected
     assert article.sections[1].paragraphs == ("Der Rest.",)
+
+
+LONG_MARKDOWN = """# Lange Ausgabe
+
+Einleitung mit einem Absatz.
+
+## Erster Teil
+
+- Ein Punkt
+- Noch einer, der weitergeht
+
+  und einen zweiten Absatz hat
+
+> Ein Zitat
+> über zwei Zeilen
+
+```
+# kein Titel, sondern Code
+
+# auch keiner
+```
+
+| Stadt | Preis |
+|---|---|
+| Köln | 3 Euro |
+
+## Zweiter Teil
+Direkt darunter Text.
+# Ohne Leerzeile davor
+Text.
+
+~~~~
+nicht vorgelesen
+~~~
+# noch im Code
+~~~~
+
+### Dritter Teil
+
+Letzter Absatz.
+"""
+
+
+def test_a_long_markdown_text_read_in_pieces_reads_as_the_whole(monkeypatch):
+    from audio import article
+
+    body = LONG_MARKDOWN * 40
+    whole = article.markdown_blocks(body)
+    monkeypatch.setattr(article, "PIECE_CHARS", 300)
+    assert len(article.pieces(body)) > 40
+    assert "".join(article.pieces(body)) == body
+    assert article.markdown_blocks(body) == whole
+    assert not any("kein Titel" in b.text or "noch im Code" in b.text for b in whole)
+
+
+def test_a_text_that_defines_links_or_footnotes_is_read_whole(monkeypatch):
+    from audio import article
+
+    monkeypatch.setattr(article, "PIECE_CHARS", 10)
+    body = "Die Studie[^1] zeigt es.\n\n# Teil\n\nText.\n\n[^1]: Quelle.\n"
+    assert article.pieces(body) == [body]
+
+
+def test_many_short_lines_in_a_row_are_read_in_linear_time():
+    # each short line is a heading; 40,000 of them in a row took 70 s when each was added to the title
+    lines = "\n\n".join(f"Kurze Zeile {i}" for i in range(40_000))
+    started = time.monotonic()
+    article = parse_text(f"Titel\n\n{lines}\n\nEin Satz, der endlich ein Absatz ist.")
+    assert time.monotonic() - started < 5
+    assert article.sections[0].title.count(" – ") == 39_999
