@@ -233,6 +233,34 @@ def test_terminal_codes_in_file_and_folder_names_never_reach_the_terminal(cli, t
     assert json.loads(results[2].stdout)["title"] == "Nachricht rot"
 
 
+PEAK_RSS = """
+import resource, sys
+from audio.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+print(f"peak {peak // 1024} MB", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def test_a_200_kb_line_without_spaces_builds_in_bounded_memory(tmp_path):
+    # a voice spelled such a "word" for eight hours, 3.8 GB of audio held in memory, before it was dropped
+    article = tmp_path / "daten.txt"
+    blob = "".join(chr(65 + (i * 7919) % 26) + str(i % 10) for i in range(100_000))  # 200,000 characters
+    article.write_text(f"Bilddaten\n\nHier steht ein Bild: {blob} und danach ein Satz.\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-c", PEAK_RSS, "build", str(article), "-o", str(tmp_path / "e.mp3"),
+                             "--engine", "espeak", "--cache-dir", str(tmp_path / "c")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stderr.split("peak ")[1].split()[0]) < 200
+    assert float(ffprobe(tmp_path / "e.mp3")["format"]["duration"]) < 20
+    spoken = " ".join(c.spoken for s in manifest.load(tmp_path / "e.json").sections for c in s.chunks)
+    assert "Bild: und danach ein Satz." in spoken and blob[:20] not in spoken
+
+
 def test_build_help_has_an_example(cli):
     assert "Example: audio-edition build" in cli("build", "-h").stdout
 
