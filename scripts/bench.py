@@ -184,7 +184,7 @@ def bench_watch(rows: list[dict], work: Path, article: Path, runs: int) -> None:
 
 
 def bench_reading(rows: list[dict], work: Path, runs: int) -> None:
-    """7. `sections` of a 20 MB article, as its own process: time and peak memory."""
+    """6. `sections` of a 20 MB article, as its own process: time and peak memory."""
     article = make_large_article(work, 20_000_000)
     results = []
     for _ in range(runs):
@@ -203,7 +203,7 @@ def bench_reading(rows: list[dict], work: Path, runs: int) -> None:
 
 def bench_serve(rows: list[dict], work: Path, article: Path, requests: int = 500, clients: int = 50,
                 idle: int = 100) -> None:
-    """8. `serve` (its own process, 127.0.0.1): range requests from many clients while others hold idle connections."""
+    """7. `serve` (its own process, 127.0.0.1): range requests from many clients while others hold idle connections."""
     import socket
     import urllib.request
     from concurrent.futures import ThreadPoolExecutor

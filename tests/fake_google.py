@@ -18,7 +18,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from audio import ffmpeg
 from audio.engines.espeak import EspeakEngine
 
-
 CONSENT_PAGE = (b"<!DOCTYPE html>\n<html lang=\"de\"><head><title>Bevor Sie zu Google weitergehen</title></head>\n"
                 b"<body><form action=\"https://consent.google.com/save\"></form></body></html>\n")
 
