@@ -117,6 +117,7 @@ def sections(article: Path, fmt: str | None, lexicons: tuple[Path, ...], as_json
     # Only the spoken text needs sentence splitting and the German rules, the slow part of a long
     # article (about 20 s a megabyte); the outline does without.
     said = [spoken_text(s) for s in speech.script(parsed, 10**6, said_by)] if as_json or spoken else None
+    speech.announcement(parsed)  # a bad intro line is an error before a build, with or without the spoken text
     if as_json:
         click.echo(json.dumps(plan_json(parsed, said), ensure_ascii=False, indent=2))
         return
