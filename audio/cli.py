@@ -529,8 +529,9 @@ def voices_command(ctx: click.Context) -> None:
     for voice in catalogue:
         state = "installed" if voices.is_installed(voice) else ""
         default = " (default)" if voice.name == voices.DEFAULT_VOICE else ""
-        click.echo(f"{voice.name:<{width}}  {voice.quality:<6}  {megabytes(voice.size):>8}  "
-                   f"{voices.licence(voice) or 'licence: see model card':<16}  {state}{default}".rstrip())
+        click.echo(without_controls(  # names and licences come from the voice repository's files
+            f"{voice.name:<{width}}  {voice.quality:<6}  {megabytes(voice.size):>8}  "
+            f"{voices.licence(voice) or 'licence: see model card':<16}  {state}{default}".rstrip()))
     click.echo(f"Voices folder: {voices.voices_folder()}")
 
 
@@ -547,5 +548,5 @@ def voices_download(name: str) -> None:
     voice = voices.find(name, voices.catalogue())
     with TerminalEvents(quiet=False) as events:  # a bar of the bytes on a terminal
         installed = voices.download(voice, events)
-    click.echo(f"{voice.name} is installed: {installed.model} ({megabytes(voice.size)}, checked)")
+    click.echo(without_controls(f"{voice.name} is installed: {installed.model} ({megabytes(voice.size)}, checked)"))
 
