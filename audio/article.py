@@ -374,21 +374,31 @@ PIECE_CHARS = 500_000
 DEFINITION = re.compile(r"(?m)^ {0,3}\[[^\]\n]+\]:")  # `[1]: https://…`, `[^1]: …`: used anywhere in the text
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 HEADING_LINE = re.compile(r"#{1,6}(?:[ \t]|$)")
+# CommonMark's HTML blocks that run to a closing mark rather than to a blank line, and their closing marks
+HTML_BLOCK = re.compile(r" {0,3}(<!--|<\?|<!\[CDATA\[|<![A-Za-z]|<(?:pre|script|style|textarea)(?=[\s>]|$))", re.I)
+HTML_BLOCK_ENDS = {"<!--": "-->", "<?": "?>", "<![cdata[": "]]>", "<pre": "</pre>", "<script": "</script>",
+                   "<style": "</style>", "<textarea": "</textarea>"}
 
 
 def pieces(body: str) -> list[str]:
     """Return a Markdown body cut before headings into pieces of about PIECE_CHARS that read as the whole does.
 
     A heading at the start of a line after a blank line ends any list, quote or paragraph, so
-    the text before it reads the same alone; not inside a fenced code block, and not at all when
-    the text defines links or footnotes, which may be used in another piece.
+    the text before it reads the same alone; not inside a fenced code block or an HTML block that
+    blank lines do not end (a comment, `<pre>`), and not at all when the text defines links or
+    footnotes, which may be used in another piece.
     """
     if len(body) <= PIECE_CHARS or DEFINITION.search(body):
         return [body]
-    found, start, position, fence, blank = [], 0, 0, "", True
+    found, start, position, fence, blank, html_end = [], 0, 0, "", True, ""
     for line in body.splitlines(keepends=True):
         opening = FENCE.match(line)
-        if fence:
+        html = None if fence or html_end else HTML_BLOCK.match(line)
+        if html:
+            html_end = HTML_BLOCK_ENDS.get(html.group(1).lower(), ">")
+        if html_end:
+            html_end = "" if html_end in line[html.end() if html else 0:].lower() else html_end
+        elif fence:
             closing = opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence)
             fence = "" if closing and not line.strip().strip(fence[0]) else fence
         elif opening:

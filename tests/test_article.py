@@ -332,6 +332,18 @@ nicht vorgelesen
 # noch im Code
 ~~~~
 
+<!-- ein Kommentar
+
+# kein Titel im Kommentar
+
+-->
+
+<pre>
+
+# auch kein Titel, vorformatiert
+
+</pre>
+
 ### Dritter Teil
 
 Letzter Absatz.
@@ -348,6 +360,9 @@ def test_a_long_markdown_text_read_in_pieces_reads_as_the_whole(monkeypatch):
     assert "".join(article.pieces(body)) == body
     assert article.markdown_blocks(body) == whole
     assert not any("kein Titel" in b.text or "noch im Code" in b.text for b in whole)
+    assert [b.text for b in whole[:8]] == ["Lange Ausgabe", "Einleitung mit einem Absatz.", "Erster Teil", "Ein Punkt.",
+                                           "Noch einer, der weitergeht.", "und einen zweiten Absatz hat.",
+                                           "Ein Zitat über zwei Zeilen.", "Stadt, Preis."]
 
 
 def test_a_text_that_defines_links_or_footnotes_is_read_whole(monkeypatch):
