@@ -104,6 +104,10 @@ def decode(data: bytes, name: str = "article") -> tuple[str, str | None]:
             data = data.decode("utf-16").encode("utf-8")
         except UnicodeDecodeError:
             raise EditionError(f"{name}: the file starts like UTF-16 text but is not") from None
+    utf16, utf16_notice = utf16_without_bom(data), None
+    if utf16:
+        data = data.decode(utf16).encode("utf-8")
+        utf16_notice = f"{name} is UTF-16 without a byte order mark; read it as {utf16.upper()}"
     if not data.strip():
         raise EditionError(f"{name}: the file is empty")
     if looks_binary(data):
@@ -112,6 +116,7 @@ def decode(data: bytes, name: str = "article") -> tuple[str, str | None]:
         text, notice = data.decode("utf-8-sig"), None
     except UnicodeDecodeError:
         text, notice = decode_lines(data.removeprefix(b"\xef\xbb\xbf"), name)
+    notice = notice or utf16_notice
     return without_controls(text.replace("\r\n", "\n").replace("\r", "\n")), notice
 
 
@@ -154,6 +159,28 @@ STRAY_AS_CP1252 = "audio-edition-cp1252"
 codecs.register_error(STRAY_AS_CP1252, _stray_as_cp1252)
 
 
+def utf16_without_bom(data: bytes) -> str | None:
+    """Return 'utf-16-le' or 'utf-16-be' for UTF-16 text without a byte order mark, else None.
+
+    Text that is mostly ASCII, as German is, has a NUL in every other byte in UTF-16, on the same
+    side of each pair; binary files have NULs on both sides or none. Such a file is only UTF-16 if
+    it decodes as UTF-16.
+    """
+    sample = data[:8192 - (min(len(data), 8192) % 2)]
+    pairs = len(sample) // 2
+    if pairs < 2 or len(data) % 2:
+        return None
+    nul_first, nul_second = sample[0::2].count(0) / pairs, sample[1::2].count(0) / pairs
+    for encoding, mostly, rarely in (("utf-16-le", nul_second, nul_first), ("utf-16-be", nul_first, nul_second)):
+        if mostly >= 0.5 and rarely <= 0.02:
+            try:
+                data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            return encoding
+    return None
+
+
 def looks_binary(data: bytes) -> bool:
     """Return True for bytes that are not plausibly a text document."""
     sample = data[:8192]
@@ -165,7 +192,7 @@ def looks_binary(data: bytes) -> bool:
 
 def title_from_filename(path: Path) -> str:
     """Return a readable title made from a file name, for articles without one."""
-    words = re.sub(r"[-_]+", " ", Path(path).stem).strip()
+    words = re.sub(r"[-_]+", " ", without_controls(Path(path).stem)).strip()  # a name may hold terminal codes
     return words[:1].upper() + words[1:] if words else "Artikel"
 
 
@@ -315,10 +342,59 @@ def markdown_blocks(body: str) -> list[Block]:
     # markdown-it stops reading, silently, at its nesting limit (20 tokens deep, about ten list levels);
     # nesting is capped in the source instead, where deeper levels are read at the deepest one kept
     md = MarkdownIt("commonmark", {"maxNesting": 100_000}).enable(["table", "strikethrough"]).use(footnote_plugin)
-    try:
-        tokens = md.parse(flatten_nesting(body))
-    except RecursionError:
-        raise EditionError("the article nests lists or quotes too deeply to be read; flatten them") from None
+    blocks: list[Block] = []
+    for piece in pieces(body):  # markdown-it holds a whole text's tokens at once: ten times its size
+        try:
+            tokens = md.parse(flatten_nesting(piece))
+        except RecursionError:
+            raise EditionError("the article nests lists or quotes too deeply to be read; flatten them") from None
+        blocks += token_blocks(tokens)
+    return blocks
+
+
+PIECE_CHARS = 500_000
+DEFINITION = re.compile(r"(?m)^ {0,3}\[[^\]\n]+\]:")  # `[1]: https://…`, `[^1]: …`: used anywhere in the text
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+HEADING_LINE = re.compile(r"#{1,6}(?:[ \t]|$)")
+# CommonMark's HTML blocks that run to a closing mark rather than to a blank line, and their closing marks
+HTML_BLOCK = re.compile(r" {0,3}(<!--|<\?|<!\[CDATA\[|<![A-Za-z]|<(?:pre|script|style|textarea)(?=[\s>]|$))", re.I)
+HTML_BLOCK_ENDS = {"<!--": "-->", "<?": "?>", "<![cdata[": "]]>", "<pre": "</pre>", "<script": "</script>",
+                   "<style": "</style>", "<textarea": "</textarea>"}
+
+
+def pieces(body: str) -> list[str]:
+    """Return a Markdown body cut before headings into pieces of about PIECE_CHARS that read as the whole does.
+
+    A heading at the start of a line after a blank line ends any list, quote or paragraph, so
+    the text before it reads the same alone; not inside a fenced code block or an HTML block that
+    blank lines do not end (a comment, `<pre>`), and not at all when the text defines links or
+    footnotes, which may be used in another piece.
+    """
+    if len(body) <= PIECE_CHARS or DEFINITION.search(body):
+        return [body]
+    found, start, position, fence, blank, html_end = [], 0, 0, "", True, ""
+    for line in body.splitlines(keepends=True):
+        opening = FENCE.match(line)
+        html = None if fence or html_end else HTML_BLOCK.match(line)
+        if html:
+            html_end = HTML_BLOCK_ENDS.get(html.group(1).lower(), ">")
+        if html_end:
+            html_end = "" if html_end in line[html.end() if html else 0:].lower() else html_end
+        elif fence:
+            closing = opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence)
+            fence = "" if closing and not line.strip().strip(fence[0]) else fence
+        elif opening:
+            fence = opening.group(1)
+        elif blank and position - start >= PIECE_CHARS and HEADING_LINE.match(line):
+            found.append(body[start:position])
+            start = position
+        blank = not line.strip()
+        position += len(line)
+    return found + [body[start:]]
+
+
+def token_blocks(tokens: list) -> list[Block]:
+    """Return the headings and readable paragraphs in markdown-it's tokens of one text."""
     blocks: list[Block] = []
     stack: list[str] = []
     row: list[str] = []
@@ -404,23 +480,25 @@ def assemble(blocks: list[Block], meta: dict, fallback_title: str) -> Article:
             blocks.pop(0)
     title = title or fallback_title
     sections: list[Section] = []
-    current_title, paragraphs, pending = title, [], False
+    # Headings in a row are joined into one title; kept as a list, as adding each to a string
+    # takes time in the square of their number (an article of short lines is all headings).
+    titles, paragraphs, pending = [title], [], False
     for block in blocks:
         if block.kind == "paragraph":
             paragraphs.append(block.text)
             continue
         if paragraphs:
-            sections.append(Section(current_title, tuple(paragraphs)))
-            current_title, paragraphs = block.text, []
+            sections.append(Section(TITLE_JOINER.join(titles), tuple(paragraphs)))
+            titles, paragraphs = [block.text], []
         elif pending:
-            current_title = current_title + TITLE_JOINER + block.text
+            titles.append(block.text)
         else:
-            current_title = block.text
+            titles = [block.text]
         pending = True
     if paragraphs:
-        sections.append(Section(current_title, tuple(paragraphs)))
+        sections.append(Section(TITLE_JOINER.join(titles), tuple(paragraphs)))
     elif pending:
-        log.info("dropped heading without text: %s", current_title)
+        log.info("dropped heading without text: %s", TITLE_JOINER.join(titles))
     if not sections:
         raise EditionError("the article has no speakable text")
     return Article(title, tuple(sections), meta)  # type: ignore[arg-type]

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from audio import __version__, changes, engines, formats, lexicon, manifest, plan, render, sidecars, speech
-from audio.article import Article
+from audio.article import Article, without_controls
 from audio.build import BuildResult
 from audio.build import build as build_edition
 from audio.cache import Cache
@@ -37,8 +37,8 @@ def error_line(exc: Exception) -> str:
     """Return the one line that tells the user what went wrong: the one place errors become messages."""
     if isinstance(exc, OSError) and not isinstance(exc, EditionError):
         where = f"{exc.filename}: " if exc.filename else ""
-        return f"Error: {where}{exc.strerror or exc}"
-    return f"Error: {for_terminal(str(exc))}"
+        return without_controls(f"Error: {where}{exc.strerror or exc}")  # a file name may hold terminal codes
+    return without_controls(f"Error: {for_terminal(str(exc))}")
 
 
 def user_errors(func):
@@ -132,7 +132,11 @@ def sections(article: Path, fmt: str | None, lexicons: tuple[Path, ...], as_json
     """
     source = load(article, fmt)
     parsed = source.article
-    said = [spoken_text(s) for s in plan.scripts(source, lexicons, engine, max_chars=10**6)]
+    # Only the spoken text needs sentence splitting and the German rules, the slow part of a long
+    # article (about 20 s a megabyte); the outline does without.
+    said = ([spoken_text(s) for s in plan.scripts(source, lexicons, engine, max_chars=10**6)]
+            if as_json or spoken else [""] * len(parsed.sections))
+    speech.announcement(parsed)  # a bad intro line is an error before a build, with or without the spoken text
     if as_json:
         click.echo(json.dumps(plan_json(parsed, said), ensure_ascii=False, indent=2))
         return
@@ -154,7 +158,7 @@ def load(article: Path | str, fmt: str | None) -> Source:
     """Return the article of a file or link, printing any notice about how it was read."""
     source = open_source(article, fmt)
     for notice in source.article.notices:
-        click.echo(f"Note: {notice}", err=True)
+        click.echo(without_controls(f"Note: {notice}"), err=True)  # notices name the file
     return source
 
 
@@ -326,7 +330,7 @@ def watch(article: Path, quiet: bool, **options) -> None:
     watched = {article.resolve(), (article.parent / lexicon.FILE_NAME).resolve(),
                *(Path(p).resolve() for p in settings.lexicons)}
     folders = {path.parent for path in watched}
-    click.echo(f"Watching {article}; Ctrl-C to stop.", err=True)
+    click.echo(without_controls(f"Watching {article}; Ctrl-C to stop."), err=True)
     built = None
     try:
         # Woken by file events or every second; the files' signatures decide, so a save made
@@ -430,9 +434,9 @@ def feed_command(folder: Path, base_url: str, **settings) -> None:
     channel = configure(folder, settings)
     path, items = feed.write_feed(folder, base_url, channel)
     for name in feed.unmatched(folder):
-        click.echo(f"Note: {name} left out: it is not the audio its manifest describes (a build cut short, or "
-                   "the file changed since); build it again", err=True)
-    click.echo(f"Wrote {path}: {items} episodes, {base_url}")
+        click.echo(without_controls(f"Note: {name} left out: it is not the audio its manifest describes (a build "
+                                    "cut short, or the file changed since); build it again"), err=True)
+    click.echo(without_controls(f"Wrote {path}: {items} episodes, {base_url}"))
 
 
 def configure(folder: Path, settings: dict):
@@ -480,7 +484,7 @@ def serve(folder: Path, host: str, port: int, base_url: str | None) -> None:
         raise EditionError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
     url = base_url or f"http://{host}:{httpd.server_address[1]}/"
     urls.append(url)
-    click.echo(f"Serving {folder} at {url}; subscribe to {url}{feed.FEED_FILE}; Ctrl-C stops.")
+    click.echo(without_controls(f"Serving {folder} at {url}; subscribe to {url}{feed.FEED_FILE}; Ctrl-C stops."))
     try:
         httpd.serve_forever()
     except KeyboardInterrupt:
@@ -496,7 +500,7 @@ def megabytes(size: int) -> str:
 def report(result: BuildResult) -> None:
     """Print what changed since the previous edition, one line a section, then the summary line."""
     for change in result.changes or []:
-        click.echo(change.line())
+        click.echo(without_controls(change.line()))  # titles of an older manifest, written before they were cleaned
     click.echo(summary(result))
 
 
@@ -505,9 +509,9 @@ def summary(result: BuildResult) -> str:
     changed = f"{changes.summary(result.changes, result.sections)}, " if result.changes is not None else ""
     retries = f", {result.voice_report}" if result.voice_report else ""
     if result.dry_run:
-        return (f"Dry run for {result.output}: {changed}{result.synthesised} chunks to synthesise, "
-                f"{result.reused} reused, voice {result.engine}; nothing written")
-    return (
+        return without_controls(f"Dry run for {result.output}: {changed}{result.synthesised} chunks to synthesise, "
+                                f"{result.reused} reused, voice {result.engine}; nothing written")
+    return without_controls(  # the output's name may hold terminal codes
         f"Wrote {result.output}: {clock(round(result.duration))}, {len(result.chapters)} chapters, {changed}"
         f"{result.synthesised} chunks synthesised, {result.reused} reused{retries}, voice {result.engine}"
     )
@@ -529,7 +533,7 @@ class TerminalEvents:
 
     def notice(self, text: str) -> None:
         if not self.quiet:
-            click.echo(f"Note: {text}", err=True)
+            click.echo(without_controls(f"Note: {text}"), err=True)
 
     def started(self, stage: str, total: int) -> None:
         self.close()
@@ -610,8 +614,9 @@ def voices_command(ctx: click.Context) -> None:
     for voice in catalogue:
         state = "installed" if voices.is_installed(voice) else ""
         default = " (default)" if voice.name == voices.DEFAULT_VOICE else ""
-        click.echo(f"{voice.name:<{width}}  {voice.quality:<6}  {megabytes(voice.size):>8}  "
-                   f"{voices.licence(voice) or 'licence: see model card':<16}  {state}{default}".rstrip())
+        click.echo(without_controls(  # names and licences come from the voice repository's files
+            f"{voice.name:<{width}}  {voice.quality:<6}  {megabytes(voice.size):>8}  "
+            f"{voices.licence(voice) or 'licence: see model card':<16}  {state}{default}".rstrip()))
     click.echo(f"Voices folder: {voices.voices_folder()}")
 
 
@@ -628,5 +633,5 @@ def voices_download(name: str) -> None:
     voice = voices.find(name, voices.catalogue())
     with TerminalEvents(quiet=False) as events:  # a bar of the bytes on a terminal
         installed = voices.download(voice, events)
-    click.echo(f"{voice.name} is installed: {installed.model} ({megabytes(voice.size)}, checked)")
+    click.echo(without_controls(f"{voice.name} is installed: {installed.model} ({megabytes(voice.size)}, checked)"))
 

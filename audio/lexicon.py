@@ -1,6 +1,7 @@
 """The pronunciation lexicon: the user's own list of how words are said.
 
-A lexicon file has one entry per line, `written = spoken`; `#` starts a comment. Entries match
+A lexicon file has one entry per line, `written = spoken`; `#` at the start of a line or after a
+space starts a comment, so `C# = C Sharp` is an entry and `\\#` is a `#` anywhere. Entries match
 whole words, case-sensitively; a `~` before the written form matches any case. An entry that
 starts with voice names in brackets (`[espeak, piper] Musk = Mask`) applies only to those voices:
 a respelling that helps espeak can hurt a voice that already knows the name. Later files win
@@ -77,7 +78,7 @@ def parse(text: str, name: str = FILE_NAME) -> Lexicon:
     """
     lexicon = Lexicon()
     for number, line in enumerate(text.splitlines(), 1):
-        line = line.split("#", 1)[0].strip()
+        line = without_comment(line).strip()
         if not line:
             continue
         limit = VOICE_LIMIT.match(line)
@@ -93,6 +94,22 @@ def parse(text: str, name: str = FILE_NAME) -> Lexicon:
             Lexicon({written: spoken})
         lexicon = lexicon.merged(Lexicon(by_voice={v: entry for v in voices}) if voices else entry)
     return lexicon
+
+
+COMMENT_OR_ESCAPE = re.compile(r"\\#|(?:^|(?<=\s))#")
+
+
+def without_comment(line: str) -> str:
+    """Return a lexicon line without its comment, `\\#` written as `#`.
+
+    Only a `#` that starts the line or follows a space opens a comment: inside a word it is part
+    of the word (C#, F#), as in the entries people write.
+    """
+    for mark in COMMENT_OR_ESCAPE.finditer(line):
+        if mark.group() == "#":
+            line = line[:mark.start()]
+            break
+    return line.replace("\\#", "#")
 
 
 def load(path: Path) -> Lexicon:

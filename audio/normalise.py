@@ -102,6 +102,19 @@ def tidy(text: str) -> str:
     return text.strip()
 
 
+LONGEST_WORD = 80  # characters; the longest German compounds in the news have about 60
+UNBROKEN_RUN = re.compile(rf"(?<!\S)(?!https?://|www\.)\S{{{LONGEST_WORD + 1},}}")
+
+
+def unbroken_runs(text: str) -> str:
+    """Drop runs of characters without a space longer than any word (pasted image data, hashes, minified code).
+
+    A voice would spell them character by character: a 200 KB run is eight hours of audio, held in
+    memory to be joined. Web addresses are left to `urls`, which reads them as their domain.
+    """
+    return UNBROKEN_RUN.sub("", text)
+
+
 # --- addresses --------------------------------------------------------------------------------
 
 EMAIL = re.compile(r"\b([\w.+-]+)@([\w-]+(?:\.[\w-]+)+)\b")
@@ -860,7 +873,7 @@ def word_before(text: str, position: int) -> str:
 
 
 RULES: list[Rule] = [
-    remove_editorial, remove_emoji, emails, urls, codes, pages, amounts, magnitudes, dates, versions, durations,
+    remove_editorial, remove_emoji, unbroken_runs, emails, urls, codes, pages, amounts, magnitudes, dates, versions, durations,
     times, scores, fractions, ranges, decades,
     ordinals, roman_numerals, technical, symbols, numbers, abbreviations, acronyms, tidy,
 ]

@@ -59,6 +59,9 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             return io.BytesIO(body)
+        if malformed(self.path):
+            self.send_error(HTTPStatus.BAD_REQUEST, "malformed path")
+            return None
         path = published_file(Path(self.directory), self.path)
         if path is None:
             self.send_error(HTTPStatus.NOT_FOUND)
@@ -100,6 +103,15 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
                 break
             outputfile.write(block)
             remaining -= len(block)
+
+
+def malformed(request_path: str) -> bool:
+    """Return True for a path no file can have: a NUL, a control character or percent-escapes that are not UTF-8."""
+    try:
+        name = unquote(urlsplit(request_path).path, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        return True
+    return any(ord(c) < 32 or ord(c) == 127 for c in name)
 
 
 def published_file(root: Path, request_path: str) -> Path | None:

@@ -56,6 +56,8 @@ def main() -> None:
             full = bench_scale(rows, work, articles, args.runs)
             bench_rebuild(rows, work, articles, full, args.runs)
             bench_watch(rows, work, articles[1], args.runs)
+            bench_reading(rows, work, args.runs)
+            bench_serve(rows, work, articles[1])
         bench_batch(rows, work, args.runs)
     print_table(rows)
     args.json.parent.mkdir(parents=True, exist_ok=True)
@@ -185,6 +187,66 @@ def bench_watch(rows: list[dict], work: Path, article: Path, runs: int) -> None:
     rows.append(row("watch: save to written, one sentence, s", seconds, "target ≤ 0.8", seconds <= 0.8))
 
 
+def bench_reading(rows: list[dict], work: Path, runs: int) -> None:
+    """6. `sections` of a 20 MB article, as its own process: time and peak memory."""
+    article = make_large_article(work, 20_000_000)
+    results = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "audio", "sections", str(article)], env=user_env(),
+                                stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)
+        if os.waitstatus_to_exitcode(status):
+            raise SystemExit(f"sections failed: {article}")
+        results.append((time.perf_counter() - start, usage.ru_maxrss / 1024))
+    seconds = median(lambda i: results[i][0], runs)
+    rss = max(r[1] for r in results)
+    rows.append(row("sections of a 20 MB article, s", seconds, "target < 30", seconds < 30))
+    rows.append(row("sections of a 20 MB article, peak RSS MB", rss, "target < 300", rss < 300))
+
+
+def bench_serve(rows: list[dict], work: Path, article: Path, requests: int = 500, clients: int = 50,
+                idle: int = 100) -> None:
+    """7. `serve` (its own process, 127.0.0.1): range requests from many clients while others hold idle connections."""
+    import socket
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    folder = work / "served"
+    timed_build(article, folder, "espeak")
+    proc = subprocess.Popen([sys.executable, "-m", "audio", "serve", "--dir", str(folder), "--host", "127.0.0.1",
+                             "--port", "0"], env={**user_env(), "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE,
+                            text=True)
+    held: list[socket.socket] = []
+    try:
+        url = wait_for_line(proc, "Serving ").split(" at ")[1].split(";")[0]
+        host, port = url.split("//")[1].rstrip("/").split(":")
+        held = [socket.create_connection((host, int(port)), timeout=10) for _ in range(idle)]
+
+        def fetch(_: int) -> tuple[int, float]:
+            start = time.perf_counter()
+            request = urllib.request.Request(url + "e.mp3", headers={"Range": "bytes=0-65535"})
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    response.read()
+                    return response.status, time.perf_counter() - start
+            except OSError:
+                return 0, time.perf_counter() - start
+
+        with ThreadPoolExecutor(clients) as pool:
+            answers = list(pool.map(fetch, range(requests)))
+    finally:
+        for connection in held:
+            connection.close()
+        proc.terminate()
+        proc.wait(timeout=10)
+    answered = sum(1 for status, _ in answers if status == 206)
+    p99 = statistics.quantiles([seconds for _, seconds in answers], n=100)[98] * 1000
+    note = f"{requests} range requests, {clients} clients, {idle} idle connections held"
+    rows.append(row("serve: requests answered", answered, f"{note}; target all {requests}", answered == requests))
+    rows.append(row("serve: p99 answer time, ms", p99, "target < 200", p99 < 200))
+
+
 def wait_for_line(proc: subprocess.Popen, starts: str) -> str:
     for line in proc.stdout:
         if line.startswith(starts):
@@ -253,6 +315,21 @@ def make_article(work: Path, times: int) -> Path:
             out.append(block + suffix if heading else re.sub(r"([.!?])(\s|$)", rf"{suffix}\1\2", block))
     path = work / f"article-{times}x.txt"
     path.write_text("\n\n".join(out) + "\n", encoding="utf-8")
+    return path
+
+
+def make_large_article(work: Path, size: int) -> Path:
+    """Return a Markdown article of about `size` bytes: news paragraphs, a heading every twenty."""
+    paragraph = ("Der Stadtrat hat am 3. März 2025 nach langer Debatte den Haushalt für das kommende Jahr "
+                 "beschlossen. Die Kosten steigen um 12,5 Prozent auf 3,4 Mio. Euro, sagte Bürgermeisterin "
+                 "Dr. Anna Berg (SPD). Kritiker sprechen von einem „Fehler“; die Grünen stimmten zu.")
+    blocks, written, i = ["# Haushalt der Stadt"], 0, 0
+    while written < size:
+        block = f"## Abschnitt {i // 20 + 1}" if i % 20 == 0 else f"{paragraph} Punkt {i}."
+        blocks.append(block)
+        written, i = written + len(block.encode()) + 2, i + 1
+    path = work / "large.md"
+    path.write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
     return path
 
 

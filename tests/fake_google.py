@@ -18,6 +18,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from audio import ffmpeg
 from audio.engines.espeak import EspeakEngine
 
+CONSENT_PAGE = (b"<!DOCTYPE html>\n<html lang=\"de\"><head><title>Bevor Sie zu Google weitergehen</title></head>\n"
+                b"<body><form action=\"https://consent.google.com/save\"></form></body></html>\n")
+
 
 @dataclass
 class Behaviour:
@@ -32,6 +35,7 @@ class Behaviour:
     fail_fraction: float = 0.0  # answer this share of requests, at random, with `fail_status`
     canned: bytes | None = None  # answer every text with this MP3 instead of speaking it
     damaged_first: int = 0  # answer this many requests with the MP3 cut off in the middle of a frame
+    html_first: int = 0  # answer this many requests with 200 and an HTML page (a consent page or captcha)
 
 
 @dataclass
@@ -97,6 +101,10 @@ class FakeGoogle:
         if status != 200:
             retry = self.behaviour.retry_after
             return status, ({"Retry-After": retry} if retry is not None else {}), b""
+        with self._lock:
+            if self.behaviour.html_first > 0:
+                self.behaviour.html_first -= 1
+                return 200, {"Content-Type": "text/html; charset=UTF-8"}, CONSENT_PAGE
         request = json.loads(urllib.parse.parse_qs(body)["f.req"][0])
         text, lang = json.loads(request[0][0][1])[:2]
         assert lang == "de", lang

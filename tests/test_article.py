@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -235,6 +236,23 @@ def test_utf16_with_byte_order_mark_is_read():
     assert text == "Titel\n\nGrüße." and notice is None
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_utf16_without_byte_order_mark_is_read_with_a_notice(encoding):
+    text, notice = decode("Titel\r\n\r\nGrüße aus Köln, 30 € – „gut“.".encode(encoding), "x.txt")
+    assert text == "Titel\n\nGrüße aus Köln, 30 € – „gut“."
+    assert notice == f"x.txt is UTF-16 without a byte order mark; read it as {encoding.upper()}"
+
+
+@pytest.mark.parametrize("data", [
+    b"\x00\x00" * 600,  # NULs on both sides of each pair: not text
+    "Titel\n\nText".encode("utf-16-le") + b"\x00",  # odd length
+    b"A\x00" * 300 + b"\x00\xd8A\x00",  # a lone surrogate: does not decode as UTF-16
+])
+def test_binary_with_nul_bytes_is_not_taken_for_utf16(data):
+    with pytest.raises(EditionError, match="binary"):
+        decode(data, "x.bin")
+
+
 def test_utf8_with_a_stray_windows_byte_keeps_its_umlauts():
     text, notice = decode("Größe\n\nDie Bürger zahlen 30 ".encode() + b"\x80.", "x.txt")
     assert text == "Größe\n\nDie Bürger zahlen 30 €."
@@ -277,3 +295,88 @@ def test_deeply_nested_lists_and_quotes_lose_no_text(tmp_path, nesting):
     expected = re.findall(r"Punkt \d+|Tief zitiert", nesting)
     assert re.findall(r"Punkt \d+|Tief zitiert", said) == expected
     assert article.sections[1].paragraphs == ("Der Rest.",)
+
+
+LONG_MARKDOWN = """# Lange Ausgabe
+
+Einleitung mit einem Absatz.
+
+## Erster Teil
+
+- Ein Punkt
+- Noch einer, der weitergeht
+
+  und einen zweiten Absatz hat
+
+> Ein Zitat
+> über zwei Zeilen
+
+```
+# kein Titel, sondern Code
+
+# auch keiner
+```
+
+| Stadt | Preis |
+|---|---|
+| Köln | 3 Euro |
+
+## Zweiter Teil
+Direkt darunter Text.
+# Ohne Leerzeile davor
+Text.
+
+~~~~
+nicht vorgelesen
+~~~
+# noch im Code
+~~~~
+
+<!-- ein Kommentar
+
+# kein Titel im Kommentar
+
+-->
+
+<pre>
+
+# auch kein Titel, vorformatiert
+
+</pre>
+
+### Dritter Teil
+
+Letzter Absatz.
+"""
+
+
+def test_a_long_markdown_text_read_in_pieces_reads_as_the_whole(monkeypatch):
+    from audio import article
+
+    body = LONG_MARKDOWN * 40
+    whole = article.markdown_blocks(body)
+    monkeypatch.setattr(article, "PIECE_CHARS", 300)
+    assert len(article.pieces(body)) > 40
+    assert "".join(article.pieces(body)) == body
+    assert article.markdown_blocks(body) == whole
+    assert not any("kein Titel" in b.text or "noch im Code" in b.text for b in whole)
+    assert [b.text for b in whole[:8]] == ["Lange Ausgabe", "Einleitung mit einem Absatz.", "Erster Teil", "Ein Punkt.",
+                                           "Noch einer, der weitergeht.", "und einen zweiten Absatz hat.",
+                                           "Ein Zitat über zwei Zeilen.", "Stadt, Preis."]
+
+
+def test_a_text_that_defines_links_or_footnotes_is_read_whole(monkeypatch):
+    from audio import article
+
+    monkeypatch.setattr(article, "PIECE_CHARS", 10)
+    body = "Die Studie[^1] zeigt es.\n\n# Teil\n\nText.\n\n[^1]: Quelle.\n"
+    assert article.pieces(body) == [body]
+
+
+def test_many_short_lines_in_a_row_are_read_in_linear_time():
+    # each short line is a heading; 40,000 of them in a row took 70 s when each was added to the title
+    lines = "\n\n".join(f"Kurze Zeile {i}" for i in range(40_000))
+    started = time.monotonic()
+    article = parse_text(f"Titel\n\n{lines}\n\nEin Satz, der endlich ein Absatz ist.")
+    assert time.monotonic() - started < 5
+    assert article.sections[0].title.count(" – ") == 39_999

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -208,6 +209,56 @@ def test_two_formats_of_one_name_are_refused_not_mixed(cli, articles, tmp_path):
     result = cli("build", *common, "-o", tmp_path / "e.opus")
     assert result.exit_code == 1 and "records e.mp3" in result.stderr
     assert not (tmp_path / "e.opus").exists()
+
+
+def test_terminal_codes_in_file_and_folder_names_never_reach_the_terminal(cli, tmp_path):
+    # Click strips colour codes (CSI) from output that is not a terminal, but not title-setting codes (OSC)
+    folder = tmp_path / "pod\x1b]0;owned\x07cast"
+    article = tmp_path / "nachricht\x1b]0;owned\x07-\x1b[31mrot.txt"  # no title in the text: the name gives it
+    article.write_text("Der Stadtrat hat am Abend den Haushalt für das kommende Jahr beschlossen.\n", encoding="utf-8")
+    blocker = tmp_path / "datei\x1b]0;x\x07"  # a file where the output's folder should be: an error naming it
+    blocker.write_text("x")
+    results = [cli("build", article, "-o", folder / "e\x1b]2;x\x07.mp3", "--engine", "espeak",
+                   "--cache-dir", tmp_path / "c"),
+               cli("sections", article), cli("sections", "--json", article), cli("feed", "--dir", folder),
+               cli("build", article, "-o", folder / "e\x1b]2;x\x07.mp3", "--engine", "espeak",
+                   "--cache-dir", tmp_path / "c", "--dry-run"),
+               cli("build", article, "-o", blocker / "e.mp3", "--engine", "espeak", "--cache-dir", tmp_path / "c")]
+    assert [r.exit_code for r in results] == [0, 0, 0, 0, 0, 1]
+    for result in results:
+        shown = result.stdout + result.stderr
+        assert "\x1b" not in shown and "\x07" not in shown, shown
+    assert results[0].stdout.startswith(f"Wrote {tmp_path / 'podcast' / 'e.mp3'}: ")
+    assert results[1].stdout.startswith("Nachricht rot\n")
+    assert json.loads(results[2].stdout)["title"] == "Nachricht rot"
+
+
+PEAK_RSS = """
+import resource, sys
+from audio.cli import main
+try:
+    main(sys.argv[1:])
+except SystemExit as exc:
+    code = exc.code
+peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+print(f"peak {peak // 1024} MB", file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def test_a_200_kb_line_without_spaces_builds_in_bounded_memory(tmp_path):
+    # a voice spelled such a "word" for eight hours, 3.8 GB of audio held in memory, before it was dropped
+    article = tmp_path / "daten.txt"
+    blob = "".join(chr(65 + (i * 7919) % 26) + str(i % 10) for i in range(100_000))  # 200,000 characters
+    article.write_text(f"Bilddaten\n\nHier steht ein Bild: {blob} und danach ein Satz.\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-c", PEAK_RSS, "build", str(article), "-o", str(tmp_path / "e.mp3"),
+                             "--engine", "espeak", "--cache-dir", str(tmp_path / "c")],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert int(result.stderr.split("peak ")[1].split()[0]) < 200
+    assert float(ffprobe(tmp_path / "e.mp3")["format"]["duration"]) < 20
+    spoken = " ".join(c.spoken for s in manifest.load(tmp_path / "e.json").sections for c in s.chunks)
+    assert "Bild: und danach ein Satz." in spoken and blob[:20] not in spoken
 
 
 def test_build_help_has_an_example(cli):

@@ -185,6 +185,18 @@ def test_a_cut_off_answer_is_asked_again_and_never_cached(cli, articles, tmp_pat
     assert ffprobe(tmp_path / "e.mp3")["format"]["duration"] == ffprobe(tmp_path / "clean.mp3")["format"]["duration"]
 
 
+def test_an_html_page_sent_instead_of_speech_is_named_as_such(google):
+    from audio.engines.google import GoogleEngine
+
+    google.behaviour.html_first = 2  # a consent page, status 200, on every attempt
+    engine = GoogleEngine(retry=RetryPolicy(attempts=2, backoff=0.01))
+    with pytest.raises(EditionError) as failure:
+        engine.synthesize("Hallo.")
+    assert str(failure.value) == "Google's voice failed 2 times (an answer without audio (HTML page))"
+    google.behaviour.html_first = 1  # once only: the retry gets speech
+    assert engine.synthesize("Guten Tag.").pcm
+
+
 def test_audio_far_too_short_for_its_text_is_a_fault_not_speech(google, tmp_path):
     from audio.engines.google import GoogleEngine
 

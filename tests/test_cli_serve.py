@@ -120,11 +120,20 @@ def folder_served(tmp_path):
 
 @pytest.mark.parametrize("path", ["x/passwd", "x/key.mp3", "leak.mp3", "", "sub/", "sub", "x/", "e.json",
                                   ".e.x1y2.mp3.part", ".hidden.mp3", "pipe.mp3", "%2e%2e/secret/key.mp3",
-                                  "e.mp3%00.txt", "e.mp3%00", "%ff.mp3", "sub/..%2f..%2fsecret%2fkey.mp3"])
+                                  "sub/..%2f..%2fsecret%2fkey.mp3"])
 def test_serve_only_published_files_inside_the_folder(folder_served, path, capfd):
     url, _ = folder_served
     status, _, body = get(url + path)
     assert status == 404
+    assert b"secret" not in body and b"root:" not in body and b"Directory listing" not in body
+    assert "Traceback" not in capfd.readouterr().err
+
+
+@pytest.mark.parametrize("path", ["e.mp3%00.txt", "e.mp3%00", "%ff.mp3", "e%c3.mp3", "e%0a.mp3", "e%1b[31m.mp3"])
+def test_a_malformed_path_is_a_bad_request(folder_served, path, capfd):
+    url, _ = folder_served
+    status, _, body = get(url + path)
+    assert status == 400
     assert b"secret" not in body and b"root:" not in body and b"Directory listing" not in body
     assert "Traceback" not in capfd.readouterr().err
 

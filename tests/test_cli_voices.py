@@ -27,6 +27,15 @@ def test_download_installs_a_voice_that_the_list_then_shows(cli, voice_repositor
     assert listed[0] == "de_DE-kerstin-low" and "installed" in listed
 
 
+def test_a_model_card_s_terminal_codes_never_reach_the_terminal(cli, voice_repository):
+    assert cli("voices", "download", "de_DE-kerstin-low").exit_code == 0
+    card = voices.voices_folder() / "de_DE-kerstin-low.MODEL_CARD"
+    card.write_text("# Model card\n\n* License: CC0\x1b]0;owned\x07\x1b[2J\n", encoding="utf-8")
+    result = cli("voices")
+    assert result.exit_code == 0 and "\x1b" not in result.stdout and "\x07" not in result.stdout
+    assert result.stdout.splitlines()[0].split()[1:5] == ["low", "0.0", "MB", "CC0"]
+
+
 def test_download_retries_a_503_and_a_dropped_connection(cli, voice_repository):
     voice_repository.fail("de/de_DE/kerstin/low/de_DE-kerstin-low.onnx", "503", "drop")
     result = cli("voices", "download", "de_DE-kerstin-low")

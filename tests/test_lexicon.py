@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from media import summary_of
@@ -27,6 +28,34 @@ def test_comments_blank_lines_and_errors():
     assert lexicon.parse("# nur ein Kommentar\n\nA = B  # mit Kommentar\n").entries == {"A": "B"}
     with pytest.raises(EditionError, match=r"mine.txt, line 2: write entries as `written = spoken`"):
         lexicon.parse("A = B\nkein Gleichheitszeichen\n", "mine.txt")
+
+
+@pytest.mark.parametrize("line, entries", [
+    ("C# = Ce Scharp", {"C#": "Ce Scharp"}),  # a '#' inside a word is part of it
+    ("F# = Eff Scharp  # Microsofts Sprache", {"F#": "Eff Scharp"}),
+    ("F# = Eff Scharp\t# nach einem Tab", {"F#": "Eff Scharp"}),
+    ("\\#MeToo = Hashtag MeToo", {"#MeToo": "Hashtag MeToo"}),  # escaped: a '#' at the start
+    ("Nr = Nummer \\# eins  # Kommentar", {"Nr": "Nummer # eins"}),
+    ("   # eingerückter Kommentar", {}),
+])
+def test_a_hash_starts_a_comment_only_at_the_line_start_or_after_a_space(line, entries):
+    assert lexicon.parse(line + "\n").entries == entries
+
+
+@pytest.mark.parametrize("path", [lexicon.BUILT_IN, Path(__file__).parents[1] / "article" / "lexicon.txt"])
+def test_the_lexicons_we_ship_mean_what_they_meant_when_any_hash_opened_a_comment(path):
+    text = path.read_text(encoding="utf-8")
+    assert "#" in text
+    before = lexicon.parse("\n".join(line.split("#", 1)[0] for line in text.splitlines()))
+    assert lexicon.parse(text) == before
+
+
+def test_c_sharp_is_said_as_the_lexicon_says(cli, tmp_path):
+    article = tmp_path / "sprachen.txt"
+    article.write_text("Programmieren\n\nViele Firmen setzen auf C# und F#, sagt die Studie.\n", encoding="utf-8")
+    (tmp_path / "lexicon.txt").write_text("C# = Ce Scharp  # Microsofts Sprache\nF# = Eff Scharp\n", encoding="utf-8")
+    shown = cli("sections", article, "--spoken")
+    assert shown.exit_code == 0 and "auf Ce Scharp und Eff Scharp, sagt" in shown.stdout, shown.output
 
 
 def test_files_apply_weakest_first(tmp_path):

@@ -23,6 +23,7 @@ from audio.normalise import (
     remove_emoji,
     roman_numerals,
     technical,
+    unbroken_runs,
 )
 from audio.source import read_article
 from audio.speech import script
@@ -644,6 +645,10 @@ def test_sentences_without_triggers_stay_byte_identical():
     (roman_numerals, "Karl V", "Karl V"),
     (technical, "H₂O", "Ha zwei O"),
     (remove_emoji, "Hallo 👋🏽 Welt", "Hallo  Welt"),
+    (unbroken_runs, "Bild: " + "iVBORw0KGgo" * 20 + " Ende", "Bild:  Ende"),
+    (unbroken_runs, "Das Rindfleischetikettierungsüberwachungsaufgabenübertragungsgesetz gilt.",
+     "Das Rindfleischetikettierungsüberwachungsaufgabenübertragungsgesetz gilt."),
+    (unbroken_runs, "https://example.com/" + "a" * 100, "https://example.com/" + "a" * 100),  # for `urls`
 ])
 def test_single_rules(rule, written, spoken):
     assert rule(written) == spoken

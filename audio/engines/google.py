@@ -115,6 +115,8 @@ class GoogleEngine:
                     if data:
                         return checked_speech(data, text, s.slow)
                     problem, retry_after = "an empty answer", None  # type: str | None, float | None
+                except NoAudio as exc:  # a consent or error page sent with 200: asking again may get speech
+                    problem, retry_after = f"an answer without audio ({exc})", None
                 except DamagedAudio as exc:  # never cached: asking again usually gives whole audio
                     problem, retry_after = f"damaged audio: {exc}", None
                 except gTTSError as exc:
@@ -150,12 +152,28 @@ def stream(tts: gTTS, session: requests.Session) -> Iterator[bytes]:
             raise gTTSError(tts=tts, response=response) from None
         except requests.RequestException:
             raise gTTSError(tts=tts) from None
+        start, spoken = b"", False
         for line in response.iter_lines(chunk_size=1024):
+            start = start or line.strip()[:200]
             if b"jQ1olc" in line:
                 audio = re.search(rb'jQ1olc","\[\\"(.*)\\"]', line)
                 if not audio:
                     raise gTTSError(tts=tts, response=response)
+                spoken = True
                 yield base64.b64decode(audio.group(1))
+        if start and not spoken:
+            raise NoAudio(kind_of_answer(response.headers.get("Content-Type", ""), start))
+
+
+class NoAudio(Exception):
+    """An answer with content but no speech in it (a consent page, a captcha, an error in JSON)."""
+
+
+def kind_of_answer(content_type: str, start: bytes) -> str:
+    """Return what an answer without audio was, in a user's words: 'HTML page', 'text/plain', ..."""
+    if b"<html" in start.lower() or start.lower().startswith(b"<!doctype") or "html" in content_type.lower():
+        return "HTML page"
+    return content_type.split(";")[0].strip() or "no content type"
 
 
 class DamagedAudio(Exception):
