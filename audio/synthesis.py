@@ -20,7 +20,9 @@ def synthesise_missing(plans: list[SectionPlan], engine: Engine, store: Cache, e
     `ready(plan)` is called (from a worker thread) as soon as all of a section's speech is in the
     cache, so its encoding can start while the voice goes on with the next sections.
     """
-    wanted = missing_chunks(plans, store)
+    # the longest sections first: their encodes, the longest, then run while the voice speaks the rest
+    longest_first = sorted(plans, key=lambda plan: -sum(len(chunk.spoken) for chunk in plan.script.chunks))
+    wanted = missing_chunks(longest_first, store)
     waiting = {id(plan): {key for key in plan.chunk_keys if key in wanted} for plan in plans}
     lock = threading.Lock()
     for plan in plans:

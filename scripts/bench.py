@@ -34,6 +34,7 @@ from audio import ffmpeg  # noqa: E402
 from audio.source import read_article  # noqa: E402
 from audio.speech import script  # noqa: E402
 
+# Edited without its full stop: in the 4× and 16× articles a "(Teil n)" stands before it.
 EDITED_SENTENCE = "In einigen Fällen habe Microsoft mehr Twitter-Daten genutzt, als es sollte."
 
 
@@ -55,6 +56,7 @@ def main() -> None:
             bench_google(rows, work, args.runs, args.delay)
             full = bench_scale(rows, work, articles, args.runs)
             bench_rebuild(rows, work, articles, full, args.runs)
+            bench_normalise(rows, articles[16], full[16])
             bench_watch(rows, work, articles[1], args.runs)
             bench_reading(rows, work, args.runs)
             bench_serve(rows, work, articles[1])
@@ -134,6 +136,22 @@ def bench_scale(rows: list[dict], work: Path, articles: dict[int, Path], runs: i
     return full
 
 
+def bench_normalise(rows: list[dict], article: Path, full: float) -> None:
+    """4b. German normalisation (lexicon and rules) of every sentence of the 16× article, and its share of a build."""
+    from audio import lexicon, speech
+
+    sentences = [s for section in read_article(article).sections for paragraph in section.paragraphs
+                 for s in speech.split_sentences(paragraph)]
+    say = speech.spoken_form(lexicon.for_article(article).for_voice("espeak"))
+    start = time.perf_counter()
+    for sentence in sentences:
+        say(sentence)
+    seconds = time.perf_counter() - start
+    rows.append(row("normalisation, sentences/s (16×)", len(sentences) / seconds,
+                    f"{len(sentences)} sentences in {seconds:.2f} s"))
+    rows.append(row("normalisation / full build 16×", seconds / full, "target < 0.10", seconds / full < 0.10))
+
+
 def bench_rebuild(rows: list[dict], work: Path, articles: dict[int, Path], full: dict[int, float], runs: int) -> None:
     """4. Rebuilds of 1× and 16×: nothing changed, and one sentence of one paragraph edited."""
     for n in (1, 16):
@@ -141,9 +159,10 @@ def bench_rebuild(rows: list[dict], work: Path, articles: dict[int, Path], full:
         same = median(lambda i, article=article, out=out, cache=cache: timed(build_command(article, out, "espeak", cache)),
                       runs)
         original = article.read_text(encoding="utf-8")
+        assert EDITED_SENTENCE[:-1] in original, "the benchmark's edit must change the article"
 
         def edit_and_build(i: int, article=article, out=out, cache=cache, original=original) -> float:
-            changed = original.replace(EDITED_SENTENCE, f"Bei Durchlauf {i + 1} änderte sich dieser Satz.", 1)
+            changed = original.replace(EDITED_SENTENCE[:-1], f"Bei Durchlauf {i + 1} änderte sich dieser Satz", 1)
             article.write_text(changed, encoding="utf-8")
             return timed(build_command(article, out, "espeak", cache))
 
@@ -173,7 +192,7 @@ def bench_watch(rows: list[dict], work: Path, article: Path, runs: int) -> None:
 
         def save_and_wait(i: int) -> float:
             time.sleep(1.2)  # a pause between saves, as when a person edits
-            changed = original.replace(EDITED_SENTENCE, f"Beim Speichern {i + 1} änderte sich dieser Satz.", 1)
+            changed = original.replace(EDITED_SENTENCE[:-1], f"Beim Speichern {i + 1} änderte sich dieser Satz", 1)
             start = time.perf_counter()
             article.write_text(changed, encoding="utf-8")
             wait_for_line(proc, "Wrote")
@@ -381,8 +400,8 @@ def spoken_text(article: Path) -> str:
 
 
 def canned_mp3() -> bytes:
-    """Return two seconds of MP3 tone, what the fake Google answers in the gTTS comparison."""
-    return ffmpeg.run(["-f", "lavfi", "-i", "sine=frequency=300:duration=2:sample_rate=24000", "-ac", "1",
+    """Return three seconds of MP3 tone (enough for 100 characters), what the fake Google answers in the gTTS comparison."""
+    return ffmpeg.run(["-f", "lavfi", "-i", "sine=frequency=300:duration=3:sample_rate=24000", "-ac", "1",
                        "-b:a", "32k", "-f", "mp3", "pipe:1"])
 
 
