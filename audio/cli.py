@@ -609,7 +609,17 @@ def voices_command(ctx: click.Context) -> None:
         return
     from audio import voices
 
-    catalogue = voices.german(voices.catalogue())
+    try:
+        catalogue = voices.german(voices.catalogue())
+    except EditionError as exc:  # offline before the list was ever fetched: what is installed can still be used
+        installed = voices.installed_here()
+        if not installed:
+            raise
+        click.echo(without_controls(f"Note: {for_terminal(str(exc))}; these voices are installed here:"), err=True)
+        for name, size in installed.items():
+            click.echo(without_controls(f"{name}  {megabytes(size):>8}  installed"))
+        click.echo(f"Voices folder: {voices.voices_folder()}")
+        return
     width = max(len(v.name) for v in catalogue) if catalogue else 0
     for voice in catalogue:
         state = "installed" if voices.is_installed(voice) else ""

@@ -206,6 +206,17 @@ def find(name: str, voices: dict[str, Voice]) -> Voice:
     raise EditionError(f"no Piper voice is called {name!r}{hint} (audio-edition voices lists them)")
 
 
+def installed_here() -> dict[str, int]:
+    """Return the voices in the voices folder (a model with its config beside it) and their sizes in bytes."""
+    folder = voices_folder()
+    found = {}
+    for model in sorted(folder.glob("*.onnx")) if folder.is_dir() else []:
+        config = model.with_name(model.name + ".json")
+        if model.is_file() and config.is_file():
+            found[model.stem] = model.stat().st_size + config.stat().st_size
+    return found
+
+
 def is_installed(voice: Voice) -> bool:
     """Return True when the voice's model and config are in the voices folder at their listed sizes."""
     folder = voices_folder()

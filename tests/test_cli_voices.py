@@ -60,3 +60,14 @@ def test_without_internet_the_list_says_so_in_one_line(cli, offline_voices):
 def test_voices_has_help_with_an_example(cli):
     result = cli("voices", "-h")
     assert result.exit_code == 0 and "Example: audio-edition voices" in result.stdout
+
+
+def test_without_internet_the_installed_voices_are_still_listed(cli, offline_voices):
+    from fake_voices import write_voice
+
+    write_voice(offline_voices / "de_DE-eigene-medium.onnx")
+    result = cli("voices")
+    assert result.exit_code == 0, result.output
+    assert "cannot be reached" in result.stderr and "these voices are installed here" in result.stderr
+    assert result.stdout.splitlines()[0].startswith("de_DE-eigene-medium")
+    assert result.stdout.splitlines()[0].endswith("installed")
