@@ -52,6 +52,18 @@ def write_audio(job: Assembly) -> tuple[list[Chapter], list[float]]:
     return write_whole(job)
 
 
+_ENCODERS: list[ThreadPoolExecutor] = []
+_ENCODERS_LOCK = threading.Lock()
+
+
+def encoders() -> ThreadPoolExecutor:
+    """Return the process's one pool of encoders, one per core, shared by every build in it (a batch runs several)."""
+    with _ENCODERS_LOCK:
+        if not _ENCODERS:
+            _ENCODERS.append(ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="encode"))
+        return _ENCODERS[0]
+
+
 class SectionEncoder:
     """Encodes MP3 sections side by side, one per core, each as soon as all of its speech is there.
 
@@ -61,7 +73,7 @@ class SectionEncoder:
 
     def __init__(self, store: Cache, options: BuildOptions, events: Events):
         self.store, self.options, self.events = store, options, events
-        self.pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="render")
+        self.pool = encoders()
         self.futures: list[Future] = []
         self.lock = threading.Lock()
 
@@ -69,7 +81,9 @@ class SectionEncoder:
         return self
 
     def __exit__(self, *exc_info) -> None:  # on Ctrl-C or a failure, start no more encodes; finished ones stay cached
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        with self.lock:
+            for future in self.futures:
+                future.cancel()
 
     def submit(self, plan: SectionPlan) -> None:
         if plan.encoded is None:
