@@ -7,6 +7,8 @@ holds for the whole run, not per article. One article's failure is recorded and 
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import os
 import threading
@@ -18,13 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from audio import engines, manifest
-from audio.build import BuildResult, build
+from audio.build import BuildResult, build, choose_voice
 from audio.engines.base import Engine, Speech
 from audio.errors import EditionError
 from audio.events import Events, NoEvents
 from audio.options import BuildOptions
 from audio.plan import output_path
-from audio.source import is_link, open_source
+from audio.source import Source, is_link, open_source
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +90,9 @@ def build_many(articles: Sequence[str | Path], options: BuildOptions | None = No
                 other = claimed.setdefault(output.resolve(), label)
             if other != label:
                 raise EditionError(f"its edition {output} is also that of {other}; build it on its own with output='FILE'")
-            engine = voices.for_edition(output, told)
-            return BatchItem(label, build(source, replace(options, engine=engine, output=output), told))
+            engine, settings = voices.for_edition(source, output, told)
+            built = build(source, replace(options, engine=engine, voice_settings=settings, output=output), told)
+            return BatchItem(label, built)
         except (EditionError, OSError) as exc:
             return BatchItem(label, error=error_text(exc))
         finally:
@@ -111,30 +114,40 @@ def error_text(exc: Exception) -> str:
 
 
 class SharedVoices:
-    """The voices of a batch, each loaded once and shared by every build that uses it."""
+    """The voices of a batch, each loaded once and shared by every build that uses it.
+
+    Each edition's voice is chosen as `build` chooses it (`choose_voice`); `auto`'s look at what can
+    speak is made once per case for the whole batch (it asks Google only once).
+    """
 
     def __init__(self, options: BuildOptions):
         self.options = options
-        self.loaded: dict[str, SharedVoice] = {}
-        self.chosen: dict[str | None, str] = {}
+        self.loaded: dict[tuple[str, str], SharedVoice] = {}
+        self.chosen: dict[tuple, str] = {}
         self.lock = threading.Lock()
 
-    def for_edition(self, output: Path, events: Events) -> Engine:
-        """Return the voice for the edition at `output`: the one asked for, else its previous voice, else auto's."""
+    def for_edition(self, source: Source, output: Path, events: Events) -> tuple[Engine, dict[str, Any]]:
+        """Return the voice for the edition of `source` at `output`, loaded, and the settings it was loaded with."""
         options = self.options
         if not isinstance(options.engine, str):
             with self.lock:
-                return self.loaded.setdefault("", SharedVoice(options.engine))
+                return self.loaded.setdefault(("", ""), SharedVoice(options.engine)), dict(options.voice_settings)
         previous = manifest.load(manifest.path_for(output))
-        with self.lock:  # one choice and one load per voice for the whole batch (auto asks Google only once)
-            key = previous.engine if previous else None
-            if key not in self.chosen:
-                self.chosen[key] = engines.choose(options.engine, key, options.voice_settings, events,
-                                                  check=not options.dry_run)
-            name = self.chosen[key]
-            if name not in self.loaded:
-                self.loaded[name] = SharedVoice(engines.load(name, options.voice_settings, options.speed, events))
-            return self.loaded[name]
+        with self.lock:  # one choice and one load per voice for the whole batch
+            name, given = choose_voice(options, source, previous, events, choose=self.choose)
+            settings = dataclasses.asdict(engines.settings_for(name, given))
+            key = (name, json.dumps(settings, sort_keys=True, default=str))
+            if key not in self.loaded:
+                self.loaded[key] = SharedVoice(engines.load(name, given, options.speed, events))
+            return self.loaded[key], settings
+
+    def choose(self, requested: str, previous: str | None, given: dict[str, Any], events: Events,
+               check: bool = True) -> str:
+        """Return `engines.choose`'s answer, asked once per case (called under the lock)."""
+        case = (requested, previous, json.dumps(given, sort_keys=True, default=str), check)
+        if case not in self.chosen:
+            self.chosen[case] = engines.choose(requested, previous, given, events, check=check)
+        return self.chosen[case]
 
 
 class SharedVoice:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -102,17 +103,29 @@ VOICE_VARIABLE = "AUDIO_EDITION_VOICE"  # the user's default voice setting, e.g.
 
 def choose_engine(options: BuildOptions, source: Source, previous: manifest.Manifest | None,
                   events: Events) -> tuple[Engine, dict[str, Any]]:
-    """Return the voice to use, loaded, and the voice settings it was loaded with.
+    """Return the voice to use, loaded, and the voice settings it was loaded with (`choose_voice` says which).
+
+    A voice given as a loaded object is used as it is; the options' `voice_settings` are then what
+    it was loaded with.
+    """
+    if not isinstance(options.engine, str):
+        return options.engine, dict(options.voice_settings)
+    name, given = choose_voice(options, source, previous, events)
+    settings = engines.settings_for(name, given)
+    return engines.load(name, given, options.speed, events), dataclasses.asdict(settings)
+
+
+def choose_voice(options: BuildOptions, source: Source, previous: manifest.Manifest | None, events: Events,
+                 choose: Callable[..., str] = engines.choose) -> tuple[str, dict[str, Any]]:
+    """Return the name of the voice for an edition and the settings to load it with.
 
     The voice is the one the options name, else the front matter's `engine:`, else the previous
     edition's (an episode keeps its voice), else AUDIO_EDITION_ENGINE, else the best available
-    (`engines.choose`). Its settings: the options', else the front matter's `voice:`, else the
-    previous edition's when `auto` kept its voice, else AUDIO_EDITION_VOICE.
+    (`engines.choose`, or `choose` standing in for it). Its settings: the options', else the front
+    matter's `voice:`, else the previous edition's when `auto` kept its voice, else AUDIO_EDITION_VOICE.
     """
-    if not isinstance(options.engine, str):
-        return options.engine, {}
     meta = source.article.meta
-    requested = options.engine
+    requested = str(options.engine)
     if requested == engines.AUTO:
         requested = meta.get("engine") or engines.AUTO
     if requested == engines.AUTO and previous is None:
@@ -121,13 +134,12 @@ def choose_engine(options: BuildOptions, source: Source, previous: manifest.Mani
     if "voice" not in given and meta.get("voice"):
         given["voice"] = meta["voice"]
     kept = {**previous.voice_settings, **given} if previous and requested == engines.AUTO else given
-    name = engines.choose(requested, previous.engine if previous else None, kept, events, check=not options.dry_run)
+    name = choose(requested, previous.engine if previous else None, kept, events, check=not options.dry_run)
     if previous and previous.engine == name:
         given = kept
     if "voice" not in given and os.environ.get(VOICE_VARIABLE):
         given["voice"] = os.environ[VOICE_VARIABLE]
-    settings = engines.settings_for(name, given)
-    return engines.load(name, given, options.speed, events), dataclasses.asdict(settings)
+    return name, given
 
 
 def now() -> str:

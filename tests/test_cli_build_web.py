@@ -201,3 +201,19 @@ def test_the_voice_is_loaded_once_and_its_limit_holds_across_the_batch(tmp_path,
     assert len(tone_voice.loads) == 1
     assert most[0] == tone_voice.ToneVoice.concurrency  # 2 at once for the whole run, not 2 per article
     assert json.loads((tmp_path / "out" / "no-headings.chapters.json").read_text())["chapters"]
+
+
+def test_a_batch_chooses_each_voice_as_a_single_build_would(tmp_path, articles, google):
+    """The front matter's `engine:` holds in a batch too, and each manifest records its voice's settings."""
+    import audio
+
+    folder = tmp_path / "artikel"
+    folder.mkdir()
+    (folder / "offline.md").write_text("---\ntitle: Ohne Netz\nengine: espeak\n---\n\nEin Satz.\n", encoding="utf-8")
+    shutil.copy(articles / "no-headings.txt", folder)
+    items = audio.build_many([folder], cache_dir=tmp_path / "c", output_dir=tmp_path / "out")
+    assert [item.error for item in items] == [None, None]
+    assert manifest.load(tmp_path / "out" / "offline.json").engine == "espeak"
+    google_edition = manifest.load(tmp_path / "out" / "no-headings.json")
+    assert google_edition.engine == "gtts"
+    assert google_edition.voice_settings == {"tld": "de", "slow": False, "jobs": 8}
