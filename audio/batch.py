@@ -22,7 +22,7 @@ from typing import Any
 from audio import engines, manifest
 from audio.build import BuildResult, build, choose_voice
 from audio.engines.base import Engine, Speech
-from audio.errors import EditionError
+from audio.errors import EditionError, message
 from audio.events import Events, NoEvents
 from audio.options import BuildOptions
 from audio.plan import output_path
@@ -94,7 +94,7 @@ def build_many(articles: Sequence[str | Path], options: BuildOptions | None = No
             built = build(source, replace(options, engine=engine, voice_settings=settings, output=output), told)
             return BatchItem(label, built)
         except (EditionError, OSError) as exc:
-            return BatchItem(label, error=error_text(exc))
+            return BatchItem(label, error=message(exc))
         finally:
             events.advanced()
 
@@ -104,13 +104,6 @@ def build_many(articles: Sequence[str | Path], options: BuildOptions | None = No
         return list(pool.map(build_one, articles))
     finally:  # on Ctrl-C start no more articles; what the running ones synthesised stays cached
         pool.shutdown(wait=False, cancel_futures=True)
-
-
-def error_text(exc: Exception) -> str:
-    """Return a user's error as one line (an OSError with the file it concerns)."""
-    if isinstance(exc, OSError) and not isinstance(exc, EditionError):
-        return f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc.strerror or exc)
-    return str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
 
 
 class SharedVoices:

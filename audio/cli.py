@@ -21,7 +21,7 @@ from audio.build import BuildResult
 from audio.build import build as build_edition
 from audio.cache import Cache
 from audio.cache import default_dir as default_cache_dir
-from audio.errors import EditionError, for_terminal
+from audio.errors import EditionError, for_terminal, message
 from audio.loudness import Target
 from audio.options import BuildOptions
 from audio.source import FORMATS, Source, is_link, open_source
@@ -33,12 +33,10 @@ CONTEXT = {"help_option_names": ["-h", "--help"]}
 USER_ERRORS = (EditionError, OSError)  # OSError: a folder that is read-only or full, a file where a folder should be
 
 
-def error_line(exc: Exception) -> str:
-    """Return the one line that tells the user what went wrong: the one place errors become messages."""
-    if isinstance(exc, OSError) and not isinstance(exc, EditionError):
-        where = f"{exc.filename}: " if exc.filename else ""
-        return without_controls(f"Error: {where}{exc.strerror or exc}")  # a file name may hold terminal codes
-    return without_controls(f"Error: {for_terminal(str(exc))}")
+def error_line(problem: Exception | str) -> str:
+    """Return the one line that tells the user what went wrong (an error, or its `errors.message`)."""
+    text = problem if isinstance(problem, str) else message(problem)
+    return without_controls(f"Error: {for_terminal(text)}")  # a file name may hold terminal codes
 
 
 def user_errors(func):
@@ -569,7 +567,7 @@ def batch_table(items: list) -> str:
     for item in items:
         result = item.result
         if result is None:
-            rows.append((item.article, "failed", "", "", f"Error: {item.error}"))
+            rows.append((item.article, "failed", "", "", error_line(item.error or "")))
             continue
         changed = (f"{sum(1 for c in result.changes if c.kind != 'removed')} of {result.sections}"
                    if result.changes is not None else "new")

@@ -18,3 +18,13 @@ class EditionError(Exception):
 def for_terminal(message: str) -> str:
     """Return a library message with its options written as command-line flags (`--engine espeak`)."""
     return OPTION.sub(lambda m: f"--{m[1].replace('_', '-')} {m[2]}", message)
+
+
+def message(exc: BaseException) -> str:
+    """Return a user's error as one line, worded as the library words it: an EditionError's message, or an
+    OSError (a folder that is read-only or full, a file where a folder should be) with the file it concerns."""
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}"
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
