@@ -1,16 +1,26 @@
-"""HTTP at the edge: a session whose requests end at a deadline, however slowly an answer trickles in."""
+"""HTTP at the edge: a session whose requests end at a deadline, however slowly an answer trickles in,
+and how long to wait before asking again. requests and urllib3 load only when a session is made."""
 
 from __future__ import annotations
 
 import contextlib
+import random
 import socket
 import threading
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-import requests
-import requests.adapters
-import urllib3
-import urllib3.connection
+if TYPE_CHECKING:
+    import requests
+
+
+def backoff(attempt: int, first: float, most: float, retry_after: float | None = None) -> float:
+    """Return the seconds to wait after failed attempt number `attempt` (1 = the first): `first`, doubled for
+    each further attempt with a little jitter (so clients that failed together do not retry together), at
+    most `most`; a server's Retry-After, when it sent one, instead."""
+    if retry_after is not None:
+        return min(most, retry_after)
+    return min(most, first * 2 ** (attempt - 1) * random.uniform(0.8, 1.2))
 
 
 @contextlib.contextmanager
@@ -20,6 +30,11 @@ def deadline_session(seconds: float) -> Iterator[tuple[requests.Session, threadi
     requests' timeout bounds each read, so an answer trickling in a byte at a time would never end;
     shutting the sockets down ends whatever is waiting on them: connecting, headers or body.
     """
+    import requests
+    import requests.adapters
+    import urllib3
+    import urllib3.connection
+
     sockets: list[socket.socket] = []
     expired = threading.Event()
     lock = threading.Lock()

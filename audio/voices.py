@@ -14,7 +14,6 @@ import hashlib
 import json
 import logging
 import os
-import random
 import re
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING
 from audio import atomic
 from audio.errors import EditionError
 from audio.events import Events
+from audio.http import backoff
 
 if TYPE_CHECKING:  # requests loads only when a voice is fetched
     import requests
@@ -363,7 +363,7 @@ def _download_file(url: str, target: Path, expected: VoiceFile, what: str, polic
             raise EditionError(f"downloading {what} ({expected.name}) failed {attempt} times ({problem}); "
                                "nothing was kept, run the command again to retry")
         meter.restart()  # the next attempt starts the file from the beginning
-        delay = _backoff(attempt, policy)
+        delay = backoff(attempt, policy.backoff, policy.max_backoff)
         log.info("downloading %s gave %s; retrying in %.1f s", expected.name, problem, delay)
         time.sleep(delay)
 
@@ -418,7 +418,7 @@ def _fetch(url: str, what: str, policy: RetryPolicy, session: requests.Session) 
                     f"the voice repository {repository_url()} cannot be reached ({problem})") from None
         if attempt == policy.attempts:
             raise EditionError(f"downloading {what} failed {attempt} times ({problem})")
-        time.sleep(_backoff(attempt, policy))
+        time.sleep(backoff(attempt, policy.backoff, policy.max_backoff))
     raise AssertionError("unreachable")
 
 
@@ -441,7 +441,3 @@ def _describe(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.Timeout):
         return "a timeout"
     return f"a broken connection ({type(exc).__name__})"
-
-
-def _backoff(attempt: int, policy: RetryPolicy) -> float:
-    return min(policy.max_backoff, policy.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2))

@@ -10,8 +10,9 @@ import pytest
 from media import ffprobe, summary_of
 
 from audio import manifest
-from audio.engines.google import RetryPolicy, backoff_delay
+from audio.engines.google import RetryPolicy
 from audio.errors import EditionError
+from audio.http import backoff
 
 
 def build(cli, article, tmp_path, *extra):
@@ -103,7 +104,7 @@ def test_a_failed_rebuild_leaves_the_previous_edition(cli, articles, tmp_path, g
     (1, None, 0.8, 1.2), (2, None, 1.6, 2.4), (4, None, 6.4, 9.6), (10, None, 30, 30), (3, 7.0, 7, 7),
 ])
 def test_backoff_doubles_up_to_a_cap_and_honours_retry_after(attempt, retry_after, low, high):
-    delay = backoff_delay(attempt, RetryPolicy(backoff=1.0, max_backoff=30.0), retry_after)
+    delay = backoff(attempt, first=1.0, most=30.0, retry_after=retry_after)
     assert low <= delay <= high
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import logging
 import os
-import random
 import re
 import threading
 import time
@@ -17,6 +16,7 @@ from audio import ffmpeg
 from audio.engines.base import Speech
 from audio.errors import EditionError
 from audio.events import Events
+from audio.http import backoff
 
 if TYPE_CHECKING:  # gTTS and requests load only when Google's voice is used
     import requests
@@ -129,7 +129,7 @@ class GoogleEngine:
                     problem, retry_after = f"no whole answer within {self.retry.timeout:g} s", None
             if attempt == self.retry.attempts:
                 raise EditionError(f"Google's voice failed {attempt} times ({problem})")
-            delay = backoff_delay(attempt, self.retry, retry_after)
+            delay = backoff(attempt, self.retry.backoff, self.retry.max_backoff, retry_after)
             log.info("Google's voice gave %s; retrying in %.1f s", problem, delay)
             with self._count_lock:
                 self.retries += 1
@@ -222,13 +222,6 @@ def mp3_cut_off(data: bytes) -> bool:
         rate = MP3_RATES[version][(header >> 10) & 3]
         position += (144 if version == 3 else 72) * bitrate * 1000 // rate + ((header >> 9) & 1)
     return position > len(data)
-
-
-def backoff_delay(attempt: int, policy: RetryPolicy, retry_after: float | None = None) -> float:
-    """Return the seconds to wait after failed attempt number `attempt` (1 = the first)."""
-    if retry_after is not None:
-        return min(policy.max_backoff, retry_after)
-    return min(policy.max_backoff, policy.backoff * 2 ** (attempt - 1) * random.uniform(0.8, 1.2))
 
 
 def describe_failure(exc: gTTSError) -> tuple[str | None, float | None]:
