@@ -209,12 +209,14 @@ def find(name: str, voices: dict[str, Voice]) -> Voice:
 def installed_here() -> dict[str, int]:
     """Return the voices in the voices folder (a model with its config beside it) and their sizes in bytes."""
     folder = voices_folder()
-    found = {}
-    for model in sorted(folder.glob("*.onnx")) if folder.is_dir() else []:
-        config = model.with_name(model.name + ".json")
-        if model.is_file() and config.is_file():
-            found[model.stem] = model.stat().st_size + config.stat().st_size
-    return found
+    models = [on_disk(path.stem) for path in sorted(folder.glob("*.onnx"))] if folder.is_dir() else []
+    return {model.stem: model.stat().st_size + Path(f"{model}.json").stat().st_size for model in models if model}
+
+
+def on_disk(name: str) -> Path | None:
+    """Return the model of the voice `name` when it is in the voices folder with its config beside it."""
+    model = voices_folder() / f"{name}.onnx"
+    return model if model.is_file() and Path(f"{model}.json").is_file() else None
 
 
 def is_installed(voice: Voice) -> bool:
@@ -268,8 +270,8 @@ def use(name: str, events: Events, policy: RetryPolicy = RetryPolicy(),
         voices = catalogue(policy, session)
     except RepositoryUnreachable:
         # Files put in the folder by hand (ours only ever land there verified) are used without a catalogue.
-        model, config = folder / f"{name}.onnx", folder / f"{name}.onnx.json"
-        if model.is_file() and config.is_file():
+        model = on_disk(name)
+        if model:
             return local(model)
         raise EditionError(f"the Piper voice {name} is not installed and the voice repository cannot be reached; "
                            f"with internet, run: audio-edition voices download {name}") from None

@@ -36,10 +36,7 @@ def available(settings: Settings) -> str | None:
         if not model.is_file():
             return f"has no voice file {model}"
         return None if Path(f"{model}.json").is_file() else f"has no {model.name}.json beside {model}"
-    folder = voices.voices_folder()
-    if (folder / f"{name}.onnx").is_file() and (folder / f"{name}.onnx.json").is_file():
-        return None
-    return f"has no {name} installed (audio-edition voices download {name})"
+    return None if voices.on_disk(name) else f"has no {name} installed (audio-edition voices download {name})"
 
 
 def load(settings: Settings, speed: float, events: Events) -> PiperEngine:
