@@ -102,8 +102,9 @@ def join(sections: list[EncodedSection]) -> bytes:
     return b"".join(s.mp3 for s in sections)
 
 
-BITRATES_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-SAMPLE_RATES = (44100, 48000, 32000)
+MP3_BITRATES_KBPS = {True: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320, 0),  # MPEG-1
+                     False: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 0)}  # MPEG-2 and 2.5
+MP3_SAMPLE_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}  # by version bits
 
 
 def count_mp3_frames(data: bytes) -> int:
@@ -113,12 +114,23 @@ def count_mp3_frames(data: bytes) -> int:
         header = int.from_bytes(data[position:position + 4], "big")
         if (header >> 21) != 0x7FF or (header >> 19) & 3 != 3 or (header >> 17) & 3 != 1:
             raise EditionError(f"not an MPEG-1 Layer III frame at byte {position}")
-        bitrate = BITRATES_KBPS[(header >> 12) & 15] * 1000
-        sample_rate = SAMPLE_RATES[(header >> 10) & 3] if (header >> 10) & 3 < 3 else 0
-        if not bitrate or not sample_rate:
+        length = mp3_frame_length(header)
+        if length is None:
             raise EditionError(f"a damaged MP3 frame header at byte {position}")
-        position += 144 * bitrate // sample_rate + ((header >> 9) & 1)
+        position += length
         frames += 1
     if position != len(data):
         raise EditionError("the MP3 data ends in the middle of a frame")
     return frames
+
+
+def mp3_frame_length(header: int) -> int | None:
+    """Return the bytes of the Layer III frame (MPEG-1, 2 or 2.5) that a 4-byte header starts, or None for
+    bytes that are not a frame header (a free or reserved bitrate, a reserved version or sample rate)."""
+    version, rate_index, bitrate_index = (header >> 19) & 3, (header >> 10) & 3, (header >> 12) & 15
+    if (header >> 21) != 0x7FF or version == 1 or (header >> 17) & 3 != 1 or rate_index == 3:
+        return None
+    bitrate = MP3_BITRATES_KBPS[version == 3][bitrate_index] * 1000
+    if not bitrate:
+        return None
+    return (144 if version == 3 else 72) * bitrate // MP3_SAMPLE_RATES[version][rate_index] + ((header >> 9) & 1)

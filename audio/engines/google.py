@@ -17,6 +17,7 @@ from audio.engines.base import Speech
 from audio.errors import EditionError
 from audio.events import Events
 from audio.http import backoff
+from audio.render import mp3_frame_length
 
 if TYPE_CHECKING:  # gTTS and requests load only when Google's voice is used
     import requests
@@ -197,11 +198,6 @@ def checked_speech(mp3: bytes, text: str, slow: bool) -> Speech:
     return Speech(pcm, SAMPLE_RATE)
 
 
-MP3_BITRATES = {1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),  # MPEG-1 Layer III
-                2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)}  # MPEG-2 and 2.5
-MP3_RATES = {3: (44100, 48000, 32000), 2: (22050, 24000, 16000), 0: (11025, 12000, 8000)}  # by version bits
-
-
 def mp3_cut_off(data: bytes) -> bool:
     """Return True when an MP3's last frame is longer than the bytes left: the file was cut short.
 
@@ -212,15 +208,10 @@ def mp3_cut_off(data: bytes) -> bool:
     if data[:3] == b"ID3" and len(data) >= 10:
         position = 10 + int.from_bytes(bytes(b & 0x7F for b in data[6:10]), "big")
     while position + 4 <= len(data):
-        header = int.from_bytes(data[position:position + 4], "big")
-        version, layer = (header >> 19) & 3, (header >> 17) & 3
-        if (header >> 21) != 0x7FF or version == 1 or layer != 1 or (header >> 10) & 3 == 3:
+        length = mp3_frame_length(int.from_bytes(data[position:position + 4], "big"))
+        if length is None:
             return False
-        bitrate = MP3_BITRATES[1 if version == 3 else 2][(header >> 12) & 15] if (header >> 12) & 15 < 15 else 0
-        if not bitrate:
-            return False
-        rate = MP3_RATES[version][(header >> 10) & 3]
-        position += (144 if version == 3 else 72) * bitrate * 1000 // rate + ((header >> 9) & 1)
+        position += length
     return position > len(data)
 
 
