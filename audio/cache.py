@@ -27,8 +27,8 @@ SIGNATURE = "Signature: 8a477f597d28d172789f06886806bc55"  # what the standard s
 TAG = (f"{SIGNATURE}\n"
        "# This file is a cache directory tag created by audio-edition.\n"
        "# For information about cache directory tags, see https://bford.info/cachedir/\n")
-ENTRY = re.compile(r"[0-9a-f]{64}\.(?:wav|mp3|json)")  # the only names the cache gives its entries
-TEMPORARY = re.compile(r"\.[0-9a-f]{64}\.(?:wav|mp3|json)\.[^/]+\.(?:tmp|part)")  # atomic writes left by a kill
+ENTRY = re.compile(r"[0-9a-f]{64}\.(?:wav|mp3|json|pickle)")  # the only names the cache gives its entries
+TEMPORARY = re.compile(r"\.[0-9a-f]{64}\.(?:wav|mp3|json|pickle)\.[^/]+\.(?:tmp|part)")  # atomic writes left by a kill
 LOCK = re.compile(r"[0-9a-f]{32}\.lock")
 STALE = 3600  # seconds after which a temporary file is left over, not being written
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,7 +9,8 @@ from dataclasses import dataclass
 from audio.article import Article, Section, speakable
 from audio.errors import EditionError
 from audio.lexicon import Lexicon
-from audio.normalise import MONTH_NAMES, STARTER, normalise
+from audio.normalise import MONTH_NAMES, normalise
+from audio.splitter import split_sentences
 
 PAUSES = ("clause", "sentence", "paragraph", "section")  # from shortest to longest
 
@@ -144,30 +144,6 @@ def as_spoken_line(line: str) -> str:
 def numbered_heading(line: str) -> str:
     """Return a numbered heading (`1. Einleitung`) with its number as a number, not an ordinal: `1: Einleitung`."""
     return re.sub(rf"^(\d{{1,2}})\.\s+(?=\D)(?!(?:{MONTH_NAMES})(?!\w)|FC\b)", r"\1: ", line)
-
-
-@functools.lru_cache(maxsize=1)
-def _tokenizer():
-    from somajo import SoMaJo
-
-    return SoMaJo("de_CMC", split_camel_case=False)
-
-
-SPLITTER = "somajo de_CMC, numbers end sentences, 1"  # change it when the splitting changes: cached splits renew
-
-
-def split_sentences(paragraph: str) -> list[str]:
-    """Return the sentences of a German paragraph; `z. B.`, `Dr.` and `1. Januar` end none."""
-    sentences = []
-    for tokens in _tokenizer().tokenize_text([paragraph]):
-        text = "".join(t.text + (" " if t.space_after else "") for t in tokens).strip()
-        sentences += [part for part in NUMBER_ENDS_SENTENCE.split(text) if part]
-    return sentences
-
-
-# `Die Zahl stieg auf 23. Die Polizei …` and `Das sagte Karl V. Danach …`: SoMaJo takes `23.` and `V.` for
-# an ordinal and does not end the sentence.
-NUMBER_ENDS_SENTENCE = re.compile(rf"(?<=[\dIVX]\.)\s+(?={STARTER})")
 
 
 CLAUSE_END = re.compile(r"(?<=[,;:–—)])\s+|\s+(?=[–—(])")

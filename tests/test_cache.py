@@ -48,13 +48,13 @@ def test_damaged_chunk_is_made_again_by_the_next_build(cli, articles, tmp_path):
 def test_a_rebuild_of_seen_paragraphs_does_not_start_the_sentence_splitter(articles, tmp_path):
     """Starting SoMaJo takes most of a second; paragraphs split before come from the cache."""
     import audio
-    from audio import speech
+    from audio import splitter
 
     options = dict(engine="espeak", output=tmp_path / "e.mp3", cache_dir=tmp_path / "c", sidecars=())
     first = audio.build(articles / "questions-and-leftovers.txt", **options)
-    speech._tokenizer.cache_clear()
+    splitter.forget()
     again = audio.build(articles / "questions-and-leftovers.txt", **options)
-    assert speech._tokenizer.cache_info().misses == 0
+    assert not splitter.ready()
     assert again.synthesised == 0 and again.duration == first.duration
     for entry in (tmp_path / "c").rglob("*.json"):  # damaged split entries are split again, not trusted
         if entry.read_bytes().startswith(b'["'):

@@ -7,8 +7,7 @@ import pytest
 from audio.article import Article, Section
 from audio.speech import fit, script, split_sentences
 
-
-@pytest.mark.parametrize("paragraph, expected", [
+SENTENCES = [
     ("Er kam am 1. Januar 2023 nach Berlin. Dann ging er.", ["Er kam am 1. Januar 2023 nach Berlin.", "Dann ging er."]),
     ("Das ist z. B. so. Oder d. h. anders.", ["Das ist z. B. so.", "Oder d. h. anders."]),
     ("Dr. Müller und Prof. Schmidt kamen. Sie redeten.", ["Dr. Müller und Prof. Schmidt kamen.", "Sie redeten."]),
@@ -24,7 +23,10 @@ from audio.speech import fit, script, split_sentences
      ["Hinweise unter Tel. 030 123456-78.", "Die Polizei ermittelt."]),
     ("Am 2. Mai kam die 2. Mannschaft.", ["Am 2. Mai kam die 2. Mannschaft."]),
     ("Bis zum 30.6. Danach ging er.", ["Bis zum 30.6.", "Danach ging er."]),
-])
+]
+
+
+@pytest.mark.parametrize("paragraph, expected", SENTENCES)
 def test_sentences(paragraph, expected):
     assert split_sentences(paragraph) == expected
 
