@@ -223,7 +223,7 @@ def encoded_clip(path: Path | None, store: Cache, options: BuildOptions) -> rend
 def encode_normalised(audio: Speech, options: BuildOptions) -> render.EncodedSection:
     """Return audio as MP3 frames at the edition's loudness."""
     mp3 = loudness.encode_at(audio, options.loudness,
-                             lambda speech, filters: render.encode_mp3(speech, options.bitrate, filters).mp3)
+                             lambda filters: render.mp3_args(audio.sample_rate, options.bitrate, filters))
     return render.EncodedSection(mp3, render.count_mp3_frames(mp3))
 
 

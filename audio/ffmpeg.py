@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
+from typing import IO
 
 from audio.errors import EditionError
 
@@ -34,6 +37,13 @@ def executable() -> str:
     return system
 
 
+def invocation(args: list[str], loglevel: str) -> list[str]:
+    """Return the command line that runs ffmpeg with `args`, quiet but for messages at `loglevel`."""
+    command = [executable(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", loglevel, *args]
+    log.debug("running %s", command)
+    return command
+
+
 def run(args: list[str], stdin: bytes | None = None, what: str = "ffmpeg") -> bytes:
     """Run ffmpeg with `args` (after the common quiet flags) and return what it wrote to stdout."""
     return run_logged(args, stdin, what, loglevel="error")[0]
@@ -42,15 +52,13 @@ def run(args: list[str], stdin: bytes | None = None, what: str = "ffmpeg") -> by
 def run_logged(args: list[str], stdin: bytes | None = None, what: str = "ffmpeg",
                loglevel: str = "info") -> tuple[bytes, str]:
     """Run ffmpeg and return its stdout and its log (stderr), for filters that report by logging."""
-    command = [executable(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", loglevel, *args]
-    log.debug("running %s", command)
+    command = invocation(args, loglevel)
     try:
         proc = subprocess.run(command, input=stdin, capture_output=True, check=False)
     except OSError as exc:
         raise EditionError(f"{what}: could not start ffmpeg ({exc.strerror})") from None
     if proc.returncode != 0:
-        last = " | ".join(proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:])
-        raise EditionError(f"{what} failed: {last or f'ffmpeg exit code {proc.returncode}'}")
+        raise failure(what, proc.returncode, proc.stderr)
     return proc.stdout, proc.stderr.decode("utf-8", "replace")
 
 
@@ -82,9 +90,7 @@ def image_size(data: bytes, what: str = "reading an image") -> tuple[int, int]:
 
 def run_streaming(args: list[str], chunks, what: str = "ffmpeg") -> None:
     """Run ffmpeg, feeding `chunks` (an iterable of bytes) to its stdin one by one, so memory stays bounded."""
-    command = [executable(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", *args]
-    command.remove("-nostdin")  # it reads its input from stdin here
-    log.debug("running %s", command)
+    command = invocation(args, "error")
     with tempfile.TemporaryFile() as errors:
         try:
             proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
@@ -105,5 +111,63 @@ def run_streaming(args: list[str], chunks, what: str = "ffmpeg") -> None:
         returncode = proc.wait()
         if returncode != 0:
             errors.seek(0)
-            last = " | ".join(errors.read().decode("utf-8", "replace").strip().splitlines()[-3:])
-            raise EditionError(f"{what} failed: {last or f'ffmpeg exit code {returncode}'}")
+            raise failure(what, returncode, errors.read())
+
+
+def run_teed(args: list[str], stdin: bytes, reader_args: list[str], what: str = "ffmpeg") -> tuple[bytes, str]:
+    """Run ffmpeg with `args` and return what it writes, and the log of a second ffmpeg that reads the
+    same output (`reader_args`, reading pipe:0) as it is written, e.g. to measure an encode while it runs."""
+    with tempfile.TemporaryFile() as errors, tempfile.TemporaryFile() as report:
+        try:
+            writer = subprocess.Popen(invocation(args, "error"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=errors)
+        except OSError as exc:
+            raise EditionError(f"{what}: could not start ffmpeg ({exc.strerror})") from None
+        try:
+            reader = subprocess.Popen(invocation(reader_args, "info"), stdin=subprocess.PIPE,
+                                      stdout=subprocess.DEVNULL, stderr=report)
+        except OSError as exc:
+            writer.kill()
+            writer.wait()
+            raise EditionError(f"{what}: could not start ffmpeg ({exc.strerror})") from None
+        assert writer.stdin and writer.stdout and reader.stdin  # made with PIPE
+        feeding = threading.Thread(target=_feed, args=(writer.stdin, stdin), daemon=True)
+        feeding.start()
+        output = bytearray()
+        try:
+            for chunk in iter(lambda: os.read(writer.stdout.fileno(), 65536), b""):  # type: ignore[union-attr]
+                output += chunk
+                _feed(reader.stdin, chunk, close=False)
+            _feed(reader.stdin, b"")
+        except BaseException:  # Ctrl-C: leave no ffmpeg running
+            writer.kill()
+            reader.kill()
+            raise
+        finally:
+            feeding.join()
+            codes = writer.wait(), reader.wait()
+        errors.seek(0)
+        report.seek(0)
+        if codes[0]:
+            raise failure(what, codes[0], errors.read())
+        log_text = report.read()
+        if codes[1]:
+            raise failure(what, codes[1], log_text)
+        return bytes(output), log_text.decode("utf-8", "replace")
+
+
+def _feed(pipe: IO[bytes], data: bytes, close: bool = True) -> None:
+    """Write `data` to a child's stdin (and close it); a child that stopped reading says why by its exit code."""
+    try:
+        if data:
+            pipe.write(data)
+        if close:
+            pipe.close()
+    except (BrokenPipeError, ValueError):  # ValueError: closed already, after an earlier broken pipe
+        pass
+
+
+def failure(what: str, returncode: int, log_bytes: bytes) -> EditionError:
+    """Return the error for an ffmpeg run that failed: its last log lines, else its exit code."""
+    last = " | ".join(log_bytes.decode("utf-8", "replace").strip().splitlines()[-3:])
+    return EditionError(f"{what} failed: {last or f'ffmpeg exit code {returncode}'}")

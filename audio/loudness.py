@@ -37,19 +37,27 @@ class Target:
     true_peak: float = -1.0  # dBTP ceiling
 
 
-def encode_at(speech: Speech, target: Target, encode: Callable[[Speech, str], bytes],
+def encode_at(speech: Speech, target: Target, encode_args: Callable[[str], list[str]],
               headroom: float = HEADROOM) -> bytes:
-    """Return `speech` encoded by `encode(speech, filters)` at `target` loudness, peaks below its ceiling.
+    """Return `speech` encoded at `target` loudness, peaks below its ceiling, by ffmpeg with
+    `encode_args(filters)` (which read the PCM from stdin and write the encoded audio to stdout).
 
     The gain is searched on the PCM and the encoder applies it, with the limiter, in its own pass;
-    `on_target` then checks the encoded result (CODEC_LOSS is what MP3 usually takes from speech).
+    a second ffmpeg measures the encoded audio as it is written, and `on_target` checks it
+    (CODEC_LOSS is what MP3 usually takes from speech).
     """
     limit = target.true_peak - headroom
     gain = gain_for(speech, target.integrated + CODEC_LOSS, limit)
     if gain is None:
-        return encode(speech, "")
-    return on_target(lambda gain, limit: encode(speech, filters(gain, limit)), measure_encoded, target, gain, limit,
-                     ceiling=target.true_peak - PEAK_MARGIN)
+        return ffmpeg.run(encode_args(""), speech.pcm, what="encoding")
+
+    def encode_measured(gain: float, limit: float) -> tuple[bytes, tuple[float, float]]:
+        encoded, report = ffmpeg.run_teed(encode_args(filters(gain, limit)), speech.pcm, meter_args("pipe:0"),
+                                          what="encoding")
+        return encoded, read_meter(report)
+
+    made = on_target(encode_measured, lambda made: made[1], target, gain, limit, ceiling=target.true_peak - PEAK_MARGIN)
+    return made[0]
 
 
 T = TypeVar("T")
@@ -95,8 +103,17 @@ def measure_encoded(source: bytes | Path, peak: str = "sample") -> tuple[float, 
     MP4 files need a file: their index may sit at the end, where a pipe cannot seek.
     """
     data, name = (source, "pipe:0") if isinstance(source, bytes) else (None, str(source))
-    _, report = ffmpeg.run_logged(["-i", name, "-af", f"ebur128=framelog=verbose:peak={peak}", "-f", "null", "-"],
-                                  data, what="measuring loudness")
+    _, report = ffmpeg.run_logged(meter_args(name, peak), data, what="measuring loudness")
+    return read_meter(report, peak)
+
+
+def meter_args(name: str, peak: str = "sample") -> list[str]:
+    """Return the ffmpeg arguments that measure the loudness and the `peak` (sample or true) of the audio `name`."""
+    return ["-i", name, "-af", f"ebur128=framelog=verbose:peak={peak}", "-f", "null", "-"]
+
+
+def read_meter(report: str, peak: str = "sample") -> tuple[float, float]:
+    """Return the integrated loudness and the peak that the `meter_args` run logged."""
     label = "Sample peak" if peak == "sample" else "True peak"
     found = re.search(label + r":\s+Peak:\s+(-?[\d.]+|-inf) dBFS", report)
     return parse(report), float(found.group(1)) if found else 0.0
@@ -107,19 +124,22 @@ def gain_for(speech: Speech, integrated: float, limit: float) -> float | None:
 
     One pass at the voice's own sample rate measures the section at a spread of gains (the
     limiter's loss grows with the gain, so loudness is not linear in it), and the gain is
-    interpolated between them. None for silence.
+    interpolated between them. Only a gain far outside the spread is measured once more: near it,
+    the curve is close enough to straight that a second pass gave the same gain (espeak's 10.3
+    to 10.8 dB, from 4 and 10), and the encoded result is checked anyway. None for silence.
     """
     points = sorted(zip(SPREAD, measure_gains(speech, list(SPREAD), limit)))
     if points[-1][1] <= -70:
         return None
     gain = interpolate(points, integrated)
-    if not min(SPREAD) <= gain <= max(SPREAD):  # extrapolated: measure there once and interpolate again
+    if not min(SPREAD) - EXTRAPOLATE <= gain <= max(SPREAD) + EXTRAPOLATE:  # measure there, interpolate again
         points = sorted(points + [(gain, measure_gains(speech, [gain], limit)[0])])
         gain = interpolate(points, integrated)
     return gain
 
 
 SPREAD = (4.0, 10.0)  # dB: most voices need a gain near this range; the encoded result is checked anyway
+EXTRAPOLATE = 3.0  # dB outside SPREAD that a gain may be extrapolated without measuring it
 
 
 def interpolate(points: list[tuple[float, float]], integrated: float) -> float:

@@ -88,13 +88,17 @@ def trim_silence(speech: Speech) -> bytes:
 
 def encode_mp3(speech: Speech, bitrate_kbps: int, filters: str = "") -> EncodedSection:
     """Return the section, through the ffmpeg `filters`, as mono 44.1 kHz CBR MP3 frames without any header."""
-    args = [
-        "-f", "s16le", "-ar", str(speech.sample_rate), "-ac", "1", "-i", "pipe:0", *(["-af", filters] if filters else []),
+    data = ffmpeg.run(mp3_args(speech.sample_rate, bitrate_kbps, filters), speech.pcm, what="encoding MP3")
+    return EncodedSection(data, count_mp3_frames(data))
+
+
+def mp3_args(sample_rate: int, bitrate_kbps: int, filters: str = "") -> list[str]:
+    """Return the ffmpeg arguments that encode mono PCM at `sample_rate` (from stdin) to MP3 frames (to stdout)."""
+    return [
+        "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0", *(["-af", filters] if filters else []),
         "-ar", str(SAMPLE_RATE), "-ac", "1", "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k",
         "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", "pipe:1",
     ]
-    data = ffmpeg.run(args, speech.pcm, what="encoding MP3")
-    return EncodedSection(data, count_mp3_frames(data))
 
 
 def join(sections: list[EncodedSection]) -> bytes:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 from media import ebur128, ffprobe
@@ -42,3 +44,53 @@ def test_loudness_option_sets_the_target(cli, articles, tmp_path, target):
     assert abs(integrated - float(target)) <= 1
     assert peak <= -1
     assert manifest.load(tmp_path / "e.json").duration > 10
+
+
+def speech_tone(seconds: float = 3.0):
+    """A voice-like tone with pauses, as 22.05 kHz PCM: what a section hands to the encoder."""
+    from audio import ffmpeg
+    from audio.engines.base import Speech
+
+    pcm = ffmpeg.run(["-f", "lavfi", "-i", f"sine=frequency=220:duration={seconds}:sample_rate=22050",
+                      "-af", "volume='0.3+0.2*sin(8*t)':eval=frame", "-f", "s16le", "-ac", "1", "pipe:1"])
+    return Speech(pcm, 22050)
+
+
+def test_an_encode_measured_while_it_is_written_is_the_encode_and_its_measure():
+    from audio import ffmpeg, loudness, render
+
+    speech = speech_tone()
+    args = render.mp3_args(speech.sample_rate, 64, loudness.filters(6.0, -3.0))
+    encoded, report = ffmpeg.run_teed(args, speech.pcm, loudness.meter_args("pipe:0"), what="encoding")
+    assert encoded == ffmpeg.run(args, speech.pcm)
+    assert abs(render.count_mp3_frames(encoded) * 1152 / 44100 - 3.0) < 0.1
+    assert loudness.read_meter(report) == loudness.measure_encoded(encoded)
+    assert -30 < loudness.read_meter(report)[0] < -5
+
+
+@pytest.mark.parametrize("broken", ["encoder", "meter"])
+def test_an_encoder_or_meter_that_fails_is_one_error_and_leaves_no_ffmpeg(broken):
+    from audio import ffmpeg, loudness, render
+    from audio.errors import EditionError
+
+    speech = speech_tone(30.0)
+    args = render.mp3_args(speech.sample_rate, 64, "no_such_filter" if broken == "encoder" else "")
+    meter = loudness.meter_args("pipe:0")
+    if broken == "meter":
+        meter = ["-i", "pipe:0", "-af", "no_such_filter", "-f", "null", "-"]
+    with pytest.raises(EditionError, match="^encoding failed: .*no_such_filter"):
+        ffmpeg.run_teed(args, speech.pcm, meter, what="encoding")
+    assert not children()
+
+
+def children() -> list[str]:
+    """Return the process ids of this process's children (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(") ", 1)[-1].split()
+        except OSError:
+            continue
+        if fields[1] == str(os.getpid()):
+            found.append(stat.parent.name)
+    return found
