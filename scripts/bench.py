@@ -7,7 +7,7 @@ process (`python -m audio build ...`), as a user would run it, with a fresh cach
 
     .venv/bin/python scripts/bench.py            # about 6 minutes on 2 cores
     .venv/bin/python scripts/bench.py --runs 1   # a quicker look
-    .venv/bin/python scripts/bench.py --only batch --runs 1   # only the batch row (about 75 s)
+    .venv/bin/python scripts/bench.py --only floor,batch --runs 1   # only these rows
 """
 
 from __future__ import annotations
@@ -43,28 +43,41 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
     parser.add_argument("--delay", type=float, default=0.3, help="seconds the fake Google takes per request")
     parser.add_argument("--json", type=Path, default=ROOT / "output" / "bench.json")
-    parser.add_argument("--only", choices=["batch"], help="run only this benchmark")
+    parser.add_argument("--only", type=lambda v: set(v.split(",")), default=set(GROUPS),
+                        help=f"run only these benchmarks, comma-separated: {','.join(GROUPS)}")
     args = parser.parse_args()
+    if args.only - set(GROUPS):
+        parser.error(f"--only: no benchmark {', '.join(sorted(args.only - set(GROUPS)))}")
 
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         work = Path(tmp)
-        if args.only != "batch":
-            articles = {n: make_article(work, n) for n in (1, 4, 16)}
+        articles = {n: make_article(work, n) for n in (1, 4, 16)}
+        if "floor" in args.only:
             bench_floor(rows, work, articles[1], args.runs)
+        if "piper" in args.only:
             bench_piper(rows, work, articles[1], args.runs)
+        if "google" in args.only:
             bench_google(rows, work, args.runs, args.delay)
+        if "rebuild" in args.only:
             full = bench_scale(rows, work, articles, args.runs)
             bench_rebuild(rows, work, articles, full, args.runs)
             bench_normalise(rows, articles[16], full[16])
+        if "watch" in args.only:
             bench_watch(rows, work, articles[1], args.runs)
+        if "reading" in args.only:
             bench_reading(rows, work, args.runs)
+        if "serve" in args.only:
             bench_serve(rows, work, articles[1])
-        bench_batch(rows, work, args.runs)
+        if "batch" in args.only:
+            bench_batch(rows, work, args.runs)
     print_table(rows)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwritten to {args.json}")
+
+
+GROUPS = ("floor", "piper", "google", "rebuild", "watch", "reading", "serve", "batch")  # rebuild: full builds too
 
 
 # --- the benchmarks -----------------------------------------------------------------
