@@ -11,10 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict
 
-import yaml
-from markdown_it import MarkdownIt
-from mdit_py_plugins.footnote import footnote_plugin
-
 from audio.errors import EditionError
 
 if sys.version_info >= (3, 11):
@@ -317,6 +313,8 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     if not match:
         return {}, text
     fence, raw = match.group(1), match.group(2)
+    import yaml  # loaded only for front matter: a rebuild of a plain text need not pay for it
+
     try:
         data = yaml.safe_load(raw) if fence == "---" else tomllib.loads(raw)
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
@@ -341,6 +339,9 @@ def markdown_blocks(body: str) -> list[Block]:
     """Return the headings and readable paragraphs of a Markdown body, in order."""
     # markdown-it stops reading, silently, at its nesting limit (20 tokens deep, about ten list levels);
     # nesting is capped in the source instead, where deeper levels are read at the deepest one kept
+    from markdown_it import MarkdownIt  # loaded for Markdown only, like yaml
+    from mdit_py_plugins.footnote import footnote_plugin
+
     md = MarkdownIt("commonmark", {"maxNesting": 100_000}).enable(["table", "strikethrough"]).use(footnote_plugin)
     blocks: list[Block] = []
     for piece in pieces(body):  # markdown-it holds a whole text's tokens at once: ten times its size

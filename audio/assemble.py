@@ -106,7 +106,7 @@ class SectionEncoder:
 def render_section(plan: SectionPlan, store: Cache, options: BuildOptions) -> None:
     """Stitch a section's cached chunks with pauses, encode it, and cache the result."""
     audio, cues = render.section_audio(section_speeches(plan, store), plan.pauses, options.pauses)
-    plan.encoded = encode_normalised(audio, options)
+    plan.encoded, plan.level = encode_normalised(audio, options, plan.level_hint)
     plan.cues = [(start + MP3.encoder_delay, end + MP3.encoder_delay) for start, end in cues]
     store.put_bytes(plan.key, ".json", json.dumps(plan.cues).encode())
     store.put_bytes(plan.key, ".mp3", plan.encoded.mp3)
@@ -215,16 +215,18 @@ def encoded_clip(path: Path | None, store: Cache, options: BuildOptions) -> rend
     if cached is not None:
         return render.EncodedSection(cached, render.count_mp3_frames(cached))
     audio = Speech(ffmpeg.decode_to_pcm(data, render.SAMPLE_RATE, what=f"reading {path.name}"), render.SAMPLE_RATE)
-    encoded = encode_normalised(audio, options)
+    encoded, _ = encode_normalised(audio, options)
     store.put_bytes(clip_key, ".mp3", encoded.mp3)
     return encoded
 
 
-def encode_normalised(audio: Speech, options: BuildOptions) -> render.EncodedSection:
-    """Return audio as MP3 frames at the edition's loudness."""
-    mp3 = loudness.encode_at(audio, options.loudness,
-                             lambda filters: render.mp3_args(audio.sample_rate, options.bitrate, filters))
-    return render.EncodedSection(mp3, render.count_mp3_frames(mp3))
+def encode_normalised(audio: Speech, options: BuildOptions,
+                      hint: loudness.Level | None = None) -> tuple[render.EncodedSection, loudness.Level | None]:
+    """Return audio as MP3 frames at the edition's loudness, and its level (`hint`: a level to try first)."""
+    mp3, level = loudness.encode_at(audio, options.loudness,
+                                   lambda filters: render.mp3_args(audio.sample_rate, options.bitrate, filters),
+                                   hint=hint)
+    return render.EncodedSection(mp3, render.count_mp3_frames(mp3)), level
 
 
 def edition_tags(source: Source, cover: Path | None, events: Events) -> Tags:
@@ -259,7 +261,7 @@ def edition_manifest(source: Source, output: Path, engine: Engine, plans: list[S
             for key, chunk, (start, end) in zip(plan.chunk_keys, plan.script.chunks, plan.cues)
         )
         sections.append(manifest.SectionRecord(plan.script.title, plan.key, plan.body_key, round(chapter.start, 3),
-                                               round(chapter.end - chapter.start, 3), chunks))
+                                               round(chapter.end - chapter.start, 3), chunks, plan.level))
     article = source.article
     return manifest.Manifest(
         article=source.origin, title=article.title, audio=output.name, engine=engine.name,

@@ -24,7 +24,7 @@ from audio.errors import EditionError
 from audio.events import Events, NoEvents
 from audio.export import Chapter, check_chapters
 from audio.options import BuildOptions
-from audio.plan import SentenceCache, missing_chunks, output_path, plan_sections, previous_states
+from audio.plan import SentenceCache, carry_levels, missing_chunks, output_path, plan_sections, previous_states
 from audio.publish import publish, staging
 from audio.source import Source, open_source
 from audio.synthesis import synthesise_missing
@@ -73,6 +73,7 @@ def build(article: Path | str | Article | Source, options: BuildOptions | None =
     store = Cache(options.cache_dir or cache_mod.default_dir())
     sentences = SentenceCache(store)
     plans = plan_sections(source, engine, options, store, sentences)
+    carry_levels(plans, previous, engine.cache_key())
     check_chapters(fmt, len(plans))  # before any synthesis, not after it
     intro, outro = (bookend(source, options, which) for which in ("intro", "outro"))
     todo = [p for p in plans if p.encoded is None] if fmt.joined else plans

@@ -37,6 +37,7 @@ class SectionRecord:
     start: float
     duration: float
     chunks: tuple[ChunkRecord, ...]
+    level: tuple[float, float] | None = None  # MP3: the gain (dB) and limiter ceiling (dBFS) it was encoded with
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,8 @@ def load(path: Path) -> Manifest | None:
         if not isinstance(data, dict) or "sections" not in data or data.get("version") != VERSION:
             return None  # another JSON file (chapters, feed settings), or a manifest of another version
         sections = tuple(
-            SectionRecord(**{**s, "chunks": tuple(ChunkRecord(**c) for c in s["chunks"])})
+            SectionRecord(**{**s, "chunks": tuple(ChunkRecord(**c) for c in s["chunks"]),
+                             "level": level(s.get("level"))})
             for s in data.pop("sections")
         )
         return Manifest(**{**data, "sections": sections, "sentences": tuple(data.get("sentences", ()))})
@@ -116,6 +118,13 @@ def load(path: Path) -> Manifest | None:
     except (ValueError, TypeError, KeyError, AttributeError) as exc:
         log.warning("ignoring unreadable manifest %s (%s)", path, exc)
         return None
+
+
+def level(value: object) -> tuple[float, float] | None:
+    """Return a section's recorded level as (gain, limit), or None when there is none or it is not two numbers."""
+    if isinstance(value, list) and len(value) == 2 and all(isinstance(v, (int, float)) for v in value):
+        return float(value[0]), float(value[1])
+    return None
 
 
 def keys_in(folders: list[Path]) -> tuple[set[str], int]:

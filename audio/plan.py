@@ -29,6 +29,8 @@ class SectionPlan:
     body_key: str  # the same without the heading, to tell a renamed section from a new one
     encoded: render.EncodedSection | None = None  # the section's MP3 frames, once made or found in the cache
     cues: list[tuple[float, float]] = field(default_factory=list)  # each chunk's start and end in the section
+    level: tuple[float, float] | None = None  # the gain and limit it was encoded with as MP3, once known
+    level_hint: tuple[float, float] | None = None  # its previous version's level: the first to try when encoding
 
     @property
     def pauses(self) -> list[str]:
@@ -124,6 +126,18 @@ class SentenceCache:
 def splitter_key() -> str:
     """Return the cache key of this installation's compiled sentence splitter (a prune keeps it)."""
     return cache_mod.key("splitter", splitter.compiled_name())
+
+
+def carry_levels(plans: list[SectionPlan], previous: manifest.Manifest | None, voice: str) -> None:
+    """Fill in the levels the previous edition recorded, when it had the same voice: a kept section's own,
+    and for a changed section, its previous version's (by title) as the first level to try."""
+    if previous is None or previous.voice != voice:
+        return
+    by_key = {s.key: s.level for s in previous.sections}
+    by_title = {s.title: s.level for s in previous.sections}
+    for plan in plans:
+        plan.level = by_key.get(plan.key)
+        plan.level_hint = plan.level or by_title.get(plan.script.title)
 
 
 def previous_states(record: manifest.Manifest) -> list[changes.SectionState]:

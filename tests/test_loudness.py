@@ -94,3 +94,69 @@ def children() -> list[str]:
         if fields[1] == str(os.getpid()):
             found.append(stat.parent.name)
     return found
+
+
+EDITED = ("Außerdem habe Microsoft die Twitter-Daten ohne Erlaubnis an Regierungsbehörden weitergegeben.",
+          "Außerdem habe Microsoft die Daten, so Twitter, ohne jede Erlaubnis an Behörden weitergegeben.")
+
+
+def edit_and_rebuild(cli, seed, tmp_path, tamper=None):
+    """Build the seed, edit one sentence, rebuild; return the manifests before and after, and the edition."""
+    import json
+
+    article, out = tmp_path / "a.txt", tmp_path / "e.mp3"
+    shutil.copy(seed, article)
+    args = ("build", article, "-o", out, "--engine", "espeak", "--cache-dir", tmp_path / "c")
+    assert cli(*args).exit_code == 0
+    before = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    if tamper:
+        tamper(before)
+        out.with_suffix(".json").write_text(json.dumps(before), encoding="utf-8")
+    article.write_text(article.read_text(encoding="utf-8").replace(*EDITED), encoding="utf-8")
+    rebuilt = cli(*args)
+    assert rebuilt.exit_code == 0 and "1 of 4 sections changed" in rebuilt.stdout
+    return before, json.loads(out.with_suffix(".json").read_text(encoding="utf-8")), out
+
+
+def chapter_levels(out):
+    return [ebur128(out, c["start_time"], float(c["end_time"]) - float(c["start_time"])) for c in ffprobe(out)["chapters"]]
+
+
+def test_a_section_encoded_again_takes_its_recorded_level_without_a_search(cli, seed, tmp_path, monkeypatch):
+    """An edited section starts from its previous level; the same speech (its encode lost) must hit with it."""
+    import json
+
+    from audio import loudness
+
+    out, cache = tmp_path / "e.mp3", tmp_path / "c"
+    args = ("build", seed, "-o", out, "--engine", "espeak", "--cache-dir", cache)
+    assert cli(*args).exit_code == 0
+    before = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    levels = [s["level"] for s in before["sections"]]
+    assert all(3 < gain < 20 and -8 < limit < -1 for gain, limit in levels), levels
+    for section in before["sections"]:
+        for entry in cache.glob(f"{section['key'][:2]}/{section['key']}.*"):
+            entry.unlink()
+
+    def no_search(*args):
+        raise AssertionError("the gain was searched again")
+
+    monkeypatch.setattr(loudness, "gain_for", no_search)
+    assert cli(*args).exit_code == 0
+    after = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    assert [s["level"] for s in after["sections"]] == levels
+    for integrated, peak in chapter_levels(out):
+        assert abs(integrated - -16) <= 1 and peak <= -1
+
+
+def test_a_previous_gain_that_misses_the_target_is_searched_again(cli, seed, tmp_path):
+    def far_too_loud(record):
+        for section in record["sections"]:
+            section["level"][0] += 12
+
+    before, after, out = edit_and_rebuild(cli, seed, tmp_path, tamper=far_too_loud)
+    changed = [i for i, (b, a) in enumerate(zip(before["sections"], after["sections"])) if b["key"] != a["key"]]
+    assert len(changed) == 1
+    assert after["sections"][changed[0]]["level"][0] < before["sections"][changed[0]]["level"][0] - 6
+    integrated, peak = chapter_levels(out)[changed[0]]
+    assert abs(integrated - -16) <= 1 and peak <= -1
