@@ -222,17 +222,9 @@ def bench_watch(rows: list[dict], work: Path, article: Path, runs: int) -> None:
 def bench_reading(rows: list[dict], work: Path, runs: int) -> None:
     """6. `sections` of a 20 MB article, as its own process: time and peak memory."""
     article = make_large_article(work, 20_000_000)
-    results = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "audio", "sections", str(article)], env=user_env(),
-                                stdout=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        if os.waitstatus_to_exitcode(status):
-            raise SystemExit(f"sections failed: {article}")
-        results.append((time.perf_counter() - start, usage.ru_maxrss / 1024))
+    results = [run_child([sys.executable, "-m", "audio", "sections", str(article)]) for _ in range(runs)]
     seconds = median(lambda i: results[i][0], runs)
-    rss = max(r[1] for r in results)
+    rss = max(r[2] for r in results)
     rows.append(row("sections of a 20 MB article, s", seconds, "target < 30", seconds < 30))
     rows.append(row("sections of a 20 MB article, peak RSS MB", rss, "target < 300", rss < 300))
 
@@ -302,16 +294,15 @@ def bench_batch(rows: list[dict], work: Path, runs: int) -> None:
     def sequential(i: int) -> tuple[float, float]:
         cache, peak, start = work / f"seq-cache-{i}", 0.0, time.perf_counter()
         for article in sorted(folder.glob("*.txt")):
-            peak = max(peak, run_measured(build_command(article, work / f"seq-{i}" / f"{article.stem}.mp3", "espeak",
-                                                        cache)))
+            peak = max(peak, run_child(build_command(article, work / f"seq-{i}" / f"{article.stem}.mp3", "espeak",
+                                                     cache))[2])
         return time.perf_counter() - start, peak
 
     def together(i: int) -> tuple[float, float]:
         command = [sys.executable, "-m", "audio", "build", str(folder), "--output-dir", str(work / f"batch-{i}"),
                    "--engine", "espeak", "--cache-dir", str(work / f"batch-cache-{i}"), "--quiet"]
-        start = time.perf_counter()
-        peak = run_measured(command)
-        return time.perf_counter() - start, peak
+        seconds, _, peak = run_child(command)
+        return seconds, peak
 
     one_by_one = [sequential(i) for i in range(runs)]
     batch = [together(i) for i in range(runs)]
@@ -323,13 +314,29 @@ def bench_batch(rows: list[dict], work: Path, runs: int) -> None:
     rows.append(row("peak RSS one build of 8, MB", peak, "target < 400", peak < 400))
 
 
-def run_measured(command: list[str]) -> float:
-    """Run a command; return its peak RSS in MB (raise if it failed)."""
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, env=user_env())
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status):
+LAUNCHER = """
+import json, os, subprocess, sys, time
+start = time.perf_counter()
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+with open(sys.argv[1], "w") as report:
+    json.dump([time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)], report)
+"""
+
+
+def run_child(command: list[str], env: dict | None = None, capture: bool = False) -> tuple[float, str, float]:
+    """Run a command; return its seconds, its stdout (when `capture`) and its peak RSS in MB; raise if it failed.
+
+    It runs as the child of a small launcher: a child's peak RSS counts the memory of the process
+    it was forked from, which for this benchmark can be hundreds of MB.
+    """
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as report:
+        done = subprocess.run([sys.executable, "-c", LAUNCHER, report.name, *command], env=env or user_env(),
+                              stdout=subprocess.PIPE if capture else subprocess.DEVNULL, text=True)
+        seconds, peak, code = json.load(report)
+    if code or done.returncode:
         raise SystemExit(f"failed: {' '.join(command)}")
-    return usage.ru_maxrss / 1024
+    return seconds, done.stdout or "", peak
 
 
 # --- helpers -----------------------------------------------------------------------
@@ -378,16 +385,10 @@ def timed_build(article: Path, folder: Path, engine: str, env: dict | None = Non
     shutil.rmtree(cache, ignore_errors=True)
     manifest = out.with_suffix(".json")
     manifest.unlink(missing_ok=True)
-    start = time.perf_counter()
-    proc = subprocess.Popen(build_command(article, out, engine, cache, extra), env=env or user_env(),
-                            stdout=subprocess.PIPE, text=True)
-    stdout = proc.stdout.read()
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise SystemExit(f"build failed: {article}")
-    return seconds, stdout, usage.ru_maxrss / 1024
+    try:
+        return run_child(build_command(article, out, engine, cache, extra), env=env, capture=True)
+    except SystemExit:
+        raise SystemExit(f"build failed: {article}") from None
 
 
 def timed(command: list[str], stdin: str | None = None) -> float:

@@ -6,7 +6,6 @@ import json
 import logging
 import threading
 from dataclasses import dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from audio import voices
@@ -104,6 +103,8 @@ class PiperEngine:
 
 
 def _piper_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version  # 10 ms: only when Piper speaks
+
     try:
         return version("piper-tts")
     except PackageNotFoundError:  # pragma: no cover - run from a source tree
