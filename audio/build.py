@@ -24,7 +24,7 @@ from audio.errors import EditionError
 from audio.events import Events, NoEvents
 from audio.export import Chapter, check_chapters
 from audio.options import BuildOptions
-from audio.plan import SentenceCache, carry_levels, missing_chunks, output_path, plan_sections, previous_states
+from audio.plan import TextCache, carry_levels, missing_chunks, output_path, plan_sections, previous_states
 from audio.publish import publish, staging
 from audio.source import Source, open_source
 from audio.synthesis import synthesise_missing
@@ -71,8 +71,8 @@ def build(article: Path | str | Article | Source, options: BuildOptions | None =
     tags = edition_tags(source, options.cover, events)  # a bad cover fails before any work is done
     engine, voice_settings = choose_engine(options, source, previous, events)
     store = Cache(options.cache_dir or cache_mod.default_dir())
-    sentences = SentenceCache(store)
-    plans = plan_sections(source, engine, options, store, sentences)
+    texts = TextCache(store)
+    plans = plan_sections(source, engine, options, store, texts)
     carry_levels(plans, previous, engine.cache_key())
     check_chapters(fmt, len(plans))  # before any synthesis, not after it
     intro, outro = (bookend(source, options, which) for which in ("intro", "outro"))
@@ -92,7 +92,7 @@ def build(article: Path | str | Article | Source, options: BuildOptions | None =
     with store.lock(output), staging(output) as staged:
         chapters, starts = write_audio(Assembly(staged, fmt, plans, store, options, tags, intro, outro, events))
         record = edition_manifest(source, output, engine, plans, chapters, starts, created, tags.comment,
-                                  tuple(dict.fromkeys(sentences.keys)), voice_settings)
+                                  tuple(dict.fromkeys(texts.keys)), voice_settings)
         publish(record, staged, output, options.sidecars)
     return replace(result, duration=chapters[-1].end, chapters=chapters, synthesised=synthesised,
                    reused=total - synthesised, voice_report=engine.report())

@@ -52,7 +52,7 @@ class Manifest:
     meta: dict = field(default_factory=dict)
     description: str = ""  # the episode's description: the front matter's, else the first paragraph
     created: str = ""  # when the first edition of this output was built (ISO 8601); kept by rebuilds
-    sentences: tuple[str, ...] = ()  # cache keys of the paragraphs' sentence splits, so a prune keeps them
+    sentences: tuple[str, ...] = ()  # cache keys of what the text was split and said as, so a prune keeps them
     voice_settings: dict = field(default_factory=dict)  # the voice's own settings, kept by a rebuild
     version: int = VERSION
     audio_size: int = 0  # the audio file this manifest was written for (0: not recorded, an older build)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from audio import cache as cache_mod
 from audio import changes, formats, lexicon, manifest, render, speech, splitter
@@ -61,18 +64,23 @@ def output_path(name: str, options: BuildOptions) -> tuple[Path, formats.AudioFo
 
 
 def scripts(source: Source, lexicons: tuple[Path, ...], voice: str | None, max_chars: int,
-            intro_line: str | None = None, split: Callable[[str], list[str]] | None = None) -> list[speech.SectionScript]:
-    """Return what is said in each section, as `voice` says it: the one planning step of `build` and `sections`."""
+            intro_line: str | None = None, texts: TextCache | None = None) -> list[speech.SectionScript]:
+    """Return what is said in each section, as `voice` says it: the one planning step of `build` and `sections`.
+
+    With `texts`, what paragraphs and heading lines were said as before is taken from the cache.
+    """
     said = lexicon.for_article(source.path, lexicons).for_voice(voice)
-    return speech.script(source.article, max_chars, said, intro_line, split)
+    if texts is None:
+        return speech.script(source.article, max_chars, said, intro_line)
+    return speech.script(source.article, max_chars, said, intro_line, texts.split, texts.memo(said, max_chars))
 
 
 def plan_sections(source: Source, engine: Engine, options: BuildOptions, store: Cache,
-                  split: Callable[[str], list[str]] | None = None) -> list[SectionPlan]:
+                  texts: TextCache | None = None) -> list[SectionPlan]:
     """Return a plan per section, with its encoded audio already filled in when the cache has it."""
     voice = engine.cache_key()
     plans = []
-    for script in scripts(source, options.lexicons, engine.name, engine.max_chars, options.intro_line, split):
+    for script in scripts(source, options.lexicons, engine.name, engine.max_chars, options.intro_line, texts):
         keys = [cache_mod.key("chunk", voice, chunk.spoken) for chunk in script.chunks]
         pauses = [chunk.pause_after for chunk in script.chunks]
         settings = [options.pauses.__dict__, options.loudness.__dict__, options.bitrate]
@@ -84,34 +92,62 @@ def plan_sections(source: Source, engine: Engine, options: BuildOptions, store: 
     return plans
 
 
-class SentenceCache:
-    """`splitter.split_sentences` with its results kept in the cache, by paragraph.
+class TextCache:
+    """How paragraphs split into sentences, and what paragraphs and heading lines are said as, kept in the cache
+    by their text.
 
-    The sentence splitter takes a third of a second to start, which a rebuild of paragraphs it has
-    seen before need not pay; a rebuild after an edit loads it compiled from the cache instead.
-    `keys` are the entries used, for the manifest (so a prune keeps them).
+    A rebuild of text it has seen needs neither the sentence splitter (a third of a second to start)
+    nor the German rules (their imports and patterns); an edit needs them for the edited paragraph
+    only, and loads the splitter compiled. `keys` are the entries used, for the manifest (so a prune
+    keeps them).
     """
 
     def __init__(self, store: Cache):
         self.store = store
         self.keys: list[str] = []
 
-    def __call__(self, paragraph: str) -> list[str]:
-        key = cache_mod.key("sentences", splitter.SPLITTER, paragraph)
+    def split(self, paragraph: str) -> list[str]:
+        """Return `splitter.split_sentences(paragraph)`, from the cache when it was split before."""
+        key = split_key(paragraph)
+        sentences = self.load(key, lambda found: found if all(isinstance(s, str) for s in found) else None)
+        if sentences is None:
+            self.start_splitter()
+            sentences = splitter.split_sentences(paragraph)
+            self.store.put_bytes(key, ".json", json.dumps(sentences, ensure_ascii=False).encode("utf-8"))
+        return sentences
+
+    def memo(self, said: lexicon.Lexicon, max_chars: int) -> speech.Memo:
+        """Return the memo of `speech.script` for this lexicon and chunk size: chunks made before come from the cache."""
+        saying = cache_mod.key("saying", rules_fingerprint(), sorted(said.entries.items()),
+                               sorted(said.any_case.items()), max_chars, splitter.SPLITTER)
+
+        def remember(kind: str, text: str, make: Callable[[], list[speech.Chunk]]) -> list[speech.Chunk]:
+            key = cache_mod.key("said", saying, kind, text)
+            if kind == "paragraph":  # its split stays kept too: a change of lexicon needs it again
+                self.keys.append(split_key(text))
+            chunks = self.load(key, chunks_from_json)
+            if chunks is None:
+                chunks = make()
+                data = [[c.text, c.spoken, c.pause_after] for c in chunks]
+                self.store.put_bytes(key, ".json", json.dumps(data, ensure_ascii=False).encode("utf-8"))
+            return chunks
+
+        return remember
+
+    def load(self, key: str, check: Callable[[list], T | None]) -> T | None:
+        """Return the cached JSON list under `key` as `check` makes it, None when there is none (or it is damaged)."""
         self.keys.append(key)
         found = self.store.get_bytes(key, ".json")
-        if found is not None:
-            try:
-                sentences = json.loads(found)
-                if isinstance(sentences, list) and all(isinstance(s, str) for s in sentences):
-                    return sentences
-            except ValueError:
-                pass
-            log.warning("cached sentences %s are damaged; splitting the paragraph again", key[:12])
-        self.start_splitter()
-        sentences = splitter.split_sentences(paragraph)
-        self.store.put_bytes(key, ".json", json.dumps(sentences, ensure_ascii=False).encode("utf-8"))
-        return sentences
+        if found is None:
+            return None
+        try:
+            data = json.loads(found)
+            made = check(data) if isinstance(data, list) else None
+        except (ValueError, TypeError):
+            made = None
+        if made is None:
+            log.warning("cached text %s is damaged; making it again", key[:12])
+        return made
 
     def start_splitter(self) -> None:
         """Load the compiled sentence splitter from the cache, or compile it and store it for the next run."""
@@ -121,6 +157,39 @@ class SentenceCache:
         data = self.store.get_bytes(key, ".pickle")
         if data is None or not splitter.load_compiled(data):
             self.store.put_bytes(key, ".pickle", splitter.compiled())
+
+
+T = TypeVar("T")
+
+
+def split_key(paragraph: str) -> str:
+    return cache_mod.key("sentences", splitter.SPLITTER, paragraph)
+
+
+def chunks_from_json(data: list) -> list[speech.Chunk] | None:
+    """Return chunks stored as [text, spoken, pause] lists, or None when `data` is not that."""
+    if not all(isinstance(c, list) and len(c) == 3 and all(isinstance(v, str) for v in c) and c[2] in speech.PAUSES
+               for c in data):
+        return None
+    return [speech.Chunk(*c) for c in data]
+
+
+RULES = ("speech.py", "normalise.py", "lexicon.py", "article.py", "acronyms.txt", "splitter.py")  # what says text
+
+
+@functools.cache
+def rules_fingerprint() -> str:
+    """Return a hash of the code and data that turn written text into chunks (ours and num2words'): a change to
+    any of them renews what the cache holds of it."""
+    import importlib.util
+
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    spec = importlib.util.find_spec("num2words")
+    numbers = Path(spec.origin).parent if spec and spec.origin else here
+    for path in [here / name for name in RULES] + [numbers / "lang_DE.py", numbers / "base.py"]:
+        digest.update(path.read_bytes() if path.is_file() else path.name.encode())
+    return digest.hexdigest()
 
 
 def splitter_key() -> str:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from audio.article import Article, Section, speakable
 from audio.errors import EditionError
 from audio.lexicon import Lexicon
-from audio.normalise import MONTH_NAMES, normalise
 from audio.splitter import split_sentences
 
 PAUSES = ("clause", "sentence", "paragraph", "section")  # from shortest to longest
@@ -33,21 +32,27 @@ class SectionScript:
     opening: int = 0
 
 
+Memo = Callable[[str, str, Callable[[], list[Chunk]]], list[Chunk]]  # (kind, text, make) → its chunks, kept
+
+
 def script(article: Article, max_chars: int, lexicon: Lexicon = Lexicon(), intro_line: str | None = None,
-           split: Callable[[str], list[str]] | None = None) -> list[SectionScript]:
+           split: Callable[[str], list[str]] | None = None, memo: Memo | None = None) -> list[SectionScript]:
     """Return the chunks of every section; the first opens with the title announcement (or `intro_line`).
 
-    `split` splits a paragraph into sentences (`split_sentences`, or a cached copy of it).
+    `split` splits a paragraph into sentences (`split_sentences`, or a cached copy of it); `memo`,
+    given the kind ("paragraph" or "line") and text of a piece and the function that makes its
+    chunks, may return chunks it made before instead (the build keeps them in its cache).
     """
     split = split or split_sentences
     say = spoken_form(lexicon)
+    remember = memo or (lambda kind, text, make: make())
     scripts = []
     for index, section in enumerate(article.sections):
-        lines = announcement(article, intro_line) if index == 0 else []
+        lines = announcement(article, intro_line, split) if index == 0 else []
         if index > 0 or section.title != article.title:
             lines.append(section.title)
-        opening = heading_chunks(lines, max_chars, say)
-        chunks = opening + body_chunks(section, max_chars, say, split)
+        opening = heading_chunks(lines, max_chars, say, remember)
+        chunks = opening + body_chunks(section, max_chars, say, split, remember)
         if not chunks:  # a heading that is all editorial leftovers, like `[Werbung]`: say it as written
             chunks = opening = [Chunk(section.title, section.title, "paragraph")]
         chunks[-1] = with_pause(chunks[-1], "section")
@@ -55,7 +60,8 @@ def script(article: Article, max_chars: int, lexicon: Lexicon = Lexicon(), intro
     return scripts
 
 
-def announcement(article: Article, intro_line: str | None = None) -> list[str]:
+def announcement(article: Article, intro_line: str | None = None,
+                 split: Callable[[str], list[str]] = split_sentences) -> list[str]:
     """Return the lines that open an edition: the title (or the intro line made from its template), and the author.
 
     An intro line may name {title}, {author} and {publication}, e.g.
@@ -65,7 +71,7 @@ def announcement(article: Article, intro_line: str | None = None) -> list[str]:
     if template:
         values = {"title": article.title, "author": article.meta.get("author", ""),
                   "publication": article.meta.get("publication", "")}
-        return split_sentences(fill(template, values))
+        return split(fill(template, values))
     lines = [article.title]
     if article.meta.get("author"):
         lines.append(f"Von {article.meta['author']}")
@@ -93,25 +99,38 @@ PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 def spoken_form(lexicon: Lexicon) -> Callable[[str], str]:
     """Return the function that turns a written sentence into its spoken form: lexicon first, then rules."""
-    return lambda text: normalise(lexicon.apply(text))
+    def say(text: str) -> str:
+        from audio.normalise import normalise  # the rules load when something new is to be said
+
+        return normalise(lexicon.apply(text))
+
+    return say
 
 
-def heading_chunks(lines: list[str], max_chars: int, say: Callable[[str], str] = str) -> list[Chunk]:
+def heading_chunks(lines: list[str], max_chars: int, say: Callable[[str], str] = str,
+                   remember: Memo | None = None) -> list[Chunk]:
     """Return heading lines as chunks, each spoken as a sentence, the last followed by a paragraph pause."""
     chunks: list[Chunk] = []
     for line in lines:
-        chunks += sentence_chunks(line, max_chars, lambda text: as_spoken_line(say(numbered_heading(text))))
+        def make(line: str = line) -> list[Chunk]:
+            return sentence_chunks(line, max_chars, lambda text: as_spoken_line(say(numbered_heading(text))))
+
+        chunks += remember("line", line, make) if remember else make()
     if chunks:
         chunks[-1] = with_pause(chunks[-1], "paragraph")
     return chunks
 
 
 def body_chunks(section: Section, max_chars: int, say: Callable[[str], str] = str,
-                split: Callable[[str], list[str]] | None = None) -> list[Chunk]:
+                split: Callable[[str], list[str]] | None = None, remember: Memo | None = None) -> list[Chunk]:
     """Return the sentences of each paragraph as chunks, with a paragraph pause after each paragraph."""
     chunks: list[Chunk] = []
     for paragraph in section.paragraphs:
-        said = [c for sentence in (split or split_sentences)(paragraph) for c in sentence_chunks(sentence, max_chars, say)]
+        def make(paragraph: str = paragraph) -> list[Chunk]:
+            return [c for sentence in (split or split_sentences)(paragraph)
+                    for c in sentence_chunks(sentence, max_chars, say)]
+
+        said = remember("paragraph", paragraph, make) if remember else make()
         if said:
             chunks += said[:-1] + [with_pause(said[-1], "paragraph")]
     return chunks
@@ -143,6 +162,8 @@ def as_spoken_line(line: str) -> str:
 
 def numbered_heading(line: str) -> str:
     """Return a numbered heading (`1. Einleitung`) with its number as a number, not an ordinal: `1: Einleitung`."""
+    from audio.normalise import MONTH_NAMES
+
     return re.sub(rf"^(\d{{1,2}})\.\s+(?=\D)(?!(?:{MONTH_NAMES})(?!\w)|FC\b)", r"\1: ", line)
 
 

@@ -9,6 +9,7 @@ else wrote can at worst split sentences badly, never run code.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import pickle
@@ -17,15 +18,9 @@ import re
 import sys
 from typing import Any
 
-from audio.normalise import STARTER
-
 log = logging.getLogger(__name__)
 
 SPLITTER = "somajo de_CMC, numbers end sentences, 1"  # change it when the splitting changes: cached splits renew
-
-# `Die Zahl stieg auf 23. Die Polizei …` and `Das sagte Karl V. Danach …`: SoMaJo takes `23.` and `V.` for
-# an ordinal and does not end the sentence.
-NUMBER_ENDS_SENTENCE = re.compile(rf"(?<=[\dIVX]\.)\s+(?={STARTER})")
 
 _loaded: list[Any] = []  # the process's one tokenizer, once made or loaded
 
@@ -35,8 +30,17 @@ def split_sentences(paragraph: str) -> list[str]:
     sentences = []
     for tokens in tokenizer().tokenize_text([paragraph]):
         text = "".join(t.text + (" " if t.space_after else "") for t in tokens).strip()
-        sentences += [part for part in NUMBER_ENDS_SENTENCE.split(text) if part]
+        sentences += [part for part in number_ends_sentence().split(text) if part]
     return sentences
+
+
+@functools.cache
+def number_ends_sentence() -> re.Pattern:
+    """`Die Zahl stieg auf 23. Die Polizei …` and `Das sagte Karl V. Danach …`: SoMaJo takes `23.` and `V.` for
+    an ordinal and does not end the sentence; this pattern finds where one ends all the same."""
+    from audio.normalise import STARTER
+
+    return re.compile(rf"(?<=[\dIVX]\.)\s+(?={STARTER})")
 
 
 def tokenizer() -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from audio.cache import Cache, key
 from audio.engines.base import Speech
 
@@ -45,19 +47,37 @@ def test_damaged_chunk_is_made_again_by_the_next_build(cli, articles, tmp_path):
     assert ", 1 chunks synthesised," in again.stdout
 
 
-def test_a_rebuild_of_seen_paragraphs_does_not_start_the_sentence_splitter(articles, tmp_path):
-    """Starting SoMaJo takes most of a second; paragraphs split before come from the cache."""
+def test_a_rebuild_of_seen_text_loads_neither_the_sentence_splitter_nor_the_german_rules(articles, tmp_path):
+    """Starting SoMaJo takes a third of a second, loading the rules and num2words a twentieth; a rebuild
+    (its own process, as from the command line) of text said before takes what it is said as from the cache."""
+    import subprocess
+    import sys
+
+    article = articles / "questions-and-leftovers.txt"
+    probe = ("import sys, audio; audio.build(sys.argv[1], engine='espeak', output=sys.argv[2], cache_dir=sys.argv[3]); "
+             "print(sorted(m for m in ('somajo', 'audio.normalise', 'num2words') if m in sys.modules))")
+    run = [sys.executable, "-c", probe, str(article), str(tmp_path / "e.mp3"), str(tmp_path / "c")]
+    first = subprocess.run(run, capture_output=True, text=True, check=True)
+    assert first.stdout.strip() == "['audio.normalise', 'num2words', 'somajo']"
+    again = subprocess.run(run, capture_output=True, text=True, check=True)
+    assert again.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("damaged", ["split", "said"])
+def test_damaged_text_entries_are_made_again_not_trusted(damaged, articles, tmp_path):
     import audio
-    from audio import splitter
 
     options = dict(engine="espeak", output=tmp_path / "e.mp3", cache_dir=tmp_path / "c", sidecars=())
     first = audio.build(articles / "questions-and-leftovers.txt", **options)
-    splitter.forget()
+    start = b'["' if damaged == "split" else b'[["'
+    entries = [e for e in (tmp_path / "c").rglob("*.json") if e.read_bytes().startswith(start)]
+    assert entries
+    for entry in entries:
+        entry.write_bytes(b"{not json" if damaged == "split" else b'[["only two", "fields"]]')
+    if damaged == "split":  # what was said is cached too: without it, the split is needed
+        for entry in (tmp_path / "c").rglob("*.json"):
+            if entry.read_bytes().startswith(b'[["'):
+                entry.unlink()
     again = audio.build(articles / "questions-and-leftovers.txt", **options)
-    assert not splitter.ready()
     assert again.synthesised == 0 and again.duration == first.duration
-    for entry in (tmp_path / "c").rglob("*.json"):  # damaged split entries are split again, not trusted
-        if entry.read_bytes().startswith(b'["'):
-            entry.write_bytes(b"{not json")
-    damaged = audio.build(articles / "questions-and-leftovers.txt", **options)
-    assert damaged.synthesised == 0 and damaged.duration == first.duration
+    assert all(entry.read_bytes().startswith(start) for entry in entries)  # made again, whole

@@ -20,11 +20,12 @@ def test_cache_size_and_prune_keeps_what_editions_use(cli, articles, tmp_path):
     article.write_text(article.read_text(encoding="utf-8").replace("Das ist unklar.", "Niemand weiß es."),
                        encoding="utf-8")
     assert cli("build", article, "-o", out / "a.mp3", "--cache-dir", cache).exit_code == 0
-    # the old sentence, the old encoded section (audio + cue times) and the old paragraph's sentence split
+    # the old sentence, the old encoded section (audio + cue times), the old paragraph's sentence split and
+    # what it was said as
     dry = cli("cache", "prune", "--cache-dir", cache, "--keep-for", out, "--dry-run")  # the option after `prune` too
-    assert dry.stdout.startswith("Would remove 4 files")
+    assert dry.stdout.startswith("Would remove 5 files")
     pruned = cli("cache", "--cache-dir", cache, "prune", "--keep-for", out)
-    assert pruned.stdout.startswith("Removed 4 files") and pruned.stdout.rstrip().endswith("kept what 1 editions use")
+    assert pruned.stdout.startswith("Removed 5 files") and pruned.stdout.rstrip().endswith("kept what 1 editions use")
     again = cli("build", article, "-o", out / "a.mp3", "--cache-dir", cache)
     assert ", 0 chunks synthesised," in again.stdout
 
