@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import os
 import tempfile
 import threading
@@ -22,7 +21,7 @@ from audio.events import Events
 from audio.export import Chapter, Tags, read_cover, write_container, write_mp3
 from audio.formats import MP3, AudioFormat
 from audio.options import BuildOptions
-from audio.plan import SectionPlan
+from audio.plan import SectionPlan, section_record
 from audio.source import Source
 from audio.synthesis import section_speeches
 
@@ -108,7 +107,7 @@ def render_section(plan: SectionPlan, store: Cache, options: BuildOptions) -> No
     audio, cues = render.section_audio(section_speeches(plan, store), plan.pauses, options.pauses)
     plan.encoded, plan.level = encode_normalised(audio, options, plan.level_hint)
     plan.cues = [(start + MP3.encoder_delay, end + MP3.encoder_delay) for start, end in cues]
-    store.put_bytes(plan.key, ".json", json.dumps(plan.cues).encode())
+    store.put_bytes(plan.key, ".json", section_record(plan))
     store.put_bytes(plan.key, ".mp3", plan.encoded.mp3)
 
 
