@@ -5,7 +5,7 @@ Prints a table with PASS/FAIL against each target and writes it as JSON (default
 output/bench.json). Every figure is the median of --runs runs; every build runs as its own
 process (`python -m audio build ...`), as a user would run it, with a fresh cache for full builds.
 
-    .venv/bin/python scripts/bench.py            # about 6 minutes on 2 cores
+    .venv/bin/python scripts/bench.py            # about 10 minutes on 2 cores
     .venv/bin/python scripts/bench.py --runs 1   # a quicker look
     .venv/bin/python scripts/bench.py --only floor,batch --runs 1   # only these rows
 """
