@@ -251,7 +251,7 @@ def edition_tags(source: Source, cover: Path | None, events: Events) -> Tags:
 
 def edition_manifest(source: Source, output: Path, engine: Engine, plans: list[SectionPlan], chapters: list[Chapter],
                      starts: list[float], created: str, description: str, sentences: tuple[str, ...] = (),
-                     voice_settings: dict | None = None) -> manifest.Manifest:
+                     voice_settings: dict | None = None, levels_for: str = "") -> manifest.Manifest:
     """Return the manifest that records this edition; `starts` are where each section's own audio begins."""
     sections = []
     for plan, chapter, offset in zip(plans, chapters, starts):
@@ -266,5 +266,5 @@ def edition_manifest(source: Source, output: Path, engine: Engine, plans: list[S
         article=source.origin, title=article.title, audio=output.name, engine=engine.name,
         voice=engine.cache_key(), duration=round(chapters[-1].end, 3), sections=tuple(sections),
         meta=dict(article.meta), description=description, created=created, sentences=sentences,
-        voice_settings=voice_settings or {},
+        voice_settings=voice_settings or {}, levels_for=levels_for,
     )

@@ -24,7 +24,7 @@ from audio.errors import EditionError
 from audio.events import Events, NoEvents
 from audio.export import Chapter, check_chapters
 from audio.options import BuildOptions
-from audio.plan import TextCache, carry_levels, missing_chunks, output_path, plan_sections, previous_states
+from audio.plan import TextCache, carry_levels, level_settings, missing_chunks, output_path, plan_sections, previous_states
 from audio.publish import publish, staging
 from audio.source import Source, open_source
 from audio.synthesis import synthesise_missing
@@ -73,7 +73,8 @@ def build(article: Path | str | Article | Source, options: BuildOptions | None =
     store = Cache(options.cache_dir or cache_mod.default_dir())
     texts = TextCache(store)
     plans = plan_sections(source, engine, options, store, texts)
-    carry_levels(plans, previous, engine.cache_key())
+    levels_for = level_settings(engine.cache_key(), options)
+    carry_levels(plans, previous, levels_for)
     check_chapters(fmt, len(plans))  # before any synthesis, not after it
     intro, outro = (bookend(source, options, which) for which in ("intro", "outro"))
     todo = [p for p in plans if p.encoded is None] if fmt.joined else plans
@@ -92,7 +93,7 @@ def build(article: Path | str | Article | Source, options: BuildOptions | None =
     with store.lock(output), staging(output) as staged:
         chapters, starts = write_audio(Assembly(staged, fmt, plans, store, options, tags, intro, outro, events))
         record = edition_manifest(source, output, engine, plans, chapters, starts, created, tags.comment,
-                                  tuple(dict.fromkeys(texts.keys)), voice_settings)
+                                  tuple(dict.fromkeys(texts.keys)), voice_settings, levels_for)
         publish(record, staged, output, options.sidecars)
     return replace(result, duration=chapters[-1].end, chapters=chapters, synthesised=synthesised,
                    reused=total - synthesised, voice_report=engine.report())

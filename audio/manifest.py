@@ -54,6 +54,7 @@ class Manifest:
     created: str = ""  # when the first edition of this output was built (ISO 8601); kept by rebuilds
     sentences: tuple[str, ...] = ()  # cache keys of what the text was split and said as, so a prune keeps them
     voice_settings: dict = field(default_factory=dict)  # the voice's own settings, kept by a rebuild
+    levels_for: str = ""  # plan.level_settings of the sections' levels: a changed section starts from its old one
     version: int = VERSION
     audio_size: int = 0  # the audio file this manifest was written for (0: not recorded, an older build)
     audio_mtime_ns: int = 0

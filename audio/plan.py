@@ -197,13 +197,18 @@ def splitter_key() -> str:
     return cache_mod.key("splitter", splitter.compiled_name())
 
 
-def carry_levels(plans: list[SectionPlan], previous: manifest.Manifest | None, voice: str) -> None:
-    """Fill in the levels the previous edition recorded, when it had the same voice: a kept section's own,
-    and for a changed section, its previous version's (by title) as the first level to try."""
-    if previous is None or previous.voice != voice:
+def level_settings(voice: str, options: BuildOptions) -> str:
+    """Return what a section's level depends on besides its speech: the voice, the loudness target, the bitrate."""
+    return cache_mod.key("level", voice, options.loudness.__dict__, options.bitrate)
+
+
+def carry_levels(plans: list[SectionPlan], previous: manifest.Manifest | None, settings: str) -> None:
+    """Fill in the levels the previous edition recorded: a kept section's own, and for a changed section, its
+    previous version's (by title) as the first level to try, when it was found for the same `level_settings`."""
+    if previous is None:
         return
     by_key = {s.key: s.level for s in previous.sections}
-    by_title = {s.title: s.level for s in previous.sections}
+    by_title = {s.title: s.level for s in previous.sections} if previous.levels_for == settings else {}
     for plan in plans:
         plan.level = by_key.get(plan.key)
         plan.level_hint = plan.level or by_title.get(plan.script.title)

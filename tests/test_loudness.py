@@ -162,3 +162,22 @@ def test_a_previous_gain_that_misses_the_target_is_searched_again(cli, seed, tmp
     assert after["sections"][changed[0]]["level"][0] < before["sections"][changed[0]]["level"][0] - 6
     integrated, peak = chapter_levels(out)[changed[0]]
     assert abs(integrated - -16) <= 1 and peak <= -1
+
+
+def test_a_level_found_for_another_loudness_target_is_not_tried_first(cli, seed, tmp_path, monkeypatch):
+    from audio import loudness
+
+    out, cache = tmp_path / "e.mp3", tmp_path / "c"
+    assert cli("build", seed, "-o", out, "--engine", "espeak", "--cache-dir", cache).exit_code == 0
+    hints = []
+    encode_at = loudness.encode_at
+
+    def recording(*args, hint=None, **kwargs):
+        hints.append(hint)
+        return encode_at(*args, hint=hint, **kwargs)
+
+    monkeypatch.setattr(loudness, "encode_at", recording)
+    assert cli("build", seed, "-o", out, "--engine", "espeak", "--cache-dir", cache, "--loudness", "-20").exit_code == 0
+    assert len(hints) == 4 and hints == [None] * 4  # each section searched once, none encoded first at -16's level
+    for integrated, peak in chapter_levels(out):
+        assert abs(integrated - -20) <= 1 and peak <= -1
