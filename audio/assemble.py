@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import json
 import os
 import tempfile
 import threading
@@ -21,7 +22,7 @@ from audio.events import Events
 from audio.export import Chapter, Tags, read_cover, write_container, write_mp3
 from audio.formats import MP3, AudioFormat
 from audio.options import BuildOptions
-from audio.plan import SectionPlan, section_record
+from audio.plan import SectionPlan
 from audio.source import Source
 from audio.synthesis import section_speeches
 
@@ -107,7 +108,7 @@ def render_section(plan: SectionPlan, store: Cache, options: BuildOptions) -> No
     audio, cues = render.section_audio(section_speeches(plan, store), plan.pauses, options.pauses)
     plan.encoded, plan.level = encode_normalised(audio, options, plan.level_hint)
     plan.cues = [(start + MP3.encoder_delay, end + MP3.encoder_delay) for start, end in cues]
-    store.put_bytes(plan.key, ".json", section_record(plan))
+    store.put_bytes(plan.key, ".json", json.dumps(plan.cues).encode())
     store.put_bytes(plan.key, ".mp3", plan.encoded.mp3)
 
 
@@ -259,8 +260,10 @@ def edition_manifest(source: Source, output: Path, engine: Engine, plans: list[S
             manifest.ChunkRecord(key, chunk.text, chunk.spoken, round(offset + start, 3), round(offset + end, 3))
             for key, chunk, (start, end) in zip(plan.chunk_keys, plan.script.chunks, plan.cues)
         )
+        encoded = plan.encoded
         sections.append(manifest.SectionRecord(plan.script.title, plan.key, plan.body_key, round(chapter.start, 3),
-                                               round(chapter.end - chapter.start, 3), chunks, plan.level))
+                                               round(chapter.end - chapter.start, 3), chunks, plan.level,
+                                               encoded.frames if encoded else 0, len(encoded.mp3) if encoded else 0))
     article = source.article
     return manifest.Manifest(
         article=source.origin, title=article.title, audio=output.name, engine=engine.name,

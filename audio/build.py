@@ -72,7 +72,7 @@ def build(article: Path | str | Article | Source, options: BuildOptions | None =
     engine, voice_settings = choose_engine(options, source, previous, events)
     store = Cache(options.cache_dir or cache_mod.default_dir())
     texts = TextCache(store)
-    plans = plan_sections(source, engine, options, store, texts)
+    plans = plan_sections(source, engine, options, store, texts, previous)
     levels_for = level_settings(engine.cache_key(), options)
     carry_levels(plans, previous, levels_for)
     check_chapters(fmt, len(plans))  # before any synthesis, not after it

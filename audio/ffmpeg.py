@@ -127,8 +127,7 @@ def run_teed(args: list[str], stdin: bytes, reader_args: list[str], what: str = 
             reader = subprocess.Popen(invocation(reader_args, "info"), stdin=subprocess.PIPE,
                                       stdout=subprocess.DEVNULL, stderr=report)
         except OSError as exc:
-            writer.kill()
-            writer.wait()
+            stop(writer)
             raise EditionError(f"{what}: could not start ffmpeg ({exc.strerror})") from None
         assert writer.stdin and writer.stdout and reader.stdin  # made with PIPE
         feeding = threading.Thread(target=_feed, args=(writer.stdin, stdin), daemon=True)
@@ -139,13 +138,13 @@ def run_teed(args: list[str], stdin: bytes, reader_args: list[str], what: str = 
                 output += chunk
                 _feed(reader.stdin, chunk, close=False)
             _feed(reader.stdin, b"")
-        except BaseException:  # Ctrl-C: leave no ffmpeg running
-            writer.kill()
-            reader.kill()
-            raise
-        finally:
             feeding.join()
             codes = writer.wait(), reader.wait()
+            writer.stdout.close()
+        except BaseException:  # Ctrl-C: leave no ffmpeg running
+            stop(writer)
+            stop(reader)
+            raise
         errors.seek(0)
         report.seek(0)
         if codes[0]:
@@ -157,14 +156,31 @@ def run_teed(args: list[str], stdin: bytes, reader_args: list[str], what: str = 
 
 
 def _feed(pipe: IO[bytes], data: bytes, close: bool = True) -> None:
-    """Write `data` to a child's stdin (and close it); a child that stopped reading says why by its exit code."""
+    """Write `data` to a child's stdin (and close it, whatever happens); a child that stopped reading says why
+    by its exit code."""
     try:
         if data:
             pipe.write(data)
-        if close:
-            pipe.close()
     except (BrokenPipeError, ValueError):  # ValueError: closed already, after an earlier broken pipe
         pass
+    finally:
+        if close:
+            try:
+                pipe.close()
+            except (BrokenPipeError, ValueError):
+                pass
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """Kill a child ffmpeg, wait for it and close its pipes."""
+    proc.kill()
+    proc.wait()
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            try:
+                pipe.close()
+            except OSError:
+                pass
 
 
 def failure(what: str, returncode: int, log_bytes: bytes) -> EditionError:

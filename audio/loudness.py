@@ -59,10 +59,13 @@ def encode_at(speech: Speech, target: Target, encode_args: Callable[[str], list[
         return encoded, read_meter(report), (round(gain, 2), round(limit, 2))
 
     if hint is not None:
-        encoded, measured, level = encode_measured(*hint)
-        if hits(measured, target, ceiling):
-            return encoded, level
-        log.debug("the previous level %s missed (%.1f LUFS, peak %.1f); searching", hint, *measured)
+        try:
+            encoded, measured, level = encode_measured(*hint)
+            if hits(measured, target, ceiling):
+                return encoded, level
+            log.debug("the previous level %s missed (%.1f LUFS, peak %.1f); searching", hint, *measured)
+        except EditionError as exc:  # a level the encoder refuses: the search finds one it takes
+            log.debug("the previous level %s failed (%s); searching", hint, exc)
     limit = target.true_peak - headroom
     gain = gain_for(speech, target.integrated + CODEC_LOSS, limit)
     if gain is None:

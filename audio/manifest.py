@@ -38,6 +38,8 @@ class SectionRecord:
     duration: float
     chunks: tuple[ChunkRecord, ...]
     level: tuple[float, float] | None = None  # MP3: the gain (dB) and limiter ceiling (dBFS) it was encoded with
+    frames: int = 0  # MP3: the frames of the section's encoded audio (its intro or outro not counted)
+    size: int = 0  # MP3: and its bytes, which tell that a cached copy is the same
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,8 @@ def load(path: Path) -> Manifest | None:
             return None  # another JSON file (chapters, feed settings), or a manifest of another version
         sections = tuple(
             SectionRecord(**{**s, "chunks": tuple(ChunkRecord(**c) for c in s["chunks"]),
-                             "level": level(s.get("level"))})
+                             "level": level(s.get("level")), "frames": count(s.get("frames")),
+                             "size": count(s.get("size"))})
             for s in data.pop("sections")
         )
         return Manifest(**{**data, "sections": sections, "sentences": tuple(data.get("sentences", ()))})
@@ -122,10 +125,18 @@ def load(path: Path) -> Manifest | None:
 
 
 def level(value: object) -> tuple[float, float] | None:
-    """Return a section's recorded level as (gain, limit), or None when there is none or it is not two numbers."""
+    """Return a section's recorded level as (gain, limit), or None when there is none or it is not one
+    a build could have found (a gain of -30 to 40 dB, a limiter ceiling of -24 to 0 dBFS)."""
     if isinstance(value, list) and len(value) == 2 and all(isinstance(v, (int, float)) for v in value):
-        return float(value[0]), float(value[1])
+        gain, limit = float(value[0]), float(value[1])
+        if -30.0 <= gain <= 40.0 and -24.0 <= limit <= 0.0:  # NaN fails both
+            return gain, limit
     return None
+
+
+def count(value: object) -> int:
+    """Return a recorded count, or 0 when it is not a whole number of at least 0."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
 def keys_in(folders: list[Path]) -> tuple[set[str], int]:

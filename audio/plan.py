@@ -6,6 +6,7 @@ import functools
 import hashlib
 import json
 import logging
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,8 +77,10 @@ def scripts(source: Source, lexicons: tuple[Path, ...], voice: str | None, max_c
 
 
 def plan_sections(source: Source, engine: Engine, options: BuildOptions, store: Cache,
-                  texts: TextCache | None = None) -> list[SectionPlan]:
-    """Return a plan per section, with its encoded audio already filled in when the cache has it."""
+                  texts: TextCache | None = None, previous: manifest.Manifest | None = None) -> list[SectionPlan]:
+    """Return a plan per section, with its encoded audio already filled in when the cache has it
+    (`previous`, the last edition's manifest, tells the size of the sections it had)."""
+    known = {s.key: (s.frames, s.size) for s in previous.sections if s.size} if previous else {}
     voice = engine.cache_key()
     plans = []
     for script in scripts(source, options.lexicons, engine.name, engine.max_chars, options.intro_line, texts):
@@ -87,7 +90,7 @@ def plan_sections(source: Source, engine: Engine, options: BuildOptions, store: 
         section_key = cache_mod.key("section", keys, pauses, settings)
         body_key = cache_mod.key("body", keys[script.opening:], pauses[script.opening:], settings)
         plan = SectionPlan(script, keys, section_key, body_key)
-        load_encoded(plan, store)
+        load_encoded(plan, store, known.get(section_key))
         plans.append(plan)
     return plans
 
@@ -156,14 +159,17 @@ class TextCache:
         key = splitter_key()
         data = self.store.get_bytes(key, ".pickle")
         if data is None or not splitter.load_compiled(data):
-            self.store.put_bytes(key, ".pickle", splitter.compiled())
+            try:
+                self.store.put_bytes(key, ".pickle", splitter.compiled())
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:  # a SoMaJo that cannot be kept
+                log.warning("the sentence splitter cannot be kept compiled (%s)", exc)
 
 
 T = TypeVar("T")
 
 
 def split_key(paragraph: str) -> str:
-    return cache_mod.key("sentences", splitter.SPLITTER, paragraph)
+    return cache_mod.key("sentences", splitter.SPLITTER, rules_fingerprint(), paragraph)
 
 
 def chunks_from_json(data: list) -> list[speech.Chunk] | None:
@@ -174,21 +180,24 @@ def chunks_from_json(data: list) -> list[speech.Chunk] | None:
     return [speech.Chunk(*c) for c in data]
 
 
-RULES = ("speech.py", "normalise.py", "lexicon.py", "article.py", "acronyms.txt", "splitter.py")  # what says text
+RULES = {"audio": ("speech.py", "normalise.py", "lexicon.py", "article.py", "acronyms.txt", "splitter.py"),
+         "num2words": ("__init__.py", "base.py", "lang_EU.py", "lang_DE.py", "currency.py", "utils.py", "compat.py"),
+         "somajo": ("somajo.py", "tokenizer.py", "sentence_splitter.py", "utils.py", "data")}  # what splits and says
 
 
 @functools.cache
 def rules_fingerprint() -> str:
-    """Return a hash of the code and data that turn written text into chunks (ours and num2words'): a change to
-    any of them renews what the cache holds of it."""
+    """Return a hash of the code and data that split and turn written text into chunks (ours, num2words' and
+    SoMaJo's, found without importing them): a change to any of them renews what the cache holds of it."""
     import importlib.util
 
     digest = hashlib.sha256()
-    here = Path(__file__).parent
-    spec = importlib.util.find_spec("num2words")
-    numbers = Path(spec.origin).parent if spec and spec.origin else here
-    for path in [here / name for name in RULES] + [numbers / "lang_DE.py", numbers / "base.py"]:
-        digest.update(path.read_bytes() if path.is_file() else path.name.encode())
+    for package, names in RULES.items():
+        spec = importlib.util.find_spec(package)
+        folder = Path(spec.origin).parent if spec and spec.origin else Path(package)
+        for path in (folder / name for name in names):
+            for part in sorted(path.rglob("*.txt")) if path.is_dir() else [path]:
+                digest.update(part.name.encode() + (part.read_bytes() if part.is_file() else b""))
     return digest.hexdigest()
 
 
@@ -219,33 +228,25 @@ def previous_states(record: manifest.Manifest) -> list[changes.SectionState]:
     return [changes.SectionState(s.title, s.key, s.body_key) for s in record.sections]
 
 
-def load_encoded(plan: SectionPlan, store: Cache) -> None:
+def load_encoded(plan: SectionPlan, store: Cache, known: tuple[int, int] | None = None) -> None:
     """Fill in a section's encoded audio and cue times from the cache, when both are there and whole.
 
-    The section's record (`.json`) names its frames and bytes, so that the frames of an MP3 whose
-    size matches need not be counted again (for an hour of audio, a tenth of a second); an older
-    record, a list of cues only, has them counted.
+    `known` is the MP3's frames and bytes as the previous edition recorded them: an MP3 of that
+    size needs no counting of its frames (for an hour of audio, a tenth of a second).
     """
-    mp3, record = store.get_bytes(plan.key, ".mp3"), store.get_bytes(plan.key, ".json")
-    if mp3 is None or record is None:
+    mp3, cues = store.get_bytes(plan.key, ".mp3"), store.get_bytes(plan.key, ".json")
+    if mp3 is None or cues is None:
         return
     try:
-        found = json.loads(record)
-        described = isinstance(found, dict) and found.get("bytes") == len(mp3) and isinstance(found.get("frames"), int)
-        cues = found["cues"] if isinstance(found, dict) else found
-        plan.encoded = render.EncodedSection(mp3, found["frames"] if described else render.count_mp3_frames(mp3))
-        plan.cues = [(float(start), float(end)) for start, end in cues]
+        frames = known[0] if known and known[1] == len(mp3) and render.plausible_frames(mp3, known[0]) \
+            else render.count_mp3_frames(mp3)
+        plan.encoded = render.EncodedSection(mp3, frames)
+        plan.cues = [(float(start), float(end)) for start, end in json.loads(cues)]
         if len(plan.cues) != len(plan.chunk_keys):
             raise ValueError("cue count does not match")
-    except (EditionError, ValueError, TypeError, KeyError) as exc:
+    except (EditionError, ValueError, TypeError) as exc:
         log.warning("cached section %s is damaged (%s); encoding it again", plan.key[:12], exc)
         plan.encoded, plan.cues = None, []
-
-
-def section_record(plan: SectionPlan) -> bytes:
-    """Return what the cache keeps beside a section's MP3: its cue times, and its frames and bytes."""
-    assert plan.encoded is not None
-    return json.dumps({"cues": plan.cues, "frames": plan.encoded.frames, "bytes": len(plan.encoded.mp3)}).encode()
 
 
 def missing_chunks(plans: list[SectionPlan], store: Cache) -> dict[str, tuple[str, str]]:

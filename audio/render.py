@@ -128,6 +128,16 @@ def count_mp3_frames(data: bytes) -> int:
     return frames
 
 
+def plausible_frames(data: bytes, frames: int) -> bool:
+    """Return True when `frames` constant-bitrate frames like the first one in `data` make its size (with or
+    without each one's padding byte): a cheap check of a recorded frame count."""
+    length = mp3_frame_length(int.from_bytes(data[:4], "big")) if len(data) >= 4 else None
+    if length is None or frames <= 0:
+        return False
+    unpadded = length - ((int.from_bytes(data[:4], "big") >> 9) & 1)
+    return frames * unpadded <= len(data) <= frames * (unpadded + 1)
+
+
 def mp3_frame_length(header: int) -> int | None:
     """Return the bytes of the Layer III frame (MPEG-1, 2 or 2.5) that a 4-byte header starts, or None for
     bytes that are not a frame header (a free or reserved bitrate, a reserved version or sample rate)."""

@@ -27,8 +27,13 @@ _loaded: list[Any] = []  # the process's one tokenizer, once made or loaded
 
 def split_sentences(paragraph: str) -> list[str]:
     """Return the sentences of a German paragraph; `z. B.`, `Dr.` and `1. Januar` end none."""
+    return split_with(tokenizer(), paragraph)
+
+
+def split_with(somajo: Any, paragraph: str) -> list[str]:
+    """Return the sentences of `paragraph` as the SoMaJo tokenizer `somajo` and our number rule split it."""
     sentences = []
-    for tokens in tokenizer().tokenize_text([paragraph]):
+    for tokens in somajo.tokenize_text([paragraph]):
         text = "".join(t.text + (" " if t.space_after else "") for t in tokens).strip()
         sentences += [part for part in number_ends_sentence().split(text) if part]
     return sentences
@@ -77,28 +82,35 @@ def compiled() -> bytes:
 
 ALLOWED = {("somajo.somajo", "SoMaJo"), ("somajo.tokenizer", "Tokenizer"),
            ("somajo.sentence_splitter", "SentenceSplitter"), ("regex._regex", "compile")}
+TRIAL = ("Am 1. Januar sagte Dr. Müller z. B. nichts. Die Zahl stieg auf 23. Dann ging er!",
+         ["Am 1. Januar sagte Dr. Müller z. B. nichts.", "Die Zahl stieg auf 23.", "Dann ging er!"])
 
 
 class _TokenizerUnpickler(pickle.Unpickler):
-    """Makes SoMaJo's objects and compiled patterns only; anything else in the data is refused."""
+    """Makes SoMaJo's objects and compiled patterns only; anything else in the data is refused.
+
+    SoMaJo's classes are handed out as throwaway subclasses, so that the data can change at most
+    the objects it makes, never the classes every later tokenizer of the process uses.
+    """
 
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) not in ALLOWED:
             raise pickle.UnpicklingError(f"{module}.{name} is not part of a tokenizer")
-        return super().find_class(module, name)
+        found = super().find_class(module, name)
+        return type(name, (found,), {}) if isinstance(found, type) else found
 
 
 def load_compiled(data: bytes) -> bool:
-    """Use the tokenizer that `compiled()` gave in an earlier run; return False (loading nothing) if `data` is not one."""
+    """Use the tokenizer that `compiled()` gave in an earlier run; return False (loading nothing) if `data` is not one
+    that splits a trial paragraph as SoMaJo does."""
     from somajo import SoMaJo
 
     try:
         loaded = _TokenizerUnpickler(io.BytesIO(data)).load()
+        if not isinstance(loaded, SoMaJo) or split_with(loaded, TRIAL[0]) != TRIAL[1]:
+            raise ValueError("it does not split sentences as SoMaJo does")
     except Exception as exc:  # noqa: BLE001 - damaged or foreign data of any kind: compile the patterns instead
         log.warning("the stored sentence splitter is unusable (%s); starting it afresh", exc)
-        return False
-    if not isinstance(loaded, SoMaJo):
-        log.warning("the stored sentence splitter is not one; starting it afresh")
         return False
     _loaded[:] = [loaded]
     return True

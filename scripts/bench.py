@@ -333,7 +333,10 @@ def run_child(command: list[str], env: dict | None = None, capture: bool = False
     with tempfile.NamedTemporaryFile("r", suffix=".json") as report:
         done = subprocess.run([sys.executable, "-c", LAUNCHER, report.name, *command], env=env or user_env(),
                               stdout=subprocess.PIPE if capture else subprocess.DEVNULL, text=True)
-        seconds, peak, code = json.load(report)
+        try:
+            seconds, peak, code = json.load(report)
+        except ValueError:  # the launcher died before its report
+            raise SystemExit(f"failed: {' '.join(command)}") from None
     if code or done.returncode:
         raise SystemExit(f"failed: {' '.join(command)}")
     return seconds, done.stdout or "", peak

@@ -83,9 +83,11 @@ def test_damaged_text_entries_are_made_again_not_trusted(damaged, articles, tmp_
     assert all(entry.read_bytes().startswith(start) for entry in entries)  # made again, whole
 
 
-@pytest.mark.parametrize("damage", ["cut short", "not mp3", "record of another size", "record of cues only"])
-def test_a_cached_section_that_its_record_does_not_describe_is_checked_or_encoded_again(damage, articles, tmp_path):
-    """A section's record names its frames and bytes: an MP3 of another size is counted, and encoded again if damaged."""
+@pytest.mark.parametrize("damage", ["cut short", "not mp3", "frames miscounted", "an older manifest"])
+def test_a_cached_section_that_the_manifest_does_not_describe_is_checked_or_encoded_again(damage, articles,
+                                                                                           tmp_path):
+    """The manifest names each section's frames and bytes: an MP3 of another size, or a count that does not fit
+    its size, is counted, and encoded again if damaged."""
     import json
 
     from media import ffprobe
@@ -95,19 +97,20 @@ def test_a_cached_section_that_its_record_does_not_describe_is_checked_or_encode
     options = dict(engine="espeak", output=tmp_path / "e.mp3", cache_dir=tmp_path / "c", sidecars=())
     first = audio.build(articles / "questions-and-leftovers.txt", **options)
     chapters = ffprobe(tmp_path / "e.mp3")["chapters"]
-    [section] = [e for e in (tmp_path / "c").rglob("*.mp3")][:1]
-    record = section.with_suffix(".json")
-    described = json.loads(record.read_text())
-    assert described["bytes"] == section.stat().st_size and described["frames"] > 0
+    record_path = tmp_path / "e.json"
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    described = record["sections"][0]
+    [section] = (tmp_path / "c").glob(f"{described['key'][:2]}/{described['key']}.mp3")
+    assert described["size"] == section.stat().st_size and described["frames"] > 0
     if damage == "cut short":
         section.write_bytes(section.read_bytes()[:-100])
     elif damage == "not mp3":
         section.write_bytes(b"\0" * section.stat().st_size)
-        record.write_text(json.dumps({**described, "bytes": 1}))
-    elif damage == "record of another size":
-        record.write_text(json.dumps({**described, "frames": described["frames"] + 7, "bytes": 1}))
-    else:  # as builds before records named frames wrote it
-        record.write_text(json.dumps(described["cues"]))
+    elif damage == "frames miscounted":
+        described["frames"] += 7
+    else:  # as builds before manifests named frames wrote it
+        del described["frames"], described["size"]
+    record_path.write_text(json.dumps(record), encoding="utf-8")
     again = audio.build(articles / "questions-and-leftovers.txt", **options)
     assert again.synthesised == 0 and again.duration == first.duration
     assert ffprobe(tmp_path / "e.mp3")["chapters"] == chapters

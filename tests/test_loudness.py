@@ -181,3 +181,14 @@ def test_a_level_found_for_another_loudness_target_is_not_tried_first(cli, seed,
     assert len(hints) == 4 and hints == [None] * 4  # each section searched once, none encoded first at -16's level
     for integrated, peak in chapter_levels(out):
         assert abs(integrated - -20) <= 1 and peak <= -1
+
+
+@pytest.mark.parametrize("level", [[float("nan"), -3.0], [6.0, 3.0], [6.0, 1e308], ["6", "-3"]])
+def test_a_recorded_level_no_build_could_have_found_is_not_tried(level, cli, seed, tmp_path):
+    def impossible(record):
+        for section in record["sections"]:
+            section["level"] = level
+
+    before, after, out = edit_and_rebuild(cli, seed, tmp_path, tamper=impossible)
+    for integrated, peak in chapter_levels(out):
+        assert abs(integrated - -16) <= 1 and peak <= -1

@@ -85,17 +85,25 @@ class Payload:
         return os.system, (f"touch {self.marker}",)
 
 
-@pytest.mark.parametrize("stored", ["garbage", "hostile", "other object"])
+# A pickle that sets SoMaJo.tokenize_text = None on the class itself, as its BUILD step allows
+CLASS_CHANGE = b"csomajo.somajo\nSoMaJo\n(N}S'tokenize_text'\nNstb."
+
+
+@pytest.mark.parametrize("stored", ["garbage", "hostile", "other object", "class change", "empty tokenizer"])
 def test_a_damaged_or_foreign_stored_splitter_is_not_used_and_is_made_again(stored, tmp_path, fresh_splitter):
+    from somajo import SoMaJo
+
     first = build(tmp_path, ARTICLE)
     [entry] = compiled_entries(tmp_path)
     marker = tmp_path / "ran"
     entry.write_bytes({"garbage": b"\x80\x05not a pickle",
                        "hostile": pickle.dumps(Payload(marker)),
-                       "other object": pickle.dumps({"a": 1})}[stored])
+                       "other object": pickle.dumps({"a": 1}),
+                       "class change": CLASS_CHANGE,
+                       "empty tokenizer": pickle.dumps(SoMaJo.__new__(SoMaJo))}[stored])
     splitter.forget()
     edited = build(tmp_path, ARTICLE.replace("Er hat zwei Sätze.", "Er hat nun drei. Wirklich?"))
-    assert not marker.exists()
+    assert not marker.exists() and callable(SoMaJo.tokenize_text)
     assert edited.synthesised == 2 and "Wirklich?" in spoken(edited) and edited.duration > first.duration - 2
     splitter.forget()
     assert splitter.load_compiled(entry.read_bytes())  # made again, whole
