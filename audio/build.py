@@ -24,7 +24,7 @@ from audio.errors import EditionError
 from audio.events import Events, NoEvents
 from audio.export import Chapter, check_chapters
 from audio.options import BuildOptions
-from audio.plan import TextCache, carry_levels, level_settings, missing_chunks, output_path, plan_sections, previous_states
+from audio.plan import TextCache, level_settings, missing_chunks, output_path, plan_sections, previous_states
 from audio.publish import publish, staging
 from audio.source import Source, open_source
 from audio.synthesis import synthesise_missing
@@ -72,9 +72,8 @@ def build(article: Path | str | Article | Source, options: BuildOptions | None =
     engine, voice_settings = choose_engine(options, source, previous, events)
     store = Cache(options.cache_dir or cache_mod.default_dir())
     texts = TextCache(store)
-    plans = plan_sections(source, engine, options, store, texts, previous)
     levels_for = level_settings(engine.cache_key(), options)
-    carry_levels(plans, previous, levels_for)
+    plans = plan_sections(source, engine, options, store, texts, previous, levels_for)
     check_chapters(fmt, len(plans))  # before any synthesis, not after it
     intro, outro = (bookend(source, options, which) for which in ("intro", "outro"))
     todo = [p for p in plans if p.encoded is None] if fmt.joined else plans

@@ -44,6 +44,14 @@ def invocation(args: list[str], loglevel: str) -> list[str]:
     return command
 
 
+def start(args: list[str], loglevel: str, what: str, stdout: int | IO[bytes], stderr: int | IO[bytes]) -> subprocess.Popen:
+    """Start ffmpeg with `args`, its stdin a pipe; one that cannot start is an EditionError naming `what`."""
+    try:
+        return subprocess.Popen(invocation(args, loglevel), stdin=subprocess.PIPE, stdout=stdout, stderr=stderr)
+    except OSError as exc:
+        raise EditionError(f"{what}: could not start ffmpeg ({exc.strerror})") from None
+
+
 def run(args: list[str], stdin: bytes | None = None, what: str = "ffmpeg") -> bytes:
     """Run ffmpeg with `args` (after the common quiet flags) and return what it wrote to stdout."""
     return run_logged(args, stdin, what, loglevel="error")[0]
@@ -52,14 +60,11 @@ def run(args: list[str], stdin: bytes | None = None, what: str = "ffmpeg") -> by
 def run_logged(args: list[str], stdin: bytes | None = None, what: str = "ffmpeg",
                loglevel: str = "info") -> tuple[bytes, str]:
     """Run ffmpeg and return its stdout and its log (stderr), for filters that report by logging."""
-    command = invocation(args, loglevel)
-    try:
-        proc = subprocess.run(command, input=stdin, capture_output=True, check=False)
-    except OSError as exc:
-        raise EditionError(f"{what}: could not start ffmpeg ({exc.strerror})") from None
+    proc = start(args, loglevel, what, subprocess.PIPE, subprocess.PIPE)
+    out, err = proc.communicate(stdin)
     if proc.returncode != 0:
-        raise failure(what, proc.returncode, proc.stderr)
-    return proc.stdout, proc.stderr.decode("utf-8", "replace")
+        raise failure(what, proc.returncode, err)
+    return out, err.decode("utf-8", "replace")
 
 
 def decode_to_pcm(data: bytes, sample_rate: int, what: str = "decoding audio", strict: bool = False,
@@ -90,12 +95,8 @@ def image_size(data: bytes, what: str = "reading an image") -> tuple[int, int]:
 
 def run_streaming(args: list[str], chunks, what: str = "ffmpeg") -> None:
     """Run ffmpeg, feeding `chunks` (an iterable of bytes) to its stdin one by one, so memory stays bounded."""
-    command = invocation(args, "error")
     with tempfile.TemporaryFile() as errors:
-        try:
-            proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
-        except OSError as exc:
-            raise EditionError(f"{what}: could not start ffmpeg ({exc.strerror})") from None
+        proc = start(args, "error", what, subprocess.DEVNULL, errors)
         stdin = proc.stdin
         assert stdin is not None  # made with stdin=PIPE
         try:
@@ -105,8 +106,7 @@ def run_streaming(args: list[str], chunks, what: str = "ffmpeg") -> None:
         except BrokenPipeError:  # ffmpeg stopped early; its exit code and log say why
             pass
         except BaseException:
-            proc.kill()
-            proc.wait()
+            stop(proc)
             raise
         returncode = proc.wait()
         if returncode != 0:
@@ -118,17 +118,12 @@ def run_teed(args: list[str], stdin: bytes, reader_args: list[str], what: str = 
     """Run ffmpeg with `args` and return what it writes, and the log of a second ffmpeg that reads the
     same output (`reader_args`, reading pipe:0) as it is written, e.g. to measure an encode while it runs."""
     with tempfile.TemporaryFile() as errors, tempfile.TemporaryFile() as report:
+        writer = start(args, "error", what, subprocess.PIPE, errors)
         try:
-            writer = subprocess.Popen(invocation(args, "error"), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                      stderr=errors)
-        except OSError as exc:
-            raise EditionError(f"{what}: could not start ffmpeg ({exc.strerror})") from None
-        try:
-            reader = subprocess.Popen(invocation(reader_args, "info"), stdin=subprocess.PIPE,
-                                      stdout=subprocess.DEVNULL, stderr=report)
-        except OSError as exc:
+            reader = start(reader_args, "info", what, subprocess.DEVNULL, report)
+        except EditionError:
             stop(writer)
-            raise EditionError(f"{what}: could not start ffmpeg ({exc.strerror})") from None
+            raise
         assert writer.stdin and writer.stdout and reader.stdin  # made with PIPE
         feeding = threading.Thread(target=_feed, args=(writer.stdin, stdin), daemon=True)
         feeding.start()

@@ -77,10 +77,17 @@ def scripts(source: Source, lexicons: tuple[Path, ...], voice: str | None, max_c
 
 
 def plan_sections(source: Source, engine: Engine, options: BuildOptions, store: Cache,
-                  texts: TextCache | None = None, previous: manifest.Manifest | None = None) -> list[SectionPlan]:
-    """Return a plan per section, with its encoded audio already filled in when the cache has it
-    (`previous`, the last edition's manifest, tells the size of the sections it had)."""
-    known = {s.key: (s.frames, s.size) for s in previous.sections if s.size} if previous else {}
+                  texts: TextCache | None = None, previous: manifest.Manifest | None = None,
+                  levels_for: str = "") -> list[SectionPlan]:
+    """Return a plan per section, with its encoded audio already filled in when the cache has it.
+
+    `previous`, the last edition's manifest, gives what it recorded of each section: a kept
+    section's MP3 size and level, and for a changed section, the level its previous version (by
+    title) was encoded at, the first to try when its levels were found for the same `levels_for`
+    (`level_settings`).
+    """
+    records = {s.key: s for s in previous.sections} if previous else {}
+    old_levels = {s.title: s.level for s in previous.sections} if previous and previous.levels_for == levels_for else {}
     voice = engine.cache_key()
     plans = []
     for script in scripts(source, options.lexicons, engine.name, engine.max_chars, options.intro_line, texts):
@@ -90,7 +97,10 @@ def plan_sections(source: Source, engine: Engine, options: BuildOptions, store: 
         section_key = cache_mod.key("section", keys, pauses, settings)
         body_key = cache_mod.key("body", keys[script.opening:], pauses[script.opening:], settings)
         plan = SectionPlan(script, keys, section_key, body_key)
-        load_encoded(plan, store, known.get(section_key))
+        kept = records.get(section_key)
+        load_encoded(plan, store, (kept.frames, kept.size) if kept and kept.size else None)
+        plan.level = kept.level if kept else None
+        plan.level_hint = plan.level or old_levels.get(script.title)
         plans.append(plan)
     return plans
 
@@ -209,18 +219,6 @@ def splitter_key() -> str:
 def level_settings(voice: str, options: BuildOptions) -> str:
     """Return what a section's level depends on besides its speech: the voice, the loudness target, the bitrate."""
     return cache_mod.key("level", voice, options.loudness.__dict__, options.bitrate)
-
-
-def carry_levels(plans: list[SectionPlan], previous: manifest.Manifest | None, settings: str) -> None:
-    """Fill in the levels the previous edition recorded: a kept section's own, and for a changed section, its
-    previous version's (by title) as the first level to try, when it was found for the same `level_settings`."""
-    if previous is None:
-        return
-    by_key = {s.key: s.level for s in previous.sections}
-    by_title = {s.title: s.level for s in previous.sections} if previous.levels_for == settings else {}
-    for plan in plans:
-        plan.level = by_key.get(plan.key)
-        plan.level_hint = plan.level or by_title.get(plan.script.title)
 
 
 def previous_states(record: manifest.Manifest) -> list[changes.SectionState]:

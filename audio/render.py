@@ -10,7 +10,6 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass
 
-from audio import ffmpeg
 from audio.engines.base import Speech
 from audio.errors import EditionError
 from audio.formats import MP3
@@ -86,14 +85,9 @@ def trim_silence(speech: Speech) -> bytes:
     return segment[start:end].fade_in(FADE_MS).fade_out(FADE_MS).raw_data
 
 
-def encode_mp3(speech: Speech, bitrate_kbps: int, filters: str = "") -> EncodedSection:
-    """Return the section, through the ffmpeg `filters`, as mono 44.1 kHz CBR MP3 frames without any header."""
-    data = ffmpeg.run(mp3_args(speech.sample_rate, bitrate_kbps, filters), speech.pcm, what="encoding MP3")
-    return EncodedSection(data, count_mp3_frames(data))
-
-
 def mp3_args(sample_rate: int, bitrate_kbps: int, filters: str = "") -> list[str]:
-    """Return the ffmpeg arguments that encode mono PCM at `sample_rate` (from stdin) to MP3 frames (to stdout)."""
+    """Return the ffmpeg arguments that encode mono PCM at `sample_rate` (from stdin), through the ffmpeg
+    `filters`, to mono 44.1 kHz CBR MP3 frames without any header (to stdout)."""
     return [
         "-f", "s16le", "-ar", str(sample_rate), "-ac", "1", "-i", "pipe:0", *(["-af", filters] if filters else []),
         "-ar", str(SAMPLE_RATE), "-ac", "1", "-c:a", "libmp3lame", "-b:a", f"{bitrate_kbps}k",

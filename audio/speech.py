@@ -35,6 +35,11 @@ class SectionScript:
 Memo = Callable[[str, str, Callable[[], list[Chunk]]], list[Chunk]]  # (kind, text, make) → its chunks, kept
 
 
+def make_now(kind: str, text: str, make: Callable[[], list[Chunk]]) -> list[Chunk]:
+    """The memo that keeps nothing: every piece is made."""
+    return make()
+
+
 def script(article: Article, max_chars: int, lexicon: Lexicon = Lexicon(), intro_line: str | None = None,
            split: Callable[[str], list[str]] | None = None, memo: Memo | None = None) -> list[SectionScript]:
     """Return the chunks of every section; the first opens with the title announcement (or `intro_line`).
@@ -45,7 +50,7 @@ def script(article: Article, max_chars: int, lexicon: Lexicon = Lexicon(), intro
     """
     split = split or split_sentences
     say = spoken_form(lexicon)
-    remember = memo or (lambda kind, text, make: make())
+    remember = memo or make_now
     scripts = []
     for index, section in enumerate(article.sections):
         lines = announcement(article, intro_line, split) if index == 0 else []
@@ -108,29 +113,29 @@ def spoken_form(lexicon: Lexicon) -> Callable[[str], str]:
 
 
 def heading_chunks(lines: list[str], max_chars: int, say: Callable[[str], str] = str,
-                   remember: Memo | None = None) -> list[Chunk]:
+                   remember: Memo = make_now) -> list[Chunk]:
     """Return heading lines as chunks, each spoken as a sentence, the last followed by a paragraph pause."""
     chunks: list[Chunk] = []
     for line in lines:
         def make(line: str = line) -> list[Chunk]:
             return sentence_chunks(line, max_chars, lambda text: as_spoken_line(say(numbered_heading(text))))
 
-        chunks += remember("line", line, make) if remember else make()
+        chunks += remember("line", line, make)
     if chunks:
         chunks[-1] = with_pause(chunks[-1], "paragraph")
     return chunks
 
 
 def body_chunks(section: Section, max_chars: int, say: Callable[[str], str] = str,
-                split: Callable[[str], list[str]] | None = None, remember: Memo | None = None) -> list[Chunk]:
+                split: Callable[[str], list[str]] = split_sentences, remember: Memo = make_now) -> list[Chunk]:
     """Return the sentences of each paragraph as chunks, with a paragraph pause after each paragraph."""
     chunks: list[Chunk] = []
     for paragraph in section.paragraphs:
         def make(paragraph: str = paragraph) -> list[Chunk]:
-            return [c for sentence in (split or split_sentences)(paragraph)
+            return [c for sentence in split(paragraph)
                     for c in sentence_chunks(sentence, max_chars, say)]
 
-        said = remember("paragraph", paragraph, make) if remember else make()
+        said = remember("paragraph", paragraph, make)
         if said:
             chunks += said[:-1] + [with_pause(said[-1], "paragraph")]
     return chunks

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from audio import ffmpeg
 from audio.engines.base import Speech
 from audio.errors import EditionError
-from audio.render import Pauses, count_mp3_frames, encode_mp3, join, section_audio, trim_silence
+from audio.render import EncodedSection, Pauses, count_mp3_frames, join, mp3_args, section_audio, trim_silence
 
 RATE = 22050
 
@@ -16,6 +17,12 @@ def tone(seconds: float, lead: float = 0.0, tail: float = 0.0) -> Speech:
     period = b"\x00\x20" * 25 + b"\x00\xe0" * 25
     body = (period * int(seconds * RATE / 50 + 1))[: 2 * int(seconds * RATE)]
     return Speech(bytes(2 * int(lead * RATE)) + body + bytes(2 * int(tail * RATE)), RATE)
+
+
+def encode_mp3(speech: Speech, bitrate_kbps: int) -> EncodedSection:
+    """A section encoded as the build encodes it, without the loudness search."""
+    data = ffmpeg.run(mp3_args(speech.sample_rate, bitrate_kbps), speech.pcm)
+    return EncodedSection(data, count_mp3_frames(data))
 
 
 def test_trim_removes_the_voice_own_silence():
