@@ -13,7 +13,9 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from local_server import LocalServer
 
 from audio import ffmpeg
 from audio.engines.espeak import EspeakEngine
@@ -46,7 +48,7 @@ class Log:
     max_concurrent: int = 0
 
 
-class FakeGoogle:
+class FakeGoogle(LocalServer):
     def __init__(self):
         self.behaviour = Behaviour()
         self.log = Log()
@@ -55,18 +57,8 @@ class FakeGoogle:
         self._audio: dict[str, bytes] = {}
         self._random = random.Random(7)
         self._voice = EspeakEngine()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/_/TranslateWebserverUi/data/batchexecute"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeGoogle:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(self._handler())
+        self.url = self.origin + "/_/TranslateWebserverUi/data/batchexecute"
 
     def speech_mp3(self, text: str) -> bytes:
         if self.behaviour.canned is not None:

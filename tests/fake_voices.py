@@ -17,8 +17,10 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+
+from local_server import LocalServer
 
 SAMPLE_RATE = 22050
 HOP = 256  # samples per phoneme id at length_scale 1, as in Piper's medium voices
@@ -158,7 +160,7 @@ class Log:
     requests: list[str] = field(default_factory=list)  # paths asked for, in order
 
 
-class VoiceRepository:
+class VoiceRepository(LocalServer):
     """Serves a folder over HTTP on 127.0.0.1; `faults[path]` lists what the next requests of a file get.
 
     A fault is one of: "503" (HTTP 503), "truncate" (half the body, then the connection closes),
@@ -171,18 +173,8 @@ class VoiceRepository:
         self.faults: dict[str, list[str]] = {}
         self.log = Log()
         self._lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> VoiceRepository:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(self._handler())
+        self.url = self.origin + "/"
 
     def fail(self, path: str, *faults: str) -> None:
         """Make the next requests of `path` (relative to the root) fail in these ways, in order."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from local_server import LocalServer
 
 
 @dataclass
@@ -20,28 +21,17 @@ class Route:
     drip: float = 0.0  # send the body a byte at a time, this many seconds apart
 
 
-class WebServer:
+class WebServer(LocalServer):
     """Serves `routes` by path; records each request's path and User-Agent."""
 
     def __init__(self):
         self.routes: dict[str, Route] = {}
         self.requests: list[tuple[str, str]] = []
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
+        super().__init__(self._handler())
         self.server.handle_error = lambda request, address: None  # a client that hangs up (too large) is expected
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> WebServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def url(self, path: str) -> str:
-        return self.base + path
+        return self.origin + path
 
     def page(self, path: str, body: bytes | str, **route) -> str:
         """Serve `body` at `path`; return its URL."""
