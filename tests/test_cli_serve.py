@@ -122,18 +122,18 @@ def folder_served(tmp_path):
                                   ".e.x1y2.mp3.part", ".hidden.mp3", "pipe.mp3", "%2e%2e/secret/key.mp3",
                                   "sub/..%2f..%2fsecret%2fkey.mp3"])
 def test_serve_only_published_files_inside_the_folder(folder_served, path, capfd):
-    url, _ = folder_served
-    status, _, body = get(url + path)
-    assert status == 404
-    assert b"secret" not in body and b"root:" not in body and b"Directory listing" not in body
-    assert "Traceback" not in capfd.readouterr().err
+    assert_refused(folder_served[0] + path, 404, capfd)
 
 
 @pytest.mark.parametrize("path", ["e.mp3%00.txt", "e.mp3%00", "%ff.mp3", "e%c3.mp3", "e%0a.mp3", "e%1b[31m.mp3"])
 def test_a_malformed_path_is_a_bad_request(folder_served, path, capfd):
-    url, _ = folder_served
-    status, _, body = get(url + path)
-    assert status == 400
+    assert_refused(folder_served[0] + path, 400, capfd)
+
+
+def assert_refused(url, expected, capfd):
+    """The server answers `url` with the status `expected`, shows nothing of the files, and does not crash."""
+    status, _, body = get(url)
+    assert status == expected
     assert b"secret" not in body and b"root:" not in body and b"Directory listing" not in body
     assert "Traceback" not in capfd.readouterr().err
 
