@@ -13,23 +13,22 @@ from __future__ import annotations
 
 import importlib
 
-__version__ = "0.2.0"
-
 # Imported at once: importing the module audio.build would otherwise make `audio.build` the module.
 from audio.build import BuildResult, build  # noqa: E402
+from audio.version import __version__  # noqa: E402
 
 _PUBLIC = {
-    "BuildOptions": "audio.options",
+    "BuildOptions": "audio.edition.options",
     "Events": "audio.events",
     "NoEvents": "audio.events",
     "EditionError": "audio.errors",
-    "Article": "audio.article",
-    "Section": "audio.article",
-    "read_article": "audio.source",
-    "parse_article": "audio.source",
-    "Chapter": "audio.export",
-    "Pauses": "audio.render",
-    "Target": "audio.loudness",
+    "Article": "audio.read.article",
+    "Section": "audio.read.article",
+    "read_article": "audio.read.source",
+    "parse_article": "audio.read.source",
+    "Chapter": "audio.sound.export",
+    "Pauses": "audio.sound.render",
+    "Target": "audio.sound.loudness",
     "engines": "audio.engines",
     "build_many": "audio.batch",
     "BatchItem": "audio.batch",

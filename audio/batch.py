@@ -19,14 +19,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from audio import engines, manifest
+from audio import engines
 from audio.build import BuildResult, build, choose_voice
-from audio.engines.base import Engine, Speech
+from audio.edition import manifest
+from audio.edition.options import BuildOptions
+from audio.edition.plan import output_path
+from audio.engines.base import Engine
 from audio.errors import EditionError, message
 from audio.events import Events, NoEvents
-from audio.options import BuildOptions
-from audio.plan import output_path
-from audio.source import Source, is_link, open_source
+from audio.read.source import Source, is_link, open_source
+from audio.sound.clip import Speech
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +181,7 @@ def update_feed(folder: Path, base_url: str | None = None) -> tuple[Path, int]:
 
     The base URL is the one given, else the one the folder's feed already uses, else the local default.
     """
-    from audio import feed
+    from audio.podcast import feed
 
     base = base_url or published_at(folder) or DEFAULT_BASE_URL
     feed.check_base_url(base)
@@ -188,7 +190,7 @@ def update_feed(folder: Path, base_url: str | None = None) -> tuple[Path, int]:
 
 def published_at(folder: Path) -> str | None:
     """Return the base URL of the folder's existing feed.xml (its channel link), if there is one."""
-    from audio import feed
+    from audio.podcast import feed
 
     try:
         link = ET.parse(Path(folder) / feed.FEED_FILE).getroot().findtext("channel/link")

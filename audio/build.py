@@ -14,20 +14,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from audio import cache as cache_mod
-from audio import changes, engines, manifest
-from audio.article import Article
-from audio.assemble import Assembly, SectionEncoder, bookend, edition_manifest, edition_tags, write_audio
-from audio.cache import Cache
+from audio import engines
+from audio.edition import cache as cache_mod
+from audio.edition import changes, manifest
+from audio.edition.assemble import Assembly, SectionEncoder, bookend, edition_manifest, edition_tags, write_audio
+from audio.edition.cache import Cache
+from audio.edition.options import BuildOptions
+from audio.edition.plan import TextCache, level_settings, missing_chunks, output_path, plan_sections, previous_states
+from audio.edition.synthesis import synthesise_missing
 from audio.engines.base import Engine
 from audio.errors import EditionError
 from audio.events import Events, NoEvents
-from audio.export import Chapter, check_chapters
-from audio.options import BuildOptions
-from audio.plan import TextCache, level_settings, missing_chunks, output_path, plan_sections, previous_states
-from audio.publish import publish, staging
-from audio.source import Source, open_source
-from audio.synthesis import synthesise_missing
+from audio.podcast.publish import publish, staging
+from audio.read.article import Article
+from audio.read.source import Source, open_source
+from audio.sound.export import Chapter, check_chapters
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,6 @@ def build(article: Path | str | Article | Source, options: BuildOptions | None =
         raise EditionError(f"{manifest.path_for(output)} records {previous.audio}, which shares this edition's "
                            f"name and its transcript and chapter files; give {output.name} another name or delete "
                            f"{previous.audio} first")
-    if previous and (output.parent / previous.audio).exists() and \
-            not manifest.describes(previous, output.parent / previous.audio):
-        events.notice(f"the last build of {output.name} was cut short; this one writes the whole edition again")
     if previous and (output.parent / previous.audio).exists() and \
             not manifest.describes(previous, output.parent / previous.audio):
         events.notice(f"the last build of {output.name} was cut short; this one writes the whole edition again")

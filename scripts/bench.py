@@ -30,9 +30,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fake_google import FakeGoogle  # noqa: E402
 
-from audio import ffmpeg  # noqa: E402
-from audio.source import read_article  # noqa: E402
-from audio.speech import script  # noqa: E402
+from audio.read.source import read_article  # noqa: E402
+from audio.sound import ffmpeg  # noqa: E402
+from audio.text.speech import script  # noqa: E402
 
 # Edited without its full stop: in the 4× and 16× articles a "(Teil n)" stands before it.
 EDITED_SENTENCE = "In einigen Fällen habe Microsoft mehr Twitter-Daten genutzt, als es sollte."
@@ -151,7 +151,7 @@ def bench_scale(rows: list[dict], work: Path, articles: dict[int, Path], runs: i
 
 def bench_normalise(rows: list[dict], article: Path, full: float) -> None:
     """4b. German normalisation (lexicon and rules) of every sentence of the 16× article, and its share of a build."""
-    from audio import lexicon, speech
+    from audio.text import lexicon, speech
 
     sentences = [s for section in read_article(article).sections for paragraph in section.paragraphs
                  for s in speech.split_sentences(paragraph)]

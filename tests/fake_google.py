@@ -17,8 +17,8 @@ from http.server import BaseHTTPRequestHandler
 
 from local_server import LocalServer
 
-from audio import ffmpeg
 from audio.engines.espeak import EspeakEngine
+from audio.sound import ffmpeg
 
 CONSENT_PAGE = (b"<!DOCTYPE html>\n<html lang=\"de\"><head><title>Bevor Sie zu Google weitergehen</title></head>\n"
                 b"<body><form action=\"https://consent.google.com/save\"></form></body></html>\n")

@@ -59,7 +59,7 @@ def test_errors_name_options_as_a_python_user_writes_them(articles, tmp_path):
 @pytest.mark.parametrize("title, name", [("Über uns", "ueber-uns"), ("Straße & Co. 2024!", "strasse-co-2024"),
                                          ("!!!", "artikel"), ("Ça va? Déjà vu", "ca-va-deja-vu")])
 def test_slug(title, name):
-    from audio.source import slug
+    from audio.read.source import slug
 
     assert slug(title) == name
 

@@ -7,15 +7,15 @@ import time
 
 import pytest
 
-from audio.article import (
+from audio.errors import EditionError
+from audio.read.article import (
     decode,
     drop_source_footer,
     is_heading_line,
     parse_markdown,
     parse_text,
 )
-from audio.errors import EditionError
-from audio.source import read_article
+from audio.read.source import read_article
 
 
 def sentences(text: str) -> list[str]:
@@ -351,7 +351,7 @@ Letzter Absatz.
 
 
 def test_a_long_markdown_text_read_in_pieces_reads_as_the_whole(monkeypatch):
-    from audio import article
+    from audio.read import article
 
     body = LONG_MARKDOWN * 40
     whole = article.markdown_blocks(body)
@@ -366,7 +366,7 @@ def test_a_long_markdown_text_read_in_pieces_reads_as_the_whole(monkeypatch):
 
 
 def test_a_text_that_defines_links_or_footnotes_is_read_whole(monkeypatch):
-    from audio import article
+    from audio.read import article
 
     monkeypatch.setattr(article, "PIECE_CHARS", 10)
     body = "Die Studie[^1] zeigt es.\n\n# Teil\n\nText.\n\n[^1]: Quelle.\n"

@@ -6,7 +6,7 @@ import subprocess
 
 from media import decoded_pcm, ffprobe, loudness_rms
 
-from audio import manifest
+from audio.edition import manifest
 
 
 def tone(path, seconds):

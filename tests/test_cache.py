@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from audio.cache import Cache, key
-from audio.engines.base import Speech
+from audio.edition.cache import Cache, key
+from audio.sound.clip import Speech
 
 
 def test_key_changes_with_any_part_and_is_stable():
@@ -55,10 +55,10 @@ def test_a_rebuild_of_seen_text_loads_neither_the_sentence_splitter_nor_the_germ
 
     article = articles / "questions-and-leftovers.txt"
     probe = ("import sys, audio; audio.build(sys.argv[1], engine='espeak', output=sys.argv[2], cache_dir=sys.argv[3]); "
-             "print(sorted(m for m in ('somajo', 'audio.normalise', 'num2words') if m in sys.modules))")
+             "print(sorted(m for m in ('somajo', 'audio.text.normalise', 'num2words') if m in sys.modules))")
     run = [sys.executable, "-c", probe, str(article), str(tmp_path / "e.mp3"), str(tmp_path / "c")]
     first = subprocess.run(run, capture_output=True, text=True, check=True)
-    assert first.stdout.strip() == "['audio.normalise', 'num2words', 'somajo']"
+    assert first.stdout.strip() == "['audio.text.normalise', 'num2words', 'somajo']"
     again = subprocess.run(run, capture_output=True, text=True, check=True)
     assert again.stdout.strip() == "[]"
 

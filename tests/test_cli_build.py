@@ -13,7 +13,7 @@ from media import decoded_pcm, ebur128, ffprobe, loudness_rms, onset, summary_of
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
-from audio import manifest
+from audio.edition import manifest
 
 SEED_HEADINGS = [
     "Elon Musk betont seine Haltung zur Meinungsfreiheit auf Twitter",

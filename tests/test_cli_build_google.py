@@ -9,7 +9,7 @@ import time
 import pytest
 from media import ffprobe, summary_of
 
-from audio import manifest
+from audio.edition import manifest
 from audio.engines.google import RetryPolicy
 from audio.errors import EditionError
 from audio.http import backoff
@@ -210,8 +210,8 @@ def test_audio_far_too_short_for_its_text_is_a_fault_not_speech(google, tmp_path
 
 
 def test_mp3_cut_off():
-    from audio import ffmpeg
     from audio.engines.google import mp3_cut_off
+    from audio.sound import ffmpeg
 
     whole = ffmpeg.run(["-f", "lavfi", "-i", "sine=f=440:d=2", "-ar", "24000", "-ac", "1", "-b:a", "32k",
                         "-f", "mp3", "pipe:1"])

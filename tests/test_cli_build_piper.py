@@ -7,7 +7,7 @@ import shutil
 import pytest
 from media import ffprobe, summary_of
 
-from audio import manifest
+from audio.edition import manifest
 
 SENTENCE = "In einigen Fällen habe Microsoft mehr Twitter-Daten genutzt, als es sollte."
 

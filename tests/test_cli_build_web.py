@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from media import ffprobe, summary_of
 
-from audio import manifest
+from audio.edition import manifest
 
 ARTICLE = """<!DOCTYPE html><html lang="de"><head><meta charset="utf-8">
 <title>Neue Radwege für die Innenstadt | Stadtblatt</title>

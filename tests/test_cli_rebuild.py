@@ -12,7 +12,8 @@ import time
 import pytest
 from media import ffprobe, summary_of
 
-from audio import feed, manifest
+from audio.edition import manifest
+from audio.podcast import feed
 
 SECTION_2 = "Twitter beschuldigt Microsoft des Missbrauchs von Twitter-Daten"
 SECTION_4 = "Der Geldaspekt ist für Elon Musk nicht die Priorität"
@@ -223,7 +224,8 @@ def test_a_build_killed_while_writing_never_publishes_a_mixed_edition(cli, tmp_p
             assert said == heard, f"killed after {after} renames: the feed offers a manifest of another audio"
         again = cli(*args)
         assert again.exit_code == 0
-        assert ("was cut short" in again.stderr + again.stdout) == (after < 6)  # 6: the manifest was in place
+        # said once when the audio is not what the manifest describes; 6: the manifest was in place
+        assert (again.stderr + again.stdout).count("was cut short") == (1 if after < 6 else 0)
         assert [name for name in os.listdir(out) if name.startswith(".")] == []
         assert published() == [(["Haushalt", "Opposition", "Neu"],) * 2]
 

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from audio.serve import Unsatisfiable, byte_range, server
+from audio.podcast.serve import Unsatisfiable, byte_range, server
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from audio import voices
+from audio.engines import voices
 
 
 def test_voices_lists_the_german_voices_with_quality_size_licence_and_state(cli, voice_repository):

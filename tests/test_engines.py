@@ -6,8 +6,9 @@ import pytest
 import tone_voice
 from media import ffprobe, summary_of
 
-from audio import engines, manifest
+from audio import engines
 from audio.build import BuildOptions, build
+from audio.edition import manifest
 from audio.errors import EditionError
 
 

@@ -6,8 +6,8 @@ import pytest
 from media import ffprobe
 from mutagen.id3 import ID3, CTOCFlags
 
-from audio import ffmpeg
-from audio.export import Chapter, Tags, write_mp3
+from audio.sound import ffmpeg
+from audio.sound.export import Chapter, Tags, write_mp3
 
 
 @pytest.fixture(scope="module")

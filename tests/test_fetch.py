@@ -9,8 +9,8 @@ import pytest
 
 from audio import __version__
 from audio.errors import EditionError
-from audio.fetch import Limits, get_page
-from audio.source import open_link
+from audio.read.fetch import Limits, get_page
+from audio.read.source import open_link
 
 QUICK = Limits(timeout=0.5, max_bytes=100_000, attempts=3, backoff=0.05)
 PAGE = ("<html><head><title>Grüße aus Köln</title></head><body><article><h1>Grüße aus Köln</h1>"

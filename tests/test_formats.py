@@ -11,7 +11,7 @@ from mutagen.flac import Picture
 from mutagen.mp4 import MP4
 from mutagen.oggopus import OggOpus
 
-from audio import manifest
+from audio.edition import manifest
 
 SEED_HEADINGS = [
     "Elon Musk betont seine Haltung zur Meinungsfreiheit auf Twitter",

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from media import summary_of
 
-from audio import lexicon, manifest
+from audio.edition import manifest
 from audio.errors import EditionError
-from audio.source import read_article
-from audio.speech import script
+from audio.read.source import read_article
+from audio.text import lexicon
+from audio.text.speech import script
 
 
 def test_whole_words_case_sensitive_longest_first():

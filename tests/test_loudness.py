@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from media import ebur128, ffprobe
 
-from audio import manifest
+from audio.edition import manifest
 
 
 def test_seed_edition_is_at_minus_16_lufs_with_peaks_below_minus_1(seed_edition_path):
@@ -48,8 +48,8 @@ def test_loudness_option_sets_the_target(cli, articles, tmp_path, target):
 
 def speech_tone(seconds: float = 3.0):
     """A voice-like tone with pauses, as 22.05 kHz PCM: what a section hands to the encoder."""
-    from audio import ffmpeg
-    from audio.engines.base import Speech
+    from audio.sound import ffmpeg
+    from audio.sound.clip import Speech
 
     pcm = ffmpeg.run(["-f", "lavfi", "-i", f"sine=frequency=220:duration={seconds}:sample_rate=22050",
                       "-af", "volume='0.3+0.2*sin(8*t)':eval=frame", "-f", "s16le", "-ac", "1", "pipe:1"])
@@ -57,7 +57,7 @@ def speech_tone(seconds: float = 3.0):
 
 
 def test_an_encode_measured_while_it_is_written_is_the_encode_and_its_measure(tmp_path):
-    from audio import ffmpeg, loudness, render
+    from audio.sound import ffmpeg, loudness, render
 
     speech = speech_tone()
     args = render.mp3_args(speech.sample_rate, 64, loudness.filters(6.0, -3.0))
@@ -71,8 +71,8 @@ def test_an_encode_measured_while_it_is_written_is_the_encode_and_its_measure(tm
 
 @pytest.mark.parametrize("broken", ["encoder", "meter"])
 def test_an_encoder_or_meter_that_fails_is_one_error_and_leaves_no_ffmpeg(broken):
-    from audio import ffmpeg, loudness, render
     from audio.errors import EditionError
+    from audio.sound import ffmpeg, loudness, render
 
     speech = speech_tone(30.0)
     args = render.mp3_args(speech.sample_rate, 64, "no_such_filter" if broken == "encoder" else "")
@@ -128,7 +128,7 @@ def test_a_section_encoded_again_takes_its_recorded_level_without_a_search(cli, 
     """An edited section starts from its previous level; the same speech (its encode lost) must hit with it."""
     import json
 
-    from audio import loudness
+    from audio.sound import loudness
 
     out, cache = tmp_path / "e.mp3", tmp_path / "c"
     args = ("build", seed, "-o", out, "--engine", "espeak", "--cache-dir", cache)
@@ -165,7 +165,7 @@ def test_a_previous_gain_that_misses_the_target_is_searched_again(cli, seed, tmp
 
 
 def test_a_level_found_for_another_loudness_target_is_not_tried_first(cli, seed, tmp_path, monkeypatch):
-    from audio import loudness
+    from audio.sound import loudness
 
     out, cache = tmp_path / "e.mp3", tmp_path / "c"
     assert cli("build", seed, "-o", out, "--engine", "espeak", "--cache-dir", cache).exit_code == 0

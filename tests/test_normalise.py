@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from audio.lexicon import Lexicon
-from audio.normalise import (
+from audio.read.source import read_article
+from audio.text.lexicon import Lexicon
+from audio.text.normalise import (
     ABBREVIATIONS,
     KNOWN_ACRONYMS,
     acronyms,
@@ -25,8 +26,7 @@ from audio.normalise import (
     technical,
     unbroken_runs,
 )
-from audio.source import read_article
-from audio.speech import script
+from audio.text.speech import script
 
 CASES = [
     ('Das ist z. B. ein Problem.',
@@ -665,7 +665,7 @@ def test_pronounceable_by_german_syllables(word, reads_as_word):
 
 def test_the_lexicon_overrides_the_acronym_list():
     """The user's lexicon is applied before the rules, so `ADAC = Adac` makes it a word again."""
-    from audio.lexicon import parse
+    from audio.text.lexicon import parse
 
     assert normalise(parse("ADAC = Adac").apply("Der ADAC hilft.")) == "Der Adac hilft."
     assert normalise("Der ADAC hilft.") == "Der A De A Ze hilft."

@@ -11,8 +11,8 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 
-from audio import manifest
-from audio.serve import server
+from audio.edition import manifest
+from audio.podcast.serve import server
 
 
 @pytest.fixture(scope="module")

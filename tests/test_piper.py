@@ -84,7 +84,7 @@ def test_a_file_that_is_not_a_voice_is_one_line(tmp_path, tiny_voice):
 
 
 def test_available_only_when_the_voice_is_here(voice_repository, tiny_voice, events):
-    from audio import voices
+    from audio.engines import voices
 
     assert "audio-edition voices download de_DE-thorsten-medium" in piper.available(piper.Settings())
     voices.use("de_DE-thorsten-medium", events)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from audio import ffmpeg
-from audio.engines.base import Speech
 from audio.errors import EditionError
-from audio.render import EncodedSection, Pauses, count_mp3_frames, join, mp3_args, section_audio, trim_silence
+from audio.sound import ffmpeg
+from audio.sound.clip import Speech
+from audio.sound.render import EncodedSection, Pauses, count_mp3_frames, join, mp3_args, section_audio, trim_silence
 
 RATE = 22050
 

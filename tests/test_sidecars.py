@@ -8,7 +8,7 @@ import subprocess
 
 from media import ffprobe
 
-from audio import manifest
+from audio.edition import manifest
 
 CUE = re.compile(r"(\d+)\n(\d\d):(\d\d):(\d\d)[.,](\d{3}) --> (\d\d):(\d\d):(\d\d)[.,](\d{3})\n(.+)", re.DOTALL)
 
@@ -74,8 +74,8 @@ def test_sidecars_can_be_chosen_or_turned_off(cli, articles, tmp_path):
 
 
 def test_vtt_escapes_what_players_would_take_for_tags(tmp_path):
-    from audio.manifest import ChunkRecord, Manifest, SectionRecord
-    from audio.sidecars import webvtt
+    from audio.edition.manifest import ChunkRecord, Manifest, SectionRecord
+    from audio.podcast.sidecars import webvtt
 
     chunk = ChunkRecord(key="k", text="Tom & Jerry <live> im Kino.", spoken="x", start=0.0, end=1.5)
     section = SectionRecord(title="T", key="s", body_key="b", start=0.0, duration=2.0, chunks=(chunk,))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from audio.article import Article, Section
-from audio.speech import fit, script, split_sentences
+from audio.read.article import Article, Section
+from audio.text.speech import fit, script, split_sentences
 
 SENTENCES = [
     ("Er kam am 1. Januar 2023 nach Berlin. Dann ging er.", ["Er kam am 1. Januar 2023 nach Berlin.", "Dann ging er."]),

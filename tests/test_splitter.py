@@ -9,7 +9,7 @@ import pytest
 from test_speech import SENTENCES
 
 import audio
-from audio import splitter
+from audio.text import splitter
 
 ARTICLE = """Ein Titel
 

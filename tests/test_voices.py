@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from audio import voices
+from audio.engines import voices
 from audio.errors import EditionError
 
 FAST = voices.RetryPolicy(attempts=3, connect_attempts=2, backoff=0.01, connect_timeout=2, read_timeout=5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from audio.webpage import authors, iso_date, page_text
+from audio.read.webpage import authors, iso_date, page_text
 
 # page: (section titles, phrases that are read, phrases that are not)
 PAGES = {
@@ -151,7 +151,7 @@ def test_page_text_honours_the_declared_charset(declared, data, expected):
 
 
 def test_a_page_read_again_in_the_same_process_keeps_its_text(pages):
-    from audio.webpage import parse_html
+    from audio.read.webpage import parse_html
 
     html = (pages / "regional-freibad.html").read_text(encoding="utf-8")
     first = parse_html(html)

@@ -9,7 +9,7 @@ import math
 import struct
 from dataclasses import dataclass, field
 
-from audio.engines.base import Speech
+from audio.sound.clip import Speech
 
 SUMMARY = "a test tone, one beep per text"
 OFFLINE = True

@@ -1,5 +1,8 @@
 """The voices, by name, and the `auto` policy that picks one.
 
+Takes the text of one chunk. Gives `Speech` (sound's clip type). `voices` is Piper's catalogue and its
+verified downloads; `base` the interface every voice offers.
+
 Adding a voice means one module in this package and one line in REGISTRY. A voice module declares:
 
 - `Settings`: a frozen dataclass of the voice's own settings; each field is an option of the

@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
+from audio.sound.clip import Speech
 
-@dataclass(frozen=True)
-class Speech:
-    """Mono signed 16-bit little-endian PCM and its sample rate."""
-
-    pcm: bytes
-    sample_rate: int
-
-    @property
-    def duration(self) -> float:
-        return len(self.pcm) / 2 / self.sample_rate
+__all__ = ["Engine", "Speech"]  # Speech is sound's clip type, named here too as every voice returns it
 
 
 class Engine(Protocol):

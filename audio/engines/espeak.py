@@ -7,9 +7,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from audio.engines.base import Speech
 from audio.errors import EditionError
 from audio.events import Events
+from audio.sound.clip import Speech
 
 AUDIO_OUTPUT_SYNCHRONOUS = 2
 POS_CHARACTER = 1

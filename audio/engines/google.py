@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from audio import ffmpeg
-from audio.engines.base import Speech
 from audio.errors import EditionError
 from audio.events import Events
 from audio.http import backoff
-from audio.render import mp3_frame_length
+from audio.sound import ffmpeg
+from audio.sound.clip import Speech
+from audio.sound.render import mp3_frame_length
 
 if TYPE_CHECKING:  # gTTS and requests load only when Google's voice is used
     import requests

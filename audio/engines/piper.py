@@ -8,10 +8,10 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from audio import voices
-from audio.engines.base import Speech
+from audio.engines import voices
 from audio.errors import EditionError
 from audio.events import Events
+from audio.sound.clip import Speech
 
 log = logging.getLogger(__name__)
 
