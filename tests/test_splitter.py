@@ -1,14 +1,18 @@
-"""The sentence splitter's compiled form: kept in the cache, loaded by an edit, never trusted blindly."""
+"""The sentence splitter: nothing read from the cache ever becomes its code or its compiled patterns."""
 
 from __future__ import annotations
 
 import os
 import pickle
+import platform
+import subprocess
+import sys
 
 import pytest
-from test_speech import SENTENCES
+from media import ffprobe
 
 import audio
+from audio.edition import cache as cache_mod
 from audio.text import splitter
 
 ARTICLE = """Ein Titel
@@ -40,43 +44,29 @@ def spoken(result):
     return [chunk["text"] for section in record["sections"] for chunk in section["chunks"]]
 
 
-def compiled_entries(tmp_path):
-    return list((tmp_path / "c").rglob("*.pickle"))
-
-
-def refuse_to_compile(monkeypatch):
-    """Make compiling SoMaJo's patterns fail, so a test sees that the stored splitter was used."""
-    from somajo import tokenizer
-
-    def compile_patterns(*args, **kwargs):
-        raise AssertionError("the splitter was compiled, not loaded")
-
-    monkeypatch.setattr(tokenizer.Tokenizer, "__init__", compile_patterns)
-
-
-def test_an_edit_splits_with_the_stored_splitter_instead_of_compiling_it(tmp_path, monkeypatch, fresh_splitter):
+def test_an_edit_splits_as_a_fresh_build_does(tmp_path, fresh_splitter):
     build(tmp_path, ARTICLE)
-    assert len(compiled_entries(tmp_path)) == 1
     splitter.forget()  # the next run, a new process
-    refuse_to_compile(monkeypatch)
     edited = build(tmp_path, ARTICLE.replace("Er hat zwei Sätze.", "Er hat nun drei. Wirklich? Ja."))
     assert edited.synthesised == 3
     said = spoken(edited)
     start = said.index("Erster Absatz.")
     assert said[start:start + 6] == ["Erster Absatz.", "Er hat nun drei.", "Wirklich?", "Ja.",
                                      "Zweiter Absatz mit z. B. einer Abkürzung am 3. Oktober.", "Dann kommt Dr. Müller."]
+    assert not list((tmp_path / "c").rglob("*.pickle"))  # the cache keeps data (text, audio), never objects
 
 
-@pytest.mark.parametrize("paragraph, expected", SENTENCES)
-def test_the_stored_splitter_splits_like_a_new_one(paragraph, expected, fresh_splitter):
-    stored = splitter.compiled()
-    splitter.forget()
-    assert splitter.load_compiled(stored)
-    assert splitter.split_sentences(paragraph) == expected
+class Segfault:
+    """What a hostile cache entry held: a pickle that makes a compiled pattern of code the regex engine trusts."""
+
+    def __reduce__(self):
+        import regex._regex
+
+        return regex._regex.compile, ("a", 0, b"", {}, {}, {}, [], 0, (), 0, 0)
 
 
-class Payload:
-    """What a hostile cache entry might hold: a pickle that runs a command when loaded."""
+class Command:
+    """And one that runs a command when it is loaded."""
 
     def __init__(self, marker):
         self.marker = marker
@@ -85,25 +75,31 @@ class Payload:
         return os.system, (f"touch {self.marker}",)
 
 
-# A pickle that sets SoMaJo.tokenize_text = None on the class itself, as its BUILD step allows
-CLASS_CHANGE = b"csomajo.somajo\nSoMaJo\n(N}S'tokenize_text'\nNstb."
+def old_splitter_key() -> str:
+    """The key under which versions before 0.x kept the compiled splitter (a pickle) and loaded it on every edit."""
+    import regex
+    import somajo
+
+    name = (f"{splitter.SPLITTER}; somajo {somajo.__version__}; regex {regex.__version__}; {sys.version}; "
+            f"{platform.machine()}")
+    return cache_mod.key("splitter", name)
 
 
-@pytest.mark.parametrize("stored", ["garbage", "hostile", "other object", "class change", "empty tokenizer"])
-def test_a_damaged_or_foreign_stored_splitter_is_not_used_and_is_made_again(stored, tmp_path, fresh_splitter):
-    from somajo import SoMaJo
-
-    first = build(tmp_path, ARTICLE)
-    [entry] = compiled_entries(tmp_path)
+@pytest.mark.parametrize("payload", ["segfault", "command"])
+def test_no_file_in_the_cache_becomes_code_whatever_it_holds(payload, tmp_path):
+    article, out, cache = tmp_path / "a.txt", tmp_path / "e.mp3", tmp_path / "c"
+    article.write_text(ARTICLE, encoding="utf-8")
+    command = [sys.executable, "-m", "audio", "build", str(article), "-o", str(out), "--engine", "espeak",
+               "--cache-dir", str(cache), "--quiet"]
+    assert subprocess.run(command, capture_output=True, timeout=120).returncode == 0
     marker = tmp_path / "ran"
-    entry.write_bytes({"garbage": b"\x80\x05not a pickle",
-                       "hostile": pickle.dumps(Payload(marker)),
-                       "other object": pickle.dumps({"a": 1}),
-                       "class change": CLASS_CHANGE,
-                       "empty tokenizer": pickle.dumps(SoMaJo.__new__(SoMaJo))}[stored])
-    splitter.forget()
-    edited = build(tmp_path, ARTICLE.replace("Er hat zwei Sätze.", "Er hat nun drei. Wirklich?"))
-    assert not marker.exists() and callable(SoMaJo.tokenize_text)
-    assert edited.synthesised == 2 and "Wirklich?" in spoken(edited) and edited.duration > first.duration - 2
-    splitter.forget()
-    assert splitter.load_compiled(entry.read_bytes())  # made again, whole
+    hostile = pickle.dumps(Segfault() if payload == "segfault" else Command(marker), protocol=4)
+    store = cache_mod.Cache(cache)
+    store.put_bytes(old_splitter_key(), ".pickle", hostile)  # where the compiled splitter was kept
+    for entry in store.entries():  # and every other entry too
+        entry.write_bytes(hostile)
+    article.write_text(ARTICLE.replace("Er hat zwei Sätze.", "Er hat nun drei. Wirklich?"), encoding="utf-8")
+    run = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert not marker.exists()
+    assert float(ffprobe(out)["format"]["duration"]) > 3

@@ -8,7 +8,7 @@ import click
 
 from audio.cli.options import CACHE_DIR, CONTEXT
 from audio.cli.terminal import megabytes, user_errors
-from audio.edition import manifest, plan
+from audio.edition import manifest
 from audio.edition.cache import Cache
 from audio.edition.cache import default_dir as default_cache_dir
 from audio.errors import EditionError
@@ -47,7 +47,6 @@ def prune(store: Cache, folders: tuple[Path, ...], dry_run: bool, cache_dir: Pat
     if missing:
         raise EditionError(f"no such folder: {', '.join(missing)}")
     keep, editions = manifest.keys_in(list(folders))
-    keep.add(plan.splitter_key())  # not an edition's, but every edit's: it starts the sentence splitter quickly
     files, size = store.prune(keep, dry_run=dry_run)
     verb = "Would remove" if dry_run else "Removed"
     click.echo(f"{verb} {files} files ({megabytes(size)}); kept what {editions} editions use")

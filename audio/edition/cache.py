@@ -28,6 +28,7 @@ TAG = (f"{SIGNATURE}\n"
        "# This file is a cache directory tag created by audio-edition.\n"
        "# For information about cache directory tags, see https://bford.info/cachedir/\n")
 ENTRY = re.compile(r"[0-9a-f]{64}\.(?:wav|mp3|json|pickle)")  # the only names the cache gives its entries
+# (.pickle: older versions kept the sentence splitter so; never read now, found only so that a prune removes it)
 TEMPORARY = re.compile(r"\.[0-9a-f]{64}\.(?:wav|mp3|json|pickle)\.[^/]+\.(?:tmp|part)")  # atomic writes left by a kill
 LOCK = re.compile(r"[0-9a-f]{32}\.lock")
 STALE = 3600  # seconds after which a temporary file is left over, not being written
