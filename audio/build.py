@@ -63,6 +63,11 @@ def build(article: Path | str | Article | Source, options: BuildOptions | None =
         raise EditionError(f"{manifest.path_for(output)} records {previous.audio}, which shares this edition's "
                            f"name and its transcript and chapter files; give {output.name} another name or delete "
                            f"{previous.audio} first")
+    if previous and (output.parent / previous.audio).exists() and not options.replace and \
+            not source.is_origin(previous.article, previous.title):
+        raise EditionError(f"{output} is the edition of {previous.article or repr(previous.title)}, not of "
+                           f"{source.origin or repr(source.article.title)}; give this one another output='FILE', "
+                           f"or replace=True to build it over that one")
     if previous and (output.parent / previous.audio).exists() and \
             not manifest.describes(previous, output.parent / previous.audio):
         events.notice(f"the last build of {output.name} was cut short; this one writes the whole edition again")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 OPTION = re.compile(r"\b([a-z][a-z_]*)='([^']*)'")
+FLAG = re.compile(r"\b([a-z][a-z_]*)=True\b")
 
 
 class EditionError(Exception):
@@ -17,7 +18,8 @@ class EditionError(Exception):
 
 def for_terminal(message: str) -> str:
     """Return a library message with its options written as command-line flags (`--engine espeak`)."""
-    return OPTION.sub(lambda m: f"--{m[1].replace('_', '-')} {m[2]}", message)
+    message = OPTION.sub(lambda m: f"--{m[1].replace('_', '-')} {m[2]}", message)
+    return FLAG.sub(lambda m: f"--{m[1].replace('_', '-')}", message)
 
 
 def message(exc: BaseException) -> str:

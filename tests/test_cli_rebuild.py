@@ -251,3 +251,44 @@ def test_a_build_removes_the_temporary_files_of_killed_builds_of_its_edition_onl
     assert result.exit_code == 0
     assert not any(path.exists() for path in ours) and not stage.exists() and not work.exists()
     assert all(path.exists() for path in others) and (keep / "notes.txt").exists()
+
+
+PAGE = """<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>{title}</title></head><body>
+<article><h1>{title}</h1><p>{text} Das ist der erste Absatz des Artikels, mit einem zweiten Satz darin.</p>
+<p>Ein weiterer Absatz folgt hier. Auch er hat zwei Sätze.</p></article></body></html>"""
+
+
+def test_another_page_of_the_same_name_is_refused_not_built_over_it(cli, tmp_path, web):
+    first = web.page("/a.html", PAGE.format(title="Über die Brücke", text="Die alte Brücke ist gesperrt."))
+    second = web.page("/b.html", PAGE.format(title="Ueber die Bruecke", text="Eine neue Brücke wird gebaut."))
+    build = ("build", "--engine", "espeak", "--output-dir", tmp_path / "out", "--cache-dir", tmp_path / "c")
+    assert cli(*build[:1], first, *build[1:]).exit_code == 0
+    output = tmp_path / "out" / "ueber-die-bruecke.mp3"
+    before = output.read_bytes(), manifest.path_for(output).read_bytes()
+    refused = cli(*build[:1], second, *build[1:])
+    assert refused.exit_code == 1
+    error = refused.stderr.strip()
+    assert "\n" not in error and first in error and second in error and "--replace" in error
+    assert (output.read_bytes(), manifest.path_for(output).read_bytes()) == before
+    replaced = cli(*build[:1], second, *build[1:], "--replace")  # on purpose
+    assert replaced.exit_code == 0, replaced.output
+    assert manifest.load(manifest.path_for(output)).article == second
+
+
+def test_another_file_of_the_same_name_is_refused_and_the_same_file_is_an_edit(cli, tmp_path, monkeypatch):
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "index.txt").write_text(f"Artikel {folder}\n\nEin Satz aus {folder}. Noch einer.\n",
+                                                     encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    build = ("--engine", "espeak", "--cache-dir", tmp_path / "c")
+    assert cli("build", "a/index.txt", *build).exit_code == 0
+    refused = cli("build", "b/index.txt", *build)
+    assert refused.exit_code == 1 and "a/index.txt" in refused.stderr and "b/index.txt" in refused.stderr
+    assert "Artikel a" in (tmp_path / "output" / "index.json").read_text(encoding="utf-8")
+    # the same file, named another way, from another folder: an edit
+    (tmp_path / "a" / "index.txt").write_text("Artikel a\n\nEin neuer Satz aus a. Noch einer.\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path / "a")
+    edited = cli("build", tmp_path / "a" / "index.txt", "-o", tmp_path / "output" / "index.mp3", *build)
+    assert edited.exit_code == 0, edited.stderr
+    assert summary_of(edited.stdout)["synthesised"] == "1"

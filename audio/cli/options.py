@@ -115,6 +115,8 @@ BUILD_OPTIONS = [
                  help="Ceiling for true peaks, in dBTP."),
     click.option("--sidecars", default=",".join(DEFAULTS.sidecars), show_default=True, callback=sidecar_kinds,
                  help="Files to write beside the audio: chapters (Podcasting 2.0 JSON), vtt, srt, html; or none."),
+    click.option("--replace", is_flag=True,
+                 help="Build over an edition of the same name that another article (file or link) made."),
     click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notices; errors and the summary only."),
 ]
 
@@ -131,11 +133,11 @@ def build_options(many: bool = False):
 
 def options_from(fmt, lexicons, output, audio_format, engine, speed, cache_dir, cover, intro, outro, intro_line,
                  bitrate, pause_sentence, pause_paragraph, pause_section, loudness, true_peak, sidecars,
-                 dry_run=False, **voice_settings) -> BuildOptions:
+                 replace=False, dry_run=False, **voice_settings) -> BuildOptions:
     """Return the BuildOptions that the command-line options describe."""
     return BuildOptions(
         output=output, audio_format=audio_format, engine=engine, speed=speed, cache_dir=cache_dir, intro=intro,
-        outro=outro, intro_line=intro_line, cover=cover, bitrate=bitrate, fmt=fmt, dry_run=dry_run,
+        outro=outro, intro_line=intro_line, cover=cover, bitrate=bitrate, fmt=fmt, dry_run=dry_run, replace=replace,
         lexicons=lexicons, voice_settings={k: v for k, v in voice_settings.items() if v is not None},
         pauses=render.Pauses(sentence=pause_sentence, paragraph=pause_paragraph, section=pause_section),
         loudness=Target(loudness, true_peak), sidecars=sidecars,

@@ -33,6 +33,7 @@ class BuildOptions:
     intro_line: str | None = None  # spoken instead of the title, e.g. "Sie hören: {title}."
     sidecars: tuple[str, ...] = tuple(SIDECARS)
     dry_run: bool = False  # report what would change; synthesise and write nothing
+    replace: bool = False  # build over the edition of another article of the same name (else refused)
 
     def __post_init__(self):  # paths may be given as strings
         for name in ("output", "output_dir", "cache_dir", "cover", "intro", "outro"):

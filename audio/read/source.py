@@ -6,6 +6,7 @@ audio.webpage for HTML) and keeps what a build needs besides the text (the folde
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,8 +78,17 @@ class Source:
 
     @property
     def origin(self) -> str:
-        """What the manifest records as the article: its file, or its link."""
-        return str(self.path) if self.path else self.url or ""
+        """What the manifest records as the article: its file (the absolute path), or its link."""
+        return str(self.path.resolve()) if self.path else self.url or ""
+
+    def is_origin(self, recorded: str, title: str) -> bool:
+        """Return True when an edition that records `recorded` as its article (and `title` as its title) is this
+        article's: the same file however it is named, the same link; for an article given as text, the same title."""
+        if self.path:
+            if not recorded or os.path.isabs(recorded) or is_link(recorded):
+                return recorded == self.origin
+            return recorded == str(self.path) or Path(recorded).resolve() == self.path.resolve()  # recorded as given
+        return recorded == self.origin and (bool(self.url) or title == self.article.title)
 
 
 def open_source(article: Path | str | Article | Source, fmt: str | None = None) -> Source:
