@@ -95,7 +95,9 @@ def build_many(articles: Sequence[str | Path], options: BuildOptions | None = No
             engine, settings = voices.for_edition(source, output, told)
             built = build(source, replace(options, engine=engine, voice_settings=settings, output=output), told)
             return BatchItem(label, built)
-        except (EditionError, OSError) as exc:
+        except Exception as exc:  # noqa: BLE001 - whatever goes wrong with one article, the others are built
+            if not isinstance(exc, (EditionError, OSError)):
+                log.debug("%s failed", label, exc_info=True)
             return BatchItem(label, error=message(exc))
         finally:
             events.advanced()

@@ -24,9 +24,15 @@ def for_terminal(message: str) -> str:
 
 def message(exc: BaseException) -> str:
     """Return a user's error as one line, worded as the library words it: an EditionError's message, or an
-    OSError (a folder that is read-only or full, a file where a folder should be) with the file it concerns."""
+    OSError (a folder that is read-only or full, a file where a folder should be) with the file it concerns.
+
+    Anything else is a bug; where one article must not stop others (a batch, `watch`), it is said as one line too.
+    """
     if isinstance(exc, OSError):
         where = f"{exc.filename}: " if exc.filename else ""
         return f"{where}{exc.strerror or exc}"
-    text = str(exc)
-    return text.splitlines()[0] if text else type(exc).__name__
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else ""
+    if isinstance(exc, EditionError):
+        return first or type(exc).__name__
+    return f"unexpected {type(exc).__name__}{': ' + first if first else ''} (a bug in audio-edition; please report it)"

@@ -3,6 +3,7 @@ inside the article's folder."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
@@ -72,3 +73,12 @@ def beside_article(folder: Path, name: str, what: str) -> Path:
         raise EditionError(f"{what} {name}: the front matter may only name files in the article's folder; "
                            f"give {what}='FILE' to use a file elsewhere")
     return Path(folder) / name
+
+
+def parse_json(text: str | bytes) -> object:
+    """Return the value of a JSON document; raise ValueError for anything that is not one, including a document
+    nested too deeply for Python's parser (which meets it with a RecursionError, not a ValueError)."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None

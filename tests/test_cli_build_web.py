@@ -217,3 +217,34 @@ def test_a_batch_chooses_each_voice_as_a_single_build_would(tmp_path, articles, 
     google_edition = manifest.load(tmp_path / "out" / "no-headings.json")
     assert google_edition.engine == "gtts"
     assert google_edition.voice_settings == {"tld": "de", "slow": False, "jobs": 8}
+
+
+def page_titled(title: str, head: str = "") -> str:
+    return ARTICLE.replace("Neue Radwege für die Innenstadt", title).replace("<head>", "<head>" + head, 1)
+
+
+def test_whatever_goes_wrong_with_one_link_the_others_are_built(cli, tmp_path, articles, web, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    failing = [
+        web.page("/bad-len", page_titled("Laenge"), chunked=True, headers={"Content-Length": "abc"}),
+        web.page("/to-v6", "", status=302, headers={"Location": "http://[::1"}),
+        web.page("/to-long-label", "", status=302, headers={"Location": "http://" + "a" * 64 + ".example/"}),
+    ]
+    read_anyway = [  # a charset that is no text encoding is treated as unknown; JSON-LD nested too deep is skipped
+        web.page("/undefined", page_titled("Header undefiniert"), content_type="text/html; charset=undefined"),
+        web.page("/meta-undefined", page_titled("Meta undefiniert", '<meta charset="undefined">'),
+                 content_type="text/html"),
+        web.page("/punycode", page_titled("Punycode", '<meta charset="punycode">'), content_type="text/html"),
+        web.page("/deep", page_titled("Tief", '<script type="application/ld+json">' + "[" * 100_000 + "]" * 100_000
+                                      + "</script>"), content_type="text/html"),
+    ]
+    result = cli("build", *failing, *read_anyway, articles / "no-headings.txt", "--engine", "espeak",
+                 "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 1 and "Traceback" not in result.stderr
+    rows = {line.split()[0]: line for line in result.stdout.splitlines()[1:-1]}
+    for url in failing:
+        assert rows[url].split()[1] == "failed" and url in rows[url].split("Error: ", 1)[1], rows[url]
+    for url in read_anyway:
+        assert rows[url].split()[1] != "failed", rows[url]
+    assert result.stdout.splitlines()[-1] == "5 of 8 articles built, 3 failed"
+    assert len(list((tmp_path / "output").glob("*.mp3"))) == 5

@@ -76,3 +76,16 @@ def test_watch_goes_on_after_a_file_system_error(tmp_path, articles):
         article.write_text(original + "\nEin neuer Satz.\n", encoding="utf-8")
         assert "1 chapters" in next_line(lines, "Wrote")
         assert proc.poll() is None
+
+
+def test_watch_goes_on_after_a_save_with_a_charset_that_is_no_text_encoding(tmp_path, pages):
+    article = tmp_path / "seite.html"
+    original = (pages / "regional-freibad.html").read_text(encoding="utf-8")
+    article.write_text(original, encoding="utf-8")
+    with watching(article, tmp_path / "e.mp3", tmp_path / "c") as (proc, lines):
+        next_line(lines, "Wrote", timeout=40)
+        for charset in ("undefined", "punycode"):
+            article.write_text(original.replace('<meta charset="utf-8">', f'<meta charset="{charset}">'),
+                               encoding="utf-8")
+            assert ", 0 chunks synthesised," in next_line(lines, "Wrote", timeout=40)
+            assert proc.poll() is None

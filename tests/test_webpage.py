@@ -150,6 +150,14 @@ def test_page_text_honours_the_declared_charset(declared, data, expected):
     assert page_text(data, "page", declared)[0] == expected
 
 
+@pytest.mark.parametrize("charset", ["punycode", "idna", "undefined", "base64_codec", "rot13", "unicode_escape"])
+def test_a_charset_that_is_no_text_encoding_is_treated_as_unknown_with_a_note(charset):
+    data = f'<meta charset="{charset}"><p>'.encode() + "Ein ganz gewöhnlicher Satz. ".encode() * 40_000  # 1 MB
+    text, notice = page_text(data, "seite.html")
+    assert text.count("Ein ganz gewöhnlicher Satz.") == 40_000
+    assert notice == f"seite.html declares the charset {charset!r}, which is not a text encoding; read as UTF-8"
+
+
 def test_a_page_read_again_in_the_same_process_keeps_its_text(pages):
     from audio.read.webpage import parse_html
 

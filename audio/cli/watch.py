@@ -8,7 +8,7 @@ import click
 
 from audio.build import build as build_edition
 from audio.cli.options import CONTEXT, build_options, options_from
-from audio.cli.terminal import USER_ERRORS, TerminalEvents, error_line, report, user_errors
+from audio.cli.terminal import TerminalEvents, error_line, report, user_errors
 from audio.edition.options import BuildOptions
 from audio.errors import EditionError
 from audio.read.article import without_controls
@@ -65,7 +65,7 @@ def watch_build(article: Path, options: BuildOptions, quiet: bool) -> None:
     try:
         with TerminalEvents(quiet) as events:
             report(build_edition(article, options, events))
-    except USER_ERRORS as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever one save holds, watching goes on
         click.echo(error_line(exc), err=True)
 
 

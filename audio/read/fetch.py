@@ -75,7 +75,10 @@ def read_answer(session: requests.Session, url: str, limits: Limits) -> Page:
             kind = answer.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if kind and kind not in HTML_TYPES:
                 raise EditionError(f"{url}: not a web page but {kind}")
-            declared = int(answer.headers.get("Content-Length") or 0)
+            length = answer.headers.get("Content-Length") or "0"
+            if not length.strip().isascii() or not length.strip().isdigit():
+                raise EditionError(f"{url}: the server sent a Content-Length that is not a number ({length[:20]!r})")
+            declared = int(length)
             if declared > limits.max_bytes:
                 raise EditionError(f"{url}: the page is too large ({declared / 1e6:.1f} MB; "
                                    f"at most {limits.max_bytes / 1e6:.0f} MB is read)")
@@ -95,6 +98,8 @@ def read_answer(session: requests.Session, url: str, limits: Limits) -> Page:
         raise PassingFault(reason) from None
     except requests.exceptions.RequestException as exc:
         raise EditionError(f"{url}: {exc.__class__.__name__}") from None
+    except ValueError as exc:  # a link (or a redirect's Location) that urllib's or urllib3's parser refuses
+        raise EditionError(f"{url}: not a valid link, or it redirects to one ({str(exc).splitlines()[0][:200]})") from None
 
 
 def read_limited(answer: requests.Response, url: str, max_bytes: int) -> bytes:

@@ -14,13 +14,13 @@ The metadata is taken from, in this order (the first that names a field wins): t
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import re
 from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
 from audio.errors import EditionError
+from audio.files import parse_json
 from audio.read.article import Article, decode, meta_value, parse_markdown, title_from_filename, without_controls
 
 log = logging.getLogger(__name__)
@@ -34,8 +34,6 @@ NOT_LEAD = re.compile(r"related|more|recommend|weitere|list|box|promo|newsletter
 LEAD_MIN_CHARS = 60
 ELEMENTS_FOR_LEAD = 300  # how many elements from the top of the page may hold the lead
 META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_:.\-]+)""", re.IGNORECASE)
-# Browsers read pages labelled Latin-1 or ASCII as Windows-1252 (WHATWG Encoding), and so do authors' tools.
-AS_CP1252 = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii", "windows-1252", "cp1252"}
 
 
 def parse_html(html: str, fallback_title: str = "Artikel") -> Article:
@@ -72,17 +70,24 @@ def read_page(data: bytes, name: str, declared: str | None = None, fallback_titl
 
 
 def page_text(data: bytes, name: str, declared: str | None = None) -> tuple[str, str | None]:
-    """Return a page's text decoded by its declared charset (the HTTP header's, else its `<meta>`), else as a file."""
-    charset = (declared or meta_charset(data) or "").strip().lower()
-    if charset in AS_CP1252:
-        charset = "cp1252"
-    if charset and charset not in ("utf-8", "utf8"):
+    """Return a page's text decoded by its declared charset (the HTTP header's, else its `<meta>`), else as a file.
+
+    A charset counts only when it names one of the text encodings browsers know (the WHATWG Encoding
+    standard's labels, with Latin-1 and ASCII read as Windows-1252, as browsers do): `punycode`, `idna`,
+    `undefined` or `base64_codec` are Python codecs, not a page's encoding, and are treated as unknown.
+    """
+    import webencodings
+
+    label = (declared or meta_charset(data) or "").strip()
+    encoding = webencodings.lookup(label) if label else None
+    if label and (encoding is None or encoding.name == "replacement"):
+        text, notice = decode(data, name)
+        return text, notice or f"{name} declares the charset {label[:40]!r}, which is not a text encoding; read as UTF-8"
+    if encoding is not None and encoding.name != "utf-8":
         try:
-            return without_controls(data.decode(charset)), None
-        except LookupError:
-            log.info("%s declares an unknown charset %r; guessing", name, charset)
+            return without_controls(encoding.codec_info.decode(data)[0]), None
         except UnicodeDecodeError:
-            log.info("%s is not %s as it declares; guessing", name, charset)
+            log.info("%s is not %s as it declares; guessing", name, encoding.name)
     return decode(data, name)
 
 
@@ -137,8 +142,8 @@ def json_ld_items(tree) -> Iterator[dict]:
     """Yield every JSON-LD object of the page, looking inside lists and `@graph`."""
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         try:
-            data = json.loads(script.text or "")
-        except ValueError:
+            data = parse_json(script.text or "")
+        except ValueError:  # not JSON, or nested too deeply to read
             continue
         stack = [data]
         while stack:
