@@ -199,6 +199,29 @@ def test_invalid_front_matter_is_an_error():
         parse_markdown("---\ntitle: [unclosed\n---\n\nText.\n")
 
 
+def alias_bomb(levels: int) -> str:
+    """Front matter whose `author` expands, through YAML aliases, to 9**levels names (the issue's had nine levels)."""
+    lines = ['a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    names = "abcdefghij"
+    for parent, child in zip(names[:levels - 1], names[1:levels]):
+        lines.append(f"{child}: &{child} [" + ", ".join([f"*{parent}"] * 9) + "]")
+    return "---\n" + "\n".join(lines) + f"\nauthor: [*{names[levels - 1]}, x]\ntitle: Titel\n---\n\nText.\n"
+
+
+def test_front_matter_with_yaml_aliases_is_refused_in_one_line():
+    start = time.perf_counter()
+    with pytest.raises(EditionError) as error:
+        parse_markdown(alias_bomb(6))
+    assert str(error.value) == "the front matter is not valid YAML: it refers to &a with *a; write each value out"
+    assert time.perf_counter() - start < 5
+
+
+@pytest.mark.parametrize("value", ["{name: Anna}", "[[Anna, Ben]]", "[{name: Anna}, Ben]"])
+def test_front_matter_fields_are_read_from_their_plain_values_only(value):
+    article = parse_markdown(f"---\ntitle: Titel\nauthor: {value}\n---\n\nText.\n")
+    assert article.meta.get("author", "Ben") in ("Ben", "")  # a mapping or nested list is not a name
+
+
 def test_short_paragraphs_between_headings_stay_body_text():
     article = parse_text(
         "Trainer nach dem Spiel\n\nDer Trainer war außer sich.\n\n„Das war niemals ein Elfmeter!“\n\n"

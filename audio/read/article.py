@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import codecs
+import datetime
+import functools
 import logging
 import re
 import sys
@@ -316,7 +318,7 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     import yaml  # loaded only for front matter: a rebuild of a plain text need not pay for it
 
     try:
-        data = yaml.safe_load(raw) if fence == "---" else tomllib.loads(raw)
+        data = yaml.load(raw, Loader=_loader()) if fence == "---" else tomllib.loads(raw)
     except (yaml.YAMLError, tomllib.TOMLDecodeError) as exc:
         kind = "YAML" if fence == "---" else "TOML"
         first = str(exc).strip().splitlines()[0]
@@ -324,15 +326,37 @@ def split_front_matter(text: str) -> tuple[dict, str]:
     if not isinstance(data, dict):  # `---` rules around a paragraph, not front matter
         return {}, text
     meta = {key: meta_value(data[key]) for key in META_KEYS if data.get(key) not in (None, "", [])}
-    return meta, text[match.end():]
+    return {key: value for key, value in meta.items() if value}, text[match.end():]
+
+
+@functools.cache
+def _loader() -> type:
+    """Return YAML's safe loader without aliases: `*a` repeats what `&a` names, and nine nested levels of
+    repeats made a 426-byte front matter expand to gigabytes. Nobody needs them for a title or an author."""
+    import yaml
+
+    class NoAliases(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                alias = self.peek_event()
+                raise yaml.composer.ComposerError(None, None, f"it refers to &{alias.anchor} with *{alias.anchor}; "
+                                                  "write each value out", alias.start_mark)
+            return super().compose_node(parent, index)
+
+    return NoAliases
+
+
+PLAIN = (str, int, float, datetime.date)  # what a field's value may be made of (bool is an int)
 
 
 def meta_value(value) -> str:
-    """Return a front matter value as text; a list (`author: [Anna, Ben]`) as `Anna und Ben`."""
+    """Return a front matter value as text; a list (`author: [Anna, Ben]`) as `Anna und Ben`. Only plain
+    values are read: a mapping, or a list inside the list, is no title or name and gives nothing."""
     if isinstance(value, (list, tuple)):
-        items = [without_controls(str(item)).strip() for item in value]  # YAML escapes (\x07) decode to them
-        return " und ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else items[0]
-    return without_controls(str(value)).strip()
+        # YAML escapes (\x07) decode to control characters
+        items = [text for item in value if isinstance(item, PLAIN) and (text := without_controls(str(item)).strip())]
+        return " und ".join([", ".join(items[:-1]), items[-1]]) if len(items) > 1 else "".join(items)
+    return without_controls(str(value)).strip() if isinstance(value, PLAIN) else ""
 
 
 def markdown_blocks(body: str) -> list[Block]:
