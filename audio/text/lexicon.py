@@ -76,8 +76,10 @@ def parse(text: str, name: str = FILE_NAME) -> Lexicon:
 
     `[espeak, piper] Musk = Mask` is an entry for those two voices only; later lines win.
     """
-    lexicon = Lexicon()
-    for number, line in enumerate(text.splitlines(), 1):
+    entries: dict[str, str] = {}
+    any_case: dict[str, str] = {}
+    own: dict[str, tuple[dict[str, str], dict[str, str]]] = {}  # voice → its entries, case-sensitive and any case
+    for number, line in enumerate(text.splitlines(), 1):  # each line once, into dicts: linear in the file's size
         line = without_comment(line).strip()
         if not line:
             continue
@@ -90,10 +92,15 @@ def parse(text: str, name: str = FILE_NAME) -> Lexicon:
         written, sep, spoken = (part.strip() for part in line[limit.end() if limit else 0:].partition("="))
         if not sep or not written.lstrip("~").strip() or not spoken:
             raise EditionError(f"{name}, line {number}: write entries as `written = spoken`")
-        entry = Lexicon({}, {written[1:].strip().casefold(): spoken}) if written.startswith("~") else \
-            Lexicon({written: spoken})
-        lexicon = lexicon.merged(Lexicon(by_voice={v: entry for v in voices}) if voices else entry)
-    return lexicon
+        kind = 1 if written.startswith("~") else 0
+        word = written[1:].strip().casefold() if kind else written
+        for voice in voices:
+            own.setdefault(voice, ({}, {}))[kind][word] = spoken
+        if not voices:  # an entry for every voice replaces the earlier lines' entries for one voice (as `merged`)
+            (any_case if kind else entries)[word] = spoken
+            for limited in own.values():
+                limited[kind].pop(word, None)
+    return Lexicon(entries, any_case, {voice: Lexicon(*found) for voice, found in own.items()})
 
 
 COMMENT_OR_ESCAPE = re.compile(r"\\#|(?:^|(?<=\s))#")
