@@ -3,6 +3,7 @@ inside the article's folder."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -43,6 +44,30 @@ def read_bytes(path: Path, kind: str) -> bytes:
     if info.st_size > limit or len(data) > limit:
         raise EditionError(f"{path}: more than {limit // MB} MB, the most an {kind} may have" if kind[0] in "aeiou"
                            else f"{path}: more than {limit // MB} MB, the most a {kind} may have")
+    return data
+
+
+def read_kept(path: Path, limit: int, follow_links: bool = True) -> bytes | None:
+    """Return the bytes of a file this program wrote and reads back (a cache entry, a manifest), or None when
+    there is none; raise ValueError saying what is there instead: not a regular file (a pipe would wait
+    forever, a device fill the memory), a link when `follow_links` is False, or more than `limit` bytes.
+    Other failures to open it (no permission) are raised as they are."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | (0 if follow_links else getattr(os, "O_NOFOLLOW", 0))
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise ValueError("a symbolic link, not a file") from None
+        raise
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ValueError("not a regular file")
+        data = handle.read(limit + 1) if info.st_size <= limit else b""
+    if info.st_size > limit or len(data) > limit:
+        raise ValueError(f"more than {limit // MB} MB")
     return data
 
 

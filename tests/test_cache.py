@@ -114,3 +114,29 @@ def test_a_cached_section_that_the_manifest_does_not_describe_is_checked_or_enco
     again = audio.build(articles / "questions-and-leftovers.txt", **options)
     assert again.synthesised == 0 and again.duration == first.duration
     assert ffprobe(tmp_path / "e.mp3")["chapters"] == chapters
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+def test_a_pipe_a_device_or_deep_json_in_the_cache_is_a_missing_entry_not_a_hang(articles, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from media import ffprobe
+
+    command = [sys.executable, "-m", "audio", "build", str(articles / "no-headings.txt"), "-o", str(tmp_path / "e.mp3"),
+               "--engine", "espeak", "--cache-dir", str(tmp_path / "c")]
+    assert subprocess.run(command, capture_output=True, timeout=120).returncode == 0
+    for number, entry in enumerate(Cache(tmp_path / "c").entries()):
+        entry.unlink()
+        if entry.suffix == ".json" and number % 2:
+            entry.write_bytes(DEEP)
+        elif number % 2:
+            entry.symlink_to("/dev/zero")
+        else:
+            os.mkfifo(entry)
+    again = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr[-2000:]
+    assert "damaged" in again.stderr and float(ffprobe(tmp_path / "e.mp3")["format"]["duration"]) > 3

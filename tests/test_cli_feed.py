@@ -139,3 +139,26 @@ def test_an_audio_file_its_manifest_does_not_describe_is_left_out_with_a_note(cl
                              "(a build cut short, or the file changed since); build it again\n")
     items = ET.parse(folder / "feed.xml").getroot().findall("channel/item")
     assert [item.find("title").text for item in items] != [] and len(items) == 1
+
+
+@pytest.mark.parametrize("odd", ["pipe", "device", "deep"])
+def test_a_pipe_a_device_or_deep_json_in_the_folder_is_skipped_not_a_hang(articles, tmp_path, odd):
+    import os
+    import subprocess
+    import sys
+
+    folder = tmp_path / "out"
+    audio = [sys.executable, "-m", "audio"]
+    built = subprocess.run([*audio, "build", articles / "no-headings.txt", "--output-dir", folder, "--engine", "espeak",
+                            "--cache-dir", tmp_path / "c"], capture_output=True, timeout=120)
+    assert built.returncode == 0
+    for name in ("x.json", "feed.json") if odd != "deep" else ("x.json",):
+        if odd == "pipe":
+            os.mkfifo(folder / name)
+        elif odd == "device":
+            (folder / name).symlink_to("/dev/zero")
+        else:
+            (folder / name).write_bytes(b'{"sections": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+    run = subprocess.run([*audio, "feed", "--dir", folder], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0 and "Traceback" not in run.stderr, run.stderr[-2000:]
+    assert "1 episodes" in run.stdout

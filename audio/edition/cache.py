@@ -16,6 +16,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from audio.atomic import write_atomically
+from audio.files import MB, read_kept
 from audio.errors import EditionError
 from audio.sound.clip import Speech
 
@@ -30,6 +31,7 @@ TAG = (f"{SIGNATURE}\n"
 ENTRY = re.compile(r"[0-9a-f]{64}\.(?:wav|mp3|json|pickle)")  # the only names the cache gives its entries
 # (.pickle: older versions kept the sentence splitter so; never read now, found only so that a prune removes it)
 TEMPORARY = re.compile(r"\.[0-9a-f]{64}\.(?:wav|mp3|json|pickle)\.[^/]+\.(?:tmp|part)")  # atomic writes left by a kill
+MOST = {".wav": 256 * MB, ".json": 256 * MB, ".mp3": 1024 * MB}  # far beyond what a build writes
 LOCK = re.compile(r"[0-9a-f]{32}\.lock")
 STALE = 3600  # seconds after which a temporary file is left over, not being written
 
@@ -61,14 +63,15 @@ class Cache:
     def get_speech(self, key_: str) -> Speech | None:
         """Return the cached speech for `key_`, or None when absent or damaged."""
         path = self.path(key_, ".wav")
+        data = self.get_bytes(key_, ".wav")
+        if data is None:
+            return None
         try:
-            with wave.open(str(path), "rb") as wav:
+            with wave.open(io.BytesIO(data), "rb") as wav:
                 frames = wav.getnframes()
                 pcm = wav.readframes(frames)
                 rate = wav.getframerate()
                 ok = wav.getnchannels() == 1 and wav.getsampwidth() == 2 and frames > 0
-        except FileNotFoundError:
-            return None
         except (wave.Error, EOFError, OSError) as exc:
             log.warning("cache entry %s is damaged (%s); making it again", path.name, exc)
             return None
@@ -181,9 +184,14 @@ class Cache:
         return entries, temporaries, stranger
 
     def get_bytes(self, key_: str, suffix: str) -> bytes | None:
+        """Return the entry's bytes, or None when it is absent or is not what the cache writes: a regular file
+        (never a link, a pipe or a device) of at most MOST[suffix] bytes."""
+        path = self.path(key_, suffix)
         try:
-            return self.path(key_, suffix).read_bytes()
-        except FileNotFoundError:
+            return read_kept(path, MOST[suffix], follow_links=False)
+        except (ValueError, OSError) as exc:
+            log.warning("cache entry %s is damaged (%s); making it again", path.name,
+                        exc.strerror if isinstance(exc, OSError) else exc)
             return None
 
     def put_bytes(self, key_: str, suffix: str, data: bytes) -> None:

@@ -14,10 +14,12 @@ from pathlib import Path
 
 from audio.atomic import write_atomically
 from audio.errors import EditionError
+from audio.files import MB, parse_json, read_kept
 
 log = logging.getLogger(__name__)
 
 VERSION = 1
+MOST = 512 * MB  # the largest manifest read: one of a 50 MB article (the most an article may be) is about 150 MB
 
 # The files derived from the manifest that are written beside the audio: kind -> suffix. Read by the
 # build's options (which to write), podcast.sidecars (writing them) and the feed and server (serving them).
@@ -107,9 +109,13 @@ def file_sha256(path: str, size: int = 0, mtime_ns: int = 0) -> str:
 
 
 def load(path: Path) -> Manifest | None:
-    """Return the manifest at `path`, or None when there is none or it cannot be read."""
+    """Return the manifest at `path`, or None when there is none or it cannot be read (not a regular file, too
+    large, not JSON, nested too deeply, not a manifest)."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        found = read_kept(Path(path), MOST)
+        if found is None:
+            return None
+        data = parse_json(found.decode("utf-8"))
         if not isinstance(data, dict) or "sections" not in data or data.get("version") != VERSION:
             return None  # another JSON file (chapters, feed settings), or a manifest of another version
         sections = tuple(
@@ -119,8 +125,6 @@ def load(path: Path) -> Manifest | None:
             for s in data.pop("sections")
         )
         return Manifest(**{**data, "sections": sections, "sentences": tuple(data.get("sentences", ()))})
-    except FileNotFoundError:
-        return None
     except OSError as exc:
         raise EditionError(f"{path}: cannot read the edition's record ({exc.strerror})") from None
     except (ValueError, TypeError, KeyError, AttributeError) as exc:

@@ -17,6 +17,7 @@ from audio.edition.cache import Cache
 from audio.edition.options import BuildOptions
 from audio.engines.base import Engine
 from audio.errors import EditionError
+from audio.files import parse_json
 from audio.read.source import Source
 from audio.sound import formats, render
 from audio.text import lexicon, speech, splitter
@@ -155,7 +156,7 @@ class TextCache:
         if found is None:
             return None
         try:
-            data = json.loads(found)
+            data = parse_json(found)
             made = check(data) if isinstance(data, list) else None
         except (ValueError, TypeError):
             made = None
@@ -223,7 +224,7 @@ def load_encoded(plan: SectionPlan, store: Cache, known: tuple[int, int] | None 
         frames = known[0] if known and known[1] == len(mp3) and render.plausible_frames(mp3, known[0]) \
             else render.count_mp3_frames(mp3)
         plan.encoded = render.EncodedSection(mp3, frames)
-        plan.cues = [(float(start), float(end)) for start, end in json.loads(cues)]
+        plan.cues = [(float(start), float(end)) for start, end in parse_json(cues)]  # type: ignore[union-attr]
         if len(plan.cues) != len(plan.chunk_keys):
             raise ValueError("cue count does not match")
     except (EditionError, ValueError, TypeError) as exc:

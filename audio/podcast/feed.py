@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import email.utils
 import json
+import logging
 import re
 import shutil
 import uuid
@@ -21,9 +22,12 @@ from urllib.parse import quote
 from audio.atomic import write_atomically
 from audio.edition import manifest
 from audio.errors import EditionError
+from audio.files import MB, parse_json, read_kept
 from audio.podcast import sidecars
 from audio.read.article import language_of, without_controls
 from audio.sound import formats
+
+log = logging.getLogger(__name__)
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -47,9 +51,14 @@ def load_channel(folder: Path) -> Channel:
     """Return the channel settings saved in `folder`, or the defaults."""
     path = Path(folder) / SETTINGS_FILE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        found = read_kept(path, MB)
+    except ValueError as exc:  # a pipe would wait forever, a device fill the memory
+        log.warning("ignoring %s (%s); using the default channel settings", path, exc)
+        found = None
+    if found is None:
         return Channel()
+    try:
+        data = parse_json(found.decode("utf-8"))
     except ValueError as exc:
         raise EditionError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(data, dict):
