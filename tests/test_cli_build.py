@@ -379,3 +379,27 @@ def test_only_the_image_of_a_cover_is_embedded_and_it_must_decode(cli, articles,
     fake.write_bytes(png[:len(png) // 2])
     result = cli(*args, "--cover", fake)
     assert result.stderr == f"Error: cover {fake}: the image is damaged or cut off\n"
+
+
+@pytest.mark.parametrize("kind", ["png", "jpeg"])
+def test_a_cover_too_large_is_refused_by_the_size_its_header_declares_before_decoding(cli, articles, tmp_path, kind):
+    """A 2 MB PNG of 16000×16000 16-bit RGBA took 13.7 s and 2 GB to decode before its size was checked."""
+    import zlib
+
+    path = tmp_path / f"made.{kind}"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=64x64", "-frames:v", "1", str(path)],
+                   check=True)
+    data = bytearray(path.read_bytes())
+    big = (16000).to_bytes(2, "big") if kind == "jpeg" else (16000).to_bytes(4, "big")
+    if kind == "png":  # IHDR: width and height, then the chunk's CRC made again
+        data[16:24] = big + big
+        data[29:33] = zlib.crc32(bytes(data[12:29])).to_bytes(4, "big")
+    else:  # the start-of-frame segment: precision, then height and width
+        sof = data.index(b"\xff\xc0")
+        data[sof + 5:sof + 9] = big + big
+    path.write_bytes(bytes(data))
+    result = cli("build", articles / "no-headings.txt", "-o", tmp_path / "e.mp3", "--engine", "espeak",
+                 "--cache-dir", tmp_path / "c", "--cover", path)
+    assert result.exit_code == 1
+    assert result.stderr == (f"Error: cover {path}: 16000×16000 pixels; use an image of 16 to 10000 pixels a side "
+                             "(podcast apps want 1400 to 3000)\n")
