@@ -165,7 +165,8 @@ class VoiceRepository(LocalServer):
 
     A fault is one of: "503" (HTTP 503), "truncate" (half the body, then the connection closes),
     "corrupt" (the right length, wrong bytes), "drop" (the connection closes before any answer),
-    "404", "stall" (half the body, then nothing for 10 s).
+    "404", "stall" (half the body, then nothing for 10 s), "drip" (the body a byte every half second),
+    "endless" (no length, and bytes without end until the client hangs up).
     """
 
     def __init__(self, root: Path):
@@ -216,6 +217,16 @@ class VoiceRepository(LocalServer):
                     self.close_connection = True
                     return
                 body = file.read_bytes()
+                if fault == "endless":
+                    self.send_response(200)
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self.close_connection = True
+                    try:
+                        while True:
+                            self.wfile.write(body[:1024].ljust(1 << 16, b"x"))
+                    except OSError:  # the client stopped reading
+                        return
                 if fault == "corrupt":
                     body = bytes(b ^ 0x5A for b in body)
                 self.send_response(200)
@@ -227,6 +238,16 @@ class VoiceRepository(LocalServer):
                     self.wfile.write(body[:len(body) // 2])
                     self.wfile.flush()
                     time.sleep(10)
+                    self.close_connection = True
+                    return
+                if fault == "drip":  # like a connection that still moves, too slowly to ever finish
+                    try:
+                        for byte in range(len(body)):
+                            self.wfile.write(body[byte:byte + 1])
+                            self.wfile.flush()
+                            time.sleep(0.5)
+                    except OSError:
+                        pass
                     self.close_connection = True
                     return
                 if fault == "truncate":

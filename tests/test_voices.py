@@ -16,7 +16,7 @@ import pytest
 from audio.engines import voices
 from audio.errors import EditionError
 
-FAST = voices.RetryPolicy(attempts=3, connect_attempts=2, backoff=0.01, connect_timeout=2, read_timeout=5)
+FAST = voices.RetryPolicy(attempts=3, connect_attempts=2, backoff=0.01, connect_timeout=2, read_timeout=5, deadline=2)
 MODEL = "de/de_DE/thorsten/medium/de_DE-thorsten-medium.onnx"
 
 
@@ -77,6 +77,35 @@ def test_a_download_that_keeps_failing_is_one_line_and_leaves_nothing(voice_repo
     assert not [n for n in folder_files() if n.endswith(".part")]
     # the next run starts it again and completes it
     assert voices.use("de_DE-thorsten-medium", events, FAST).model.is_file()
+
+
+@pytest.mark.parametrize("fault", ["drip", "endless"])
+def test_a_catalogue_that_drips_or_never_ends_is_cut_off_and_not_kept(voice_repository, fault):
+    voice_repository.fail("voices.json", fault)  # neither is tried again: the time is spent, the size is wrong
+    start = time.monotonic()
+    with pytest.raises(EditionError) as error:
+        voices.catalogue(FAST)
+    assert time.monotonic() - start < 20
+    message = str(error.value)
+    assert "\n" not in message and "the voice catalogue" in message
+    assert ("within 2 s" if fault == "drip" else "more than 16 MB") in message
+    assert not list(voices.voices_folder().glob("voices-*.json"))
+    assert "de_DE-thorsten-medium" in voices.catalogue(FAST)  # once the repository is well again
+
+
+@pytest.mark.parametrize("fault", ["drip", "endless"])
+def test_a_voice_file_that_drips_or_outgrows_its_listed_size_is_cut_off_and_not_kept(voice_repository, events, fault):
+    voices.catalogue(FAST)
+    voice_repository.fail(MODEL, *[fault] * (1 if fault == "drip" else FAST.attempts))  # no time for a second try
+    start = time.monotonic()
+    with pytest.raises(EditionError) as error:
+        voices.use("de_DE-thorsten-medium", events, FAST)
+    assert time.monotonic() - start < 20
+    message = str(error.value)
+    assert "\n" not in message and "de_DE-thorsten-medium.onnx" in message
+    assert ("within 2 s" if fault == "drip" else "more than the") in message
+    assert "de_DE-thorsten-medium.onnx" not in folder_files()
+    assert not [n for n in folder_files() if n.endswith(".part")]
 
 
 def test_a_damaged_installed_file_is_fetched_again(voice_repository, voice_repository_folder, events):

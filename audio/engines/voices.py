@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from audio import atomic
 from audio.errors import EditionError
 from audio.events import Events
-from audio.http import backoff
+from audio.http import backoff, deadline_session
 
 if TYPE_CHECKING:  # requests loads only when a voice is fetched
     import requests
@@ -113,6 +113,15 @@ class RetryPolicy:
     max_backoff: float = 20.0
     connect_timeout: float = 10.0
     read_timeout: float = 30.0  # between two blocks of the body, not for the whole file
+    deadline: float = 60.0  # seconds for the whole of a small file (the catalogue, a config), however it trickles
+    rate: float = 50_000.0  # bytes a second a large file may take at the slowest, on top of `deadline`
+
+    def deadline_for(self, size: int) -> float:
+        """Return the seconds a download of `size` bytes may take in all: a 60 MB voice about 20 minutes."""
+        return self.deadline + size / self.rate
+
+
+CATALOGUE_MOST = 16 * 1024 * 1024  # Piper's voices.json is about 0.7 MB
 
 
 @dataclass(frozen=True)
@@ -161,10 +170,8 @@ def voices_folder() -> Path:
     return Path(data) / "audio-edition" / "voices"
 
 
-def catalogue(policy: RetryPolicy = RetryPolicy(), session: requests.Session | None = None) -> dict[str, Voice]:
+def catalogue(policy: RetryPolicy = RetryPolicy()) -> dict[str, Voice]:
     """Return every voice of the repository by name, from the cached voices.json or else downloaded."""
-    import requests
-
     cached = _catalogue_path()
     if cached.is_file():
         try:
@@ -172,7 +179,7 @@ def catalogue(policy: RetryPolicy = RetryPolicy(), session: requests.Session | N
         except (ValueError, KeyError, TypeError, AttributeError):
             log.warning("the cached voice catalogue %s is unreadable; downloading it again", cached)
     cached.parent.mkdir(parents=True, exist_ok=True)
-    data = _fetch(repository_url() + "voices.json", "the voice catalogue", policy, session or requests.Session())
+    data = _fetch(repository_url() + "voices.json", "the voice catalogue", policy)
     try:
         voices = parse_catalogue(json.loads(data.decode("utf-8")))
     except (ValueError, KeyError, TypeError, AttributeError):
@@ -236,10 +243,8 @@ def licence(voice: Voice) -> str | None:
     return KNOWN_LICENCES.get(voice.speaker)
 
 
-def download(voice: Voice, events: Events, policy: RetryPolicy = RetryPolicy(),
-             session: requests.Session | None = None) -> Installed:
+def download(voice: Voice, events: Events, policy: RetryPolicy = RetryPolicy()) -> Installed:
     """Return the voice installed: each missing or damaged file downloaded, verified and renamed into place."""
-    import requests
     from filelock import FileLock
 
     folder = voices_folder()
@@ -249,15 +254,13 @@ def download(voice: Voice, events: Events, policy: RetryPolicy = RetryPolicy(),
         missing = [f for f in voice.needed if not _verified(folder / _local_name(voice, f), f)]
         if missing:
             meter = _Meter(events, f"Downloading {voice.name}", sum(f.size for f in missing))
-            http = session or requests.Session()
             for file in missing:
                 _download_file(repository_url() + file.path, folder / _local_name(voice, file), file, voice.name,
-                               policy, http, meter)
+                               policy, meter)
     return _installed(voice, folder)
 
 
-def use(name: str, events: Events, policy: RetryPolicy = RetryPolicy(),
-        session: requests.Session | None = None) -> Installed:
+def use(name: str, events: Events, policy: RetryPolicy = RetryPolicy()) -> Installed:
     """Return the voice to load for `name`: a local .onnx path as is, else the named voice, verified.
 
     A named voice that is not installed is downloaded; without a connection that is a one-line error
@@ -267,7 +270,7 @@ def use(name: str, events: Events, policy: RetryPolicy = RetryPolicy(),
         return local(Path(name).expanduser())
     folder = voices_folder()
     try:
-        voices = catalogue(policy, session)
+        voices = catalogue(policy)
     except RepositoryUnreachable:
         # Files put in the folder by hand (ours only ever land there verified) are used without a catalogue.
         model = on_disk(name)
@@ -279,7 +282,7 @@ def use(name: str, events: Events, policy: RetryPolicy = RetryPolicy(),
     if all(_verified(folder / f.name, f) for f in (voice.model, voice.config)):
         return _installed(voice, folder)
     try:
-        return download(voice, events, policy, session)
+        return download(voice, events, policy)
     except RepositoryUnreachable:
         state = "is damaged (its checksum does not match)" if is_installed(voice) else "is not installed"
         raise EditionError(f"the Piper voice {name} {state} and the voice repository cannot be reached; "
@@ -346,18 +349,21 @@ def _remove_leftovers(folder: Path, voice: Voice) -> None:
 
 
 def _download_file(url: str, target: Path, expected: VoiceFile, what: str, policy: RetryPolicy,
-                   session: requests.Session, meter: _Meter) -> None:
+                   meter: _Meter) -> None:
     """Fetch `url` into `target` through a temporary file, verified against `expected`; retry faults."""
     import requests
 
     for attempt in range(1, policy.attempts + 1):
         try:
-            problem = _try_download(url, target, expected, policy, session, meter.advance)
+            problem = _try_download(url, target, expected, policy, meter.advance)
         except requests.RequestException as exc:
             problem = _describe(exc)
             if _cannot_connect(exc) and attempt >= policy.connect_attempts:
                 raise RepositoryUnreachable(
                     f"the voice repository {repository_url()} cannot be reached ({problem})") from None
+        except _TooSlow as slow:  # the whole transfer's time is spent: trying again would spend it again
+            raise EditionError(f"downloading {what} ({expected.name}) stopped: {slow}; nothing was kept, "
+                               "run the command again to retry") from None
         if problem is None:
             meter.finished += expected.size
             return
@@ -371,7 +377,24 @@ def _download_file(url: str, target: Path, expected: VoiceFile, what: str, polic
 
 
 def _try_download(url: str, target: Path, expected: VoiceFile, policy: RetryPolicy,
-                  session: requests.Session, progress: Callable[[int], None]) -> str | None:
+                  progress: Callable[[int], None]) -> str | None:
+    """Return None when `target` now holds the verified file, else what went wrong (the file untouched); raise
+    _TooSlow when the whole file did not arrive within its deadline."""
+    seconds = policy.deadline_for(expected.size)
+    with deadline_session(seconds) as (session, expired):
+        try:
+            problem = _receive(session, url, target, expected, policy, progress)
+        except Exception:
+            if expired.is_set():
+                raise _TooSlow(f"no whole file within {seconds:.0f} s") from None
+            raise
+        if problem and expired.is_set():
+            raise _TooSlow(f"no whole file within {seconds:.0f} s")
+        return problem
+
+
+def _receive(session: requests.Session, url: str, target: Path, expected: VoiceFile, policy: RetryPolicy,
+             progress: Callable[[int], None]) -> str | None:
     """Return None when `target` now holds the verified file, else what went wrong (the file untouched)."""
     with session.get(url, stream=True, timeout=(policy.connect_timeout, policy.read_timeout)) as response:
         if response.status_code in RETRY_STATUSES:
@@ -382,9 +405,11 @@ def _try_download(url: str, target: Path, expected: VoiceFile, policy: RetryPoli
             with atomic.replacing(target) as temporary, open(temporary, "wb") as out:
                 digest, size = hashlib.md5(), 0
                 for block in response.iter_content(1 << 16):
+                    size += len(block)
+                    if size > expected.size:  # not one byte past what the catalogue lists is written
+                        raise _Refused(f"more than the {expected.size} bytes listed arrived")
                     out.write(block)
                     digest.update(block)
-                    size += len(block)
                     progress(len(block))
                 out.flush()
                 os.fsync(out.fileno())  # a voice is kept for years: make sure it is on disk before it counts
@@ -401,18 +426,30 @@ class _Refused(Exception):
     """A download arrived whole but not as the catalogue lists it."""
 
 
-def _fetch(url: str, what: str, policy: RetryPolicy, session: requests.Session) -> bytes:
-    """Return the body at `url` (small files only), retrying faults like a voice download."""
+class _TooSlow(Exception):
+    """A download did not arrive whole within its deadline."""
+
+
+def _fetch(url: str, what: str, policy: RetryPolicy) -> bytes:
+    """Return the body at `url` (the catalogue: at most CATALOGUE_MOST bytes, within `policy.deadline`), retrying
+    faults like a voice download."""
     import requests
 
     for attempt in range(1, policy.attempts + 1):
         try:
-            response = session.get(url, timeout=(policy.connect_timeout, policy.read_timeout))
-            if response.status_code == 200:
-                return response.content
-            if response.status_code not in RETRY_STATUSES:
-                raise EditionError(f"the voice repository answered HTTP {response.status_code} for {url}")
-            problem = f"HTTP {response.status_code}"
+            with deadline_session(policy.deadline) as (session, expired):
+                try:
+                    with session.get(url, stream=True, timeout=(policy.connect_timeout, policy.read_timeout)) as response:
+                        if response.status_code == 200:
+                            return _read_at_most(response, CATALOGUE_MOST, what)
+                    if response.status_code not in RETRY_STATUSES:
+                        raise EditionError(f"the voice repository answered HTTP {response.status_code} for {url}")
+                    problem = f"HTTP {response.status_code}"
+                except requests.RequestException:
+                    if expired.is_set():
+                        raise EditionError(f"downloading {what} stopped: no whole answer within "
+                                           f"{policy.deadline:g} s") from None
+                    raise
         except requests.RequestException as exc:
             problem = _describe(exc)
             if _cannot_connect(exc) and attempt >= policy.connect_attempts:
@@ -422,6 +459,18 @@ def _fetch(url: str, what: str, policy: RetryPolicy, session: requests.Session) 
             raise EditionError(f"downloading {what} failed {attempt} times ({problem})")
         time.sleep(backoff(attempt, policy.backoff, policy.max_backoff))
     raise AssertionError("unreachable")
+
+
+def _read_at_most(response: requests.Response, most: int, what: str) -> bytes:
+    """Return the body of `response`; raise EditionError, having read no more than `most` bytes, when it is larger."""
+    parts, size = [], 0
+    for part in response.iter_content(1 << 16):
+        size += len(part)
+        if size > most:
+            raise EditionError(f"downloading {what} stopped: more than {most >> 20} MB arrived "
+                               "(Piper's is under 1 MB)")
+        parts.append(part)
+    return b"".join(parts)
 
 
 def _cannot_connect(exc: requests.RequestException) -> bool:
