@@ -8,6 +8,7 @@ import json
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 from audio.errors import EditionError
 
@@ -100,7 +101,7 @@ def beside_article(folder: Path, name: str, what: str) -> Path:
     return Path(folder) / name
 
 
-def parse_json(text: str | bytes) -> object:
+def parse_json(text: str | bytes) -> Any:
     """Return the value of a JSON document; raise ValueError for anything that is not one, including a document
     nested too deeply for Python's parser (which meets it with a RecursionError, not a ValueError)."""
     try:

@@ -16,8 +16,8 @@ from pathlib import Path
 from filelock import FileLock
 
 from audio.atomic import write_atomically
-from audio.files import MB, read_kept
 from audio.errors import EditionError
+from audio.files import MB, read_kept
 from audio.sound.clip import Speech
 
 log = logging.getLogger(__name__)

@@ -224,7 +224,7 @@ def load_encoded(plan: SectionPlan, store: Cache, known: tuple[int, int] | None 
         frames = known[0] if known and known[1] == len(mp3) and render.plausible_frames(mp3, known[0]) \
             else render.count_mp3_frames(mp3)
         plan.encoded = render.EncodedSection(mp3, frames)
-        plan.cues = [(float(start), float(end)) for start, end in parse_json(cues)]  # type: ignore[union-attr]
+        plan.cues = [(float(start), float(end)) for start, end in parse_json(cues)]
         if len(plan.cues) != len(plan.chunk_keys):
             raise ValueError("cue count does not match")
     except (EditionError, ValueError, TypeError) as exc:
