@@ -103,3 +103,12 @@ def test_no_file_in_the_cache_becomes_code_whatever_it_holds(payload, tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     assert not marker.exists()
     assert float(ffprobe(out)["format"]["duration"]) > 3
+
+
+def test_a_prune_removes_the_splitter_older_versions_kept(cli, tmp_path):
+    store = cache_mod.Cache(tmp_path / "c")
+    store.put_bytes(old_splitter_key(), ".pickle", pickle.dumps(Segfault(), protocol=4))
+    (tmp_path / "out").mkdir()
+    result = cli("cache", "prune", "--keep-for", tmp_path / "out", "--cache-dir", tmp_path / "c")
+    assert result.exit_code == 0, result.output
+    assert not list((tmp_path / "c").rglob("*.pickle"))
