@@ -140,3 +140,16 @@ def test_a_pipe_a_device_or_deep_json_in_the_cache_is_a_missing_entry_not_a_hang
     again = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert again.returncode == 0 and "Traceback" not in again.stderr, again.stderr[-2000:]
     assert "damaged" in again.stderr and float(ffprobe(tmp_path / "e.mp3")["format"]["duration"]) > 3
+
+
+def test_what_splits_and_says_text_is_found_where_the_fingerprint_of_the_rules_looks():
+    """The cached splits and spoken texts are keyed by the code that makes them: each file named must be there,
+    or an edit of the rules would go on serving what the old rules said."""
+    import importlib.util
+    from pathlib import Path
+
+    from audio.edition.plan import RULES
+
+    for package, names in RULES.items():
+        folder = Path(importlib.util.find_spec(package).origin).parent
+        assert [name for name in names if not (folder / name).exists()] == [], package

@@ -180,7 +180,8 @@ def chunks_from_json(data: list) -> list[speech.Chunk] | None:
     return [speech.Chunk(*c) for c in data]
 
 
-RULES = {"audio": ("speech.py", "normalise.py", "lexicon.py", "article.py", "acronyms.txt", "splitter.py"),
+RULES = {"audio": ("text/speech.py", "text/normalise.py", "text/lexicon.py", "read/article.py", "text/acronyms.txt",
+                   "text/splitter.py"),
          "num2words": ("__init__.py", "base.py", "lang_EU.py", "lang_DE.py", "currency.py", "utils.py", "compat.py"),
          "somajo": ("somajo.py", "tokenizer.py", "sentence_splitter.py", "utils.py", "data")}  # what splits and says
 
