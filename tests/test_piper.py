@@ -109,3 +109,26 @@ def test_espeak_and_piper_speak_in_one_process_one_after_the_other(tiny_voice):
 def test_a_speed_of_zero_is_refused(tiny_voice):
     with pytest.raises(EditionError, match="speed"):
         engine(tiny_voice, 0)
+
+
+@pytest.mark.parametrize("damage, said", [
+    ("nested 100,000 deep", "not a Piper voice's .onnx.json"),
+    ("a sample rate of 0", "no usable sample rate (audio.sample_rate is 0"),
+    ("a sample rate in words", "no usable sample rate"),
+    ("a length scale of 0", "no usable length scale"),
+])
+def test_voice_settings_that_cannot_work_are_one_line(tmp_path, tiny_voice, damage, said):
+    import json
+
+    config = json.loads(Path(f"{tiny_voice}.json").read_text(encoding="utf-8"))
+    if damage == "a sample rate of 0":
+        config["audio"]["sample_rate"] = 0
+    elif damage == "a sample rate in words":
+        config["audio"]["sample_rate"] = "fast"
+    elif damage == "a length scale of 0":
+        config["inference"]["length_scale"] = 0
+    text = "[" * 100_000 + "]" * 100_000 if damage == "nested 100,000 deep" else json.dumps(config)
+    Path(f"{tiny_voice}.json").write_text(text, encoding="utf-8")
+    with pytest.raises(EditionError) as error:
+        engine(tiny_voice).synthesize(TEXT)
+    assert said in str(error.value) and "\n" not in str(error.value)
