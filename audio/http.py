@@ -7,9 +7,9 @@ import contextlib
 import datetime
 import email.utils
 import random
-import time
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
