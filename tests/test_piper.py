@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import audioop
 from pathlib import Path
 
 import pytest
@@ -100,9 +99,7 @@ def test_espeak_and_piper_speak_in_one_process_one_after_the_other(tiny_voice):
     voice = engine(tiny_voice)
     spoken = voice.synthesize(TEXT)
     after = EspeakEngine().synthesize(TEXT)
-    # espeak-ng's output varies a little from call to call; what matters is that it still speaks
-    assert after.duration == pytest.approx(before.duration, rel=0.05) and after.duration > 1
-    assert audioop.rms(after.pcm, 2) > 0.5 * audioop.rms(before.pcm, 2)
+    assert after.pcm == before.pcm and after.duration > 1  # espeak starts afresh for every text
     assert voice.synthesize(TEXT).pcm == spoken.pcm
 
 
