@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import stat
+import tempfile
 import time
 import wave
 from pathlib import Path
@@ -53,6 +54,20 @@ class Cache:
     def __init__(self, root: Path):
         self.root = Path(root)
         self._tagged = False
+        self.memory: dict[Path, object] | None = None  # when the folder cannot be written: what this run made
+
+    def unwritable(self) -> str | None:
+        """Return why the cache folder cannot be written, or None when it can; from then on a cache that cannot
+        be written keeps what this process makes in memory (read-only media, a shared cache, no permission)."""
+        try:
+            (self.root / "locks").mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(prefix=".probe.", suffix=".tmp", dir=self.root)
+            os.close(fd)
+            os.unlink(probe)
+            return None
+        except OSError as exc:
+            self.memory = {}
+            return exc.strerror or type(exc).__name__
 
     def path(self, key_: str, suffix: str) -> Path:
         return self.root / key_[:2] / f"{key_}{suffix}"
@@ -60,6 +75,8 @@ class Cache:
     def get_speech(self, key_: str) -> Speech | None:
         """Return the cached speech for `key_`, or None when absent or damaged."""
         path = self.path(key_, ".wav")
+        if self.memory is not None and path in self.memory:
+            return self.memory[path]  # type: ignore[return-value]
         try:
             with wave.open(str(path), "rb") as wav:
                 frames = wav.getnframes()
@@ -81,6 +98,9 @@ class Cache:
         return self.get_speech(key_) is not None
 
     def put_speech(self, key_: str, speech: Speech) -> None:
+        if self.memory is not None:
+            self.memory[self.path(key_, ".wav")] = speech
+            return
         buffer = io.BytesIO()
         with wave.open(buffer, "wb") as wav:
             wav.setnchannels(1)
@@ -90,10 +110,16 @@ class Cache:
         self.put_bytes(key_, ".wav", buffer.getvalue())
 
     def lock(self, target: Path) -> FileLock:
-        """Return an inter-process lock for writing `target`, kept in the cache so outputs stay tidy."""
-        locks = self.root / "locks"
-        locks.mkdir(parents=True, exist_ok=True)
-        self._tag()
+        """Return an inter-process lock for writing `target`, kept in the cache so outputs stay tidy (in the
+        system's temporary folder when the cache cannot be written)."""
+        if self.memory is None:
+            locks = self.root / "locks"
+            locks.mkdir(parents=True, exist_ok=True)
+            self._tag()
+        else:
+            user = getattr(os, "getuid", lambda: "")()  # a shared /tmp: each user's own folder
+            locks = Path(tempfile.gettempdir()) / f"audio-edition-locks-{user}"
+            locks.mkdir(mode=0o700, exist_ok=True)
         return FileLock(str(locks / f"{key('lock', str(Path(target).resolve()))[:32]}.lock"))
 
     def entries(self) -> list[Path]:
@@ -180,6 +206,8 @@ class Cache:
         return entries, temporaries, stranger
 
     def get_bytes(self, key_: str, suffix: str) -> bytes | None:
+        if self.memory is not None and self.path(key_, suffix) in self.memory:
+            return self.memory[self.path(key_, suffix)]  # type: ignore[return-value]
         try:
             return self.path(key_, suffix).read_bytes()
         except FileNotFoundError:
@@ -187,6 +215,9 @@ class Cache:
 
     def put_bytes(self, key_: str, suffix: str, data: bytes) -> None:
         path = self.path(key_, suffix)
+        if self.memory is not None:
+            self.memory[path] = data
+            return
         path.parent.mkdir(parents=True, exist_ok=True)
         self._tag()
         write_atomically(path, data)
