@@ -181,3 +181,16 @@ def test_text_in_a_wrapper_whose_class_names_ads_is_still_read(plan, tmp_path):
     text = plan(page)["sections"][0]["text"]
     assert [f"Absatz {n}:" in text for n in range(1, 8)] == [True] * 7
     assert "Nachhilfe" not in text
+
+
+def test_a_page_of_scripts_only_is_one_line_without_the_extractor_s_own_warnings(tmp_path):
+    """trafilatura logs `discarding data: None` when it finds nothing; the user gets our one line only."""
+    import subprocess
+    import sys
+
+    page = tmp_path / "skripte.html"
+    page.write_text("<html><head><title>App</title></head><body><script>var artikel = 1;</script>"
+                    "<noscript>Bitte JavaScript einschalten</noscript></body></html>", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "audio", "sections", str(page)], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr == "Error: no article text found on the page\n"
