@@ -78,12 +78,40 @@ def page_text(data: bytes, name: str, declared: str | None = None) -> tuple[str,
         charset = "cp1252"
     if charset and charset not in ("utf-8", "utf8"):
         try:
-            return without_controls(data.decode(charset)), None
+            text: str | None = data.decode(charset)
         except LookupError:
             log.info("%s declares an unknown charset %r; guessing", name, charset)
+            return decode(data, name)
         except UnicodeDecodeError:
-            log.info("%s is not %s as it declares; guessing", name, charset)
+            text = None
+        if text is not None and readable(text):
+            return without_controls(text), None
+        # not that charset: it fails, or (UTF-16 or EBCDIC declared for a UTF-8 page) it decodes into nonsense
+        guessed, notice = decode(data, name)
+        return guessed, f"{name} declares the charset {charset}, but does not read as text in it; " \
+                        f"{notice or 'read it as UTF-8'}"
     return decode(data, name)
+
+
+def readable(text: str) -> bool:
+    """Return False when more than a fifth of the letters in `text` (its first 100,000 characters) are unprintable
+    or of another script than Latin: what a page decoded by a wrong charset looks like."""
+    letters = bad = 0
+    for char in text[:100_000]:
+        if char.isalpha():
+            letters += 1
+            bad += not is_latin(char)
+        elif not char.isprintable() and not char.isspace():
+            letters += 1
+            bad += 1
+    return bad * 5 <= letters
+
+
+def is_latin(char: str) -> bool:
+    """Return True for a letter of the Latin script (with its accents and ligatures)."""
+    code = ord(char)
+    return code < 0x250 or 0x1E00 <= code < 0x1F00 or 0x2C60 <= code < 0x2C80 or 0xA720 <= code < 0xA800 \
+        or 0xFB00 <= code < 0xFB07 or 0xFF21 <= code < 0xFF5B
 
 
 def meta_charset(data: bytes) -> str | None:
