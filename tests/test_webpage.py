@@ -213,7 +213,7 @@ def test_a_wrongly_declared_charset_is_not_read_aloud_as_garbage(declared, where
     article = read_page(data, "seite.html", declared if where == "header" else None)
     assert article.title == "Grüße aus Köln"
     assert "Die Straßenbahn fährt wieder über die Brücke" in article.sections[0].text
-    assert len(article.notices) == 1 and f"declares the charset {declared}" in article.notices[0]
+    assert len(article.notices) == 1 and "declares the charset" in article.notices[0] and declared in article.notices[0]
 
 
 def test_a_rightly_declared_charset_is_read_without_a_note():
