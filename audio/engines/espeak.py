@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
-import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -103,9 +102,7 @@ class _Library:
         except ImportError:  # pragma: no cover - a broken install
             raise EditionError("the offline voice needs the espeakng-loader package, which is not installed") from None
         # A private copy: a library that something else in this process has open would not start afresh.
-        self._folder = tempfile.TemporaryDirectory(prefix="audio-edition-espeak-")
-        self._path = str(Path(self._folder.name) / "libespeak-ng.so")
-        shutil.copyfile(espeakng_loader.get_library_path(), self._path)
+        self._path, self._keep = _private_copy(Path(espeakng_loader.get_library_path()))
         self._data = str(Path(espeakng_loader.get_data_path()).parent).encode()
         self._lock = threading.Lock()
         self._buffer: list[bytes] = []
@@ -172,6 +169,25 @@ class _Voice(ctypes.Structure):
     """The start of espeak_VOICE: the fields read here."""
 
     _fields_ = [("name", ctypes.c_char_p), ("languages", ctypes.c_char_p), ("identifier", ctypes.c_char_p)]
+
+
+def _private_copy(library: Path) -> tuple[str, object]:
+    """Return the path of a copy of `library` that only this process opens, and what keeps it alive.
+
+    In memory where the system allows (Linux: nothing is left on disk, even by a killed process), else
+    in a temporary folder removed at exit.
+    """
+    data = library.read_bytes()
+    if hasattr(os, "memfd_create") and os.path.isdir("/proc/self/fd"):
+        fd = os.memfd_create("libespeak-ng.so")
+        handle = os.fdopen(fd, "wb", closefd=True)  # open for the life of the process
+        handle.write(data)
+        handle.flush()
+        return f"/proc/self/fd/{fd}", handle
+    folder = tempfile.TemporaryDirectory(prefix="audio-edition-espeak-")
+    path = Path(folder.name) / library.name
+    path.write_bytes(data)
+    return str(path), folder
 
 
 def _close(lib: ctypes.CDLL) -> None:
