@@ -114,6 +114,8 @@ def read_answer(session: requests.Session, url: str, limits: Limits, timeout: fl
     except requests.exceptions.TooManyRedirects:
         raise EditionError(f"{url}: too many redirects") from None
     except requests.exceptions.Timeout:
+        if timeout < limits.timeout:  # what was left of the whole fetch's time ran out
+            raise PassingFault(f"no whole answer within {limits.deadline:g} s") from None
         raise PassingFault(f"no answer within {timeout:g} s") from None
     except requests.exceptions.ContentDecodingError:
         raise EditionError(f"{url}: the page arrived compressed but does not decompress (a damaged "
