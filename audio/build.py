@@ -69,11 +69,7 @@ def build(article: Path | str | Article | Source, options: BuildOptions | None =
         events.notice(f"the last build of {output.name} was cut short; this one writes the whole edition again")
     tags = edition_tags(source, options.cover, events)  # a bad cover fails before any work is done
     engine, voice_settings = choose_engine(options, source, previous, events)
-    store = Cache(options.cache_dir or cache_mod.default_dir())
-    unwritable = store.unwritable()
-    if unwritable:
-        events.notice(f"the cache folder {store.root} cannot be written ({unwritable}); building without keeping "
-                      "anything in it")
+    store = Cache(options.cache_dir or cache_mod.default_dir(), notice=events.notice)
     texts = TextCache(store)
     levels_for = level_settings(engine.cache_key(), options)
     plans = plan_sections(source, engine, options, store, texts, previous, levels_for)

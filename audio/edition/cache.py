@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -12,6 +13,7 @@ import stat
 import tempfile
 import time
 import wave
+from collections.abc import Callable
 from pathlib import Path
 
 from filelock import FileLock
@@ -51,23 +53,13 @@ def key(*parts: object) -> str:
 class Cache:
     """Files named by their key; each write lands whole (temp file + rename) or not at all."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, notice: Callable[[str], None] | None = None):
         self.root = Path(root)
         self._tagged = False
-        self.memory: dict[Path, object] | None = None  # when the folder cannot be written: what this run made
-
-    def unwritable(self) -> str | None:
-        """Return why the cache folder cannot be written, or None when it can; from then on a cache that cannot
-        be written keeps what this process makes in memory (read-only media, a shared cache, no permission)."""
-        try:
-            (self.root / "locks").mkdir(parents=True, exist_ok=True)
-            fd, probe = tempfile.mkstemp(prefix=".probe.", suffix=".tmp", dir=self.root)
-            os.close(fd)
-            os.unlink(probe)
-            return None
-        except OSError as exc:
-            self.memory = {}
-            return exc.strerror or type(exc).__name__
+        # A folder that cannot be written (read-only media, a cache shared from another account) is read, and
+        # what this process makes is kept here instead, once the first write is refused; `notice` says so.
+        self.memory: dict[Path, bytes] | None = None
+        self._notice = notice or log.warning
 
     def path(self, key_: str, suffix: str) -> Path:
         return self.root / key_[:2] / f"{key_}{suffix}"
@@ -75,10 +67,9 @@ class Cache:
     def get_speech(self, key_: str) -> Speech | None:
         """Return the cached speech for `key_`, or None when absent or damaged."""
         path = self.path(key_, ".wav")
-        if self.memory is not None and path in self.memory:
-            return self.memory[path]  # type: ignore[return-value]
         try:
-            with wave.open(str(path), "rb") as wav:
+            kept = self.memory.get(path) if self.memory is not None else None
+            with wave.open(io.BytesIO(kept) if kept is not None else str(path), "rb") as wav:
                 frames = wav.getnframes()
                 pcm = wav.readframes(frames)
                 rate = wav.getframerate()
@@ -98,9 +89,6 @@ class Cache:
         return self.get_speech(key_) is not None
 
     def put_speech(self, key_: str, speech: Speech) -> None:
-        if self.memory is not None:
-            self.memory[self.path(key_, ".wav")] = speech
-            return
         buffer = io.BytesIO()
         with wave.open(buffer, "wb") as wav:
             wav.setnchannels(1)
@@ -111,16 +99,20 @@ class Cache:
 
     def lock(self, target: Path) -> FileLock:
         """Return an inter-process lock for writing `target`, kept in the cache so outputs stay tidy (in the
-        system's temporary folder when the cache cannot be written)."""
+        user's temporary folder when the cache cannot be written)."""
+        name = f"{key('lock', str(Path(target).resolve()))[:32]}.lock"
         if self.memory is None:
-            locks = self.root / "locks"
-            locks.mkdir(parents=True, exist_ok=True)
-            self._tag()
-        else:
-            user = getattr(os, "getuid", lambda: "")()  # a shared /tmp: each user's own folder
-            locks = Path(tempfile.gettempdir()) / f"audio-edition-locks-{user}"
-            locks.mkdir(mode=0o700, exist_ok=True)
-        return FileLock(str(locks / f"{key('lock', str(Path(target).resolve()))[:32]}.lock"))
+            try:
+                (self.root / "locks").mkdir(parents=True, exist_ok=True)
+                self._tag()
+                os.close(os.open(self.root / "locks" / name, os.O_RDWR | os.O_CREAT, 0o644))
+                return FileLock(str(self.root / "locks" / name))
+            except OSError as exc:
+                self._refused(exc)
+        user = getattr(os, "getuid", lambda: "")()  # a shared /tmp: each user's own folder
+        locks = Path(tempfile.gettempdir()) / f"audio-edition-locks-{user}"
+        locks.mkdir(mode=0o700, exist_ok=True)
+        return FileLock(str(locks / name))
 
     def entries(self) -> list[Path]:
         """Return the files of every cache entry: key-named regular files in their key's shard folder."""
@@ -207,7 +199,7 @@ class Cache:
 
     def get_bytes(self, key_: str, suffix: str) -> bytes | None:
         if self.memory is not None and self.path(key_, suffix) in self.memory:
-            return self.memory[self.path(key_, suffix)]  # type: ignore[return-value]
+            return self.memory[self.path(key_, suffix)]
         try:
             return self.path(key_, suffix).read_bytes()
         except FileNotFoundError:
@@ -215,9 +207,21 @@ class Cache:
 
     def put_bytes(self, key_: str, suffix: str, data: bytes) -> None:
         path = self.path(key_, suffix)
-        if self.memory is not None:
-            self.memory[path] = data
-            return
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._tag()
-        write_atomically(path, data)
+        if self.memory is None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._tag()
+                write_atomically(path, data)
+                return
+            except OSError as exc:
+                self._refused(exc)
+        assert self.memory is not None
+        self.memory[path] = data
+
+    def _refused(self, exc: OSError) -> None:
+        """Keep what is made in memory from now on, when `exc` says the folder cannot be written; else raise it."""
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise exc
+        self.memory = {}
+        self._notice(f"the cache folder {self.root} cannot be written ({exc.strerror}); building without keeping "
+                     "anything in it")
