@@ -65,6 +65,21 @@ def articles_in(arguments: Sequence[str | Path]) -> list[str | Path]:
     return found
 
 
+def once_each(articles: list[str | Path], events: Events) -> list[str | Path]:
+    """Return the articles without repeats (the same file by another path or through a link counts as the same),
+    with a notice for each one given again."""
+    seen: set[str] = set()
+    unique: list[str | Path] = []
+    for article in articles:
+        identity = article if isinstance(article, str) else os.path.realpath(article)
+        if identity in seen:
+            events.notice(f"{article}: given more than once; built once")
+            continue
+        seen.add(identity)
+        unique.append(article)
+    return unique
+
+
 def build_many(articles: Sequence[str | Path], options: BuildOptions | None = None, events: Events | None = None,
                jobs: int | None = None, **overrides: Any) -> list[BatchItem]:
     """Build every article's edition, up to `jobs` at once (default: one per core); return one item per article.
@@ -74,7 +89,7 @@ def build_many(articles: Sequence[str | Path], options: BuildOptions | None = No
     """
     options = replace(options or BuildOptions(), **overrides)
     events = events or NoEvents()
-    articles = articles_in(articles)
+    articles = once_each(articles_in(articles), events)
     if options.output is not None and len(articles) > 1:
         raise EditionError("output= names one audio file; for several articles give output_dir= instead")
     voices = SharedVoices(options)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from audio import engines
+from audio import engines, files
 from audio.edition import cache as cache_mod
 from audio.edition import changes, manifest
 from audio.edition.assemble import Assembly, SectionEncoder, bookend, edition_manifest, edition_tags, write_audio
@@ -22,6 +22,7 @@ from audio.edition.cache import Cache
 from audio.edition.options import BuildOptions
 from audio.edition.plan import TextCache, level_settings, missing_chunks, output_path, plan_sections, previous_states
 from audio.edition.synthesis import synthesise_missing
+from audio.engines import voices
 from audio.engines.base import Engine
 from audio.errors import EditionError
 from audio.events import Events, NoEvents
@@ -73,7 +74,7 @@ def build(article: Path | str | Article | Source, options: BuildOptions | None =
         events.notice(f"the last build of {output.name} was cut short; this one writes the whole edition again")
     tags = edition_tags(source, options.cover, events)  # a bad cover fails before any work is done
     engine, voice_settings = choose_engine(options, source, previous, events)
-    store = Cache(options.cache_dir or cache_mod.default_dir())
+    store = Cache(options.cache_dir or cache_mod.default_dir(), notice=events.notice)
     texts = TextCache(store)
     levels_for = level_settings(engine.cache_key(), options)
     plans = plan_sections(source, engine, options, store, texts, previous, levels_for)
@@ -136,7 +137,7 @@ def choose_voice(options: BuildOptions, source: Source, previous: manifest.Manif
         requested = os.environ.get(ENGINE_VARIABLE) or engines.AUTO
     given = dict(options.voice_settings)
     if "voice" not in given and meta.get("voice"):
-        given["voice"] = meta["voice"]
+        given["voice"] = front_matter_voice(source, str(meta["voice"]))
     kept = {**previous.voice_settings, **given} if previous and requested == engines.AUTO else given
     name = choose(requested, previous.engine if previous else None, kept, events, check=not options.dry_run)
     if previous and previous.engine == name:
@@ -144,6 +145,29 @@ def choose_voice(options: BuildOptions, source: Source, previous: manifest.Manif
     if "voice" not in given and os.environ.get(VOICE_VARIABLE):
         given["voice"] = os.environ[VOICE_VARIABLE]
     return name, given
+
+
+def front_matter_voice(source: Source, voice: str) -> str:
+    """Return the voice an article's front matter names: a voice's name as it is, a voice file (`.onnx` with its
+    `.onnx.json`) only when it is in the article's folder, as its path there.
+
+    An article may come from anyone, and a voice file is a model that is loaded and run: like `cover:`,
+    it is confined to the article's folder. Every refusal is the same message, so that an article's
+    author learns nothing about which files exist elsewhere.
+    """
+    if not voices.is_path(voice):
+        return voice
+    refused = EditionError(f"voice {voice}: the front matter may name a Piper voice, or a .onnx file with its "
+                           f".onnx.json in the article's folder; give voice='FILE' to use a voice file elsewhere")
+    if source.path is None:  # a link or text: it has no folder of its own
+        raise refused
+    try:
+        model = files.beside_article(source.folder, voice, "voice")
+    except EditionError:
+        raise refused from None
+    if not (model.is_file() and Path(f"{model}.json").is_file()):
+        raise refused
+    return str(model)
 
 
 def now() -> str:

@@ -4,9 +4,12 @@ and how long to wait before asking again. requests and urllib3 load only when a 
 from __future__ import annotations
 
 import contextlib
+import datetime
+import email.utils
 import random
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -21,6 +24,24 @@ def backoff(attempt: int, first: float, most: float, retry_after: float | None =
     if retry_after is not None:
         return min(most, retry_after)
     return min(most, first * 2 ** (attempt - 1) * random.uniform(0.8, 1.2))
+
+
+def retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Return the seconds a server's Retry-After asks to wait, or None when it says nothing usable.
+
+    RFC 9110 allows whole seconds in ASCII digits (`120`) or an HTTP date; anything else (`²`, `1.5`, `-3`)
+    is ignored, as is a date in the past (which means: now).
+    """
+    value = (value or "").strip()
+    if value.isascii() and value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:  # an HTTP date is always GMT
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 @contextlib.contextmanager

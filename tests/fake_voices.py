@@ -49,7 +49,7 @@ def write_voice(onnx_path: Path, length_scale: float = 1.0, pitch: float = 8.0) 
         const("amplitude", 0.5),
         const("pi", 3.141592653589793),
         const("axis0", 0, TensorProto.INT64),
-        const("sharpness", 8.0),
+        const("sharpness", 2.0),
         const("five", [5], TensorProto.INT64),
         const("twenty_five", 25.0),
         const("out_shape", [1, 1, -1], TensorProto.INT64),
@@ -83,7 +83,8 @@ def write_voice(onnx_path: Path, length_scale: float = 1.0, pitch: float = 8.0) 
         helper.make_node("Mul", ["within", "pi"], ["arc"]),
         helper.make_node("Sin", ["arc"], ["arc_sine"]),
         helper.make_node("Pow", ["arc_sine", "sharpness"], ["envelope"]),
-        # some ids loud, most soft: peaks far above the loudness, as in speech (and as the loudness stage expects)
+        # some ids loud, most soft: peaks well above the loudness, as in speech (and as the loudness stage expects);
+        # with the rise and fall above (sin²), it needs about the gain espeak-ng does (8-10 dB), as real voices do
         helper.make_node("Mod", ["id_at", "five"], ["id_class"], fmod=0),
         helper.make_node("Cast", ["id_class"], ["id_class_f"], to=TensorProto.FLOAT),
         helper.make_node("Add", ["id_class_f", "step"], ["level_root"]),

@@ -12,7 +12,7 @@ from media import ffprobe, summary_of
 from audio.edition import manifest
 from audio.engines.google import RetryPolicy
 from audio.errors import EditionError
-from audio.http import backoff
+from audio.http import backoff, retry_after
 
 
 def build(cli, article, tmp_path, *extra):
@@ -106,6 +106,30 @@ def test_a_failed_rebuild_leaves_the_previous_edition(cli, articles, tmp_path, g
 def test_backoff_doubles_up_to_a_cap_and_honours_retry_after(attempt, retry_after, low, high):
     delay = backoff(attempt, first=1.0, most=30.0, retry_after=retry_after)
     assert low <= delay <= high
+
+
+@pytest.mark.parametrize("header, seconds", [
+    ("120", 120.0), ("0", 0.0), (" 7 ", 7.0), ("²", None), ("1.5", None), ("-3", None), ("", None), (None, None),
+    ("soon", None), ("9" * 5000, float("inf")), ("Wed, 21 Oct 2015 07:28:00 GMT", 60.0),
+    ("Wednesday, 21-Oct-15 07:28:00 GMT", 60.0), ("Wed Oct 21 07:28:00 2015", 60.0),
+    ("Wed, 21 Oct 2015 07:26:00 GMT", 0.0),
+])
+def test_retry_after_is_read_as_rfc_9110_says(header, seconds):
+    """Whole seconds in ASCII digits or an HTTP date (a minute after `now` here); anything else says nothing."""
+    import calendar
+
+    now = calendar.timegm((2015, 10, 21, 7, 27, 0))
+    assert retry_after(header, now=now) == seconds
+
+
+def test_a_retry_after_that_is_no_number_is_ignored(cli, articles, tmp_path, google):
+    """`²` passes str.isdigit(); it is no number of seconds, so the engine's own backoff decides."""
+    google.behaviour.fail_first = 1
+    google.behaviour.fail_status = 503
+    google.behaviour.retry_after = "²"
+    result = build(cli, articles / "questions-and-leftovers.txt", tmp_path, "--engine", "gtts", "--jobs", "1")
+    assert result.exit_code == 0, result.output
+    assert summary_of(result.stdout)["retries"] == "1"
 
 
 def test_throttled_requests_are_retried_under_concurrency_within_the_limit(cli, articles, tmp_path, google):

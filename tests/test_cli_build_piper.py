@@ -149,3 +149,36 @@ def test_the_front_matter_and_the_environment_name_a_default_voice(tmp_path, cli
     assert summary_of(result.stdout)["voice"] == "piper (de_DE-kerstin-low, offline)"
     named = cli("build", plain, "-o", tmp_path / "c.mp3", "--cache-dir", tmp_path / "c", "--engine", "espeak")
     assert summary_of(named.stdout)["voice"].startswith("espeak")  # an option beats the environment
+
+
+def test_the_front_matter_names_voice_files_only_in_the_articles_folder(tmp_path, cli, offline_voices, monkeypatch):
+    """An article may come from anyone: a voice file its front matter names outside the article's folder is never
+    loaded (and run), a path in it is read from the article's folder whatever the working directory, and every
+    refusal reads the same, so an article's author learns nothing about which files exist."""
+    from fake_voices import write_voice
+
+    elsewhere = write_voice(tmp_path / "anderswo" / "de_DE-fremd-medium.onnx")
+    folder = tmp_path / "artikel"
+    write_voice(folder / "stimmen" / "de_DE-eigen-medium.onnx")
+    (folder / "ohne.onnx").write_bytes(b"no config beside it")
+    (folder / "ordner.onnx").mkdir()
+    monkeypatch.chdir(tmp_path / "anderswo")
+
+    def build(voice: str):
+        article = folder / "a.md"
+        article.write_text(f"---\ntitle: Stimme\nengine: piper\nvoice: '{voice}'\n---\n\nEin Satz.\n", encoding="utf-8")
+        return cli("build", article, "-o", tmp_path / "out" / "a.mp3", "--cache-dir", tmp_path / "c")
+
+    refused = {voice: build(voice) for voice in (str(elsewhere), "../anderswo/de_DE-fremd-medium.onnx",
+                                                 "de_DE-fremd-medium.onnx", "~/de_DE-fremd-medium.onnx",
+                                                 "fehlt.onnx", "ohne.onnx", "ordner.onnx", "/etc/passwd")}
+    for voice, result in refused.items():
+        assert result.exit_code == 1, (voice, result.output)
+        assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert len({result.stderr.replace(voice, "VOICE") for voice, result in refused.items()}) == 1
+    assert "article's folder" in refused["fehlt.onnx"].stderr
+    assert not (tmp_path / "out" / "a.mp3").exists()
+
+    own = build("stimmen/de_DE-eigen-medium.onnx")
+    assert own.exit_code == 0, own.output
+    assert summary_of(own.stdout)["voice"] == "piper (de_DE-eigen-medium, offline)"

@@ -248,3 +248,16 @@ def test_whatever_goes_wrong_with_one_link_the_others_are_built(cli, tmp_path, a
         assert rows[url].split()[1] != "failed", rows[url]
     assert result.stdout.splitlines()[-1] == "5 of 8 articles built, 3 failed"
     assert len(list((tmp_path / "output").glob("*.mp3"))) == 5
+
+
+def test_the_same_article_given_twice_is_built_once_and_said_so(cli, tmp_path, articles, monkeypatch):
+    """By another path, through a link, or inside a folder given too: one edition, built once, and a note."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a").mkdir()
+    shutil.copy(articles / "no-headings.txt", tmp_path / "a" / "kurz.txt")
+    (tmp_path / "verweis.txt").symlink_to(tmp_path / "a" / "kurz.txt")
+    result = cli("build", "a/kurz.txt", "./a/../a/kurz.txt", "verweis.txt", "a", "--engine", "espeak",
+                 "--cache-dir", tmp_path / "c", "--output-dir", tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == "1 of 1 articles built"
+    assert result.stderr.count("given more than once; built once") == 3

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import subprocess
 import time
 
 
@@ -93,3 +95,44 @@ def test_prune_tags_an_untagged_cache_made_before_the_tag(cli, articles, tmp_pat
     result = cli("cache", "prune", "--cache-dir", cache, "--keep-for", out)
     assert result.exit_code == 0 and result.stdout.startswith("Removed 0 files")
     assert (cache / "CACHEDIR.TAG").is_file()
+
+
+@contextlib.contextmanager
+def read_only(folder):
+    """Make `folder` and everything in it unwritable, even for root (an immutable flag), for the block."""
+    paths = [folder, *folder.rglob("*")]
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", *map(str, paths)], check=True)
+    else:
+        for path in paths:
+            path.chmod(path.stat().st_mode & ~0o222)
+    try:
+        yield folder
+    finally:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "-i", *map(str, paths)], check=True)
+        else:
+            for path in paths:
+                path.chmod(path.stat().st_mode | 0o200)
+
+
+def test_a_read_only_cache_still_builds_with_a_note(cli, articles, tmp_path):
+    """A cache that cannot be written (read-only media, a shared cache) is read; what the build makes is kept in
+    memory for the build, and the edition is written."""
+    article, out, cache = tmp_path / "a.txt", tmp_path / "out", tmp_path / "c"
+    shutil.copy(articles / "questions-and-leftovers.txt", article)
+    assert cli("build", article, "-o", out / "a.mp3", "--engine", "espeak", "--cache-dir", cache).exit_code == 0
+    entries = sorted(cache.rglob("*"))
+    with read_only(cache):
+        unchanged = cli("build", article, "-o", out / "a.mp3", "--cache-dir", cache)
+        assert unchanged.exit_code == 0, unchanged.stderr
+        assert ", 0 chunks synthesised," in unchanged.stdout
+        assert unchanged.stderr.startswith(f"Note: the cache folder {cache} cannot be written (")  # why, as the OS says
+        assert unchanged.stderr.endswith("); building without keeping anything in it\n")
+        article.write_text(article.read_text(encoding="utf-8").replace("Das ist unklar.", "Niemand weiß es."),
+                           encoding="utf-8")
+        edited = cli("build", article, "-o", out / "a.mp3", "--cache-dir", cache)
+        assert edited.exit_code == 0, edited.stderr
+        assert ", 1 chunks synthesised," in edited.stdout
+    assert sorted(cache.rglob("*")) == entries  # nothing was written into it
+    assert "Niemand weiß es." in (out / "a.vtt").read_text(encoding="utf-8")

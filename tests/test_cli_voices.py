@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+
+import pytest
+
 from audio.engines import voices
 
 
@@ -71,3 +76,44 @@ def test_without_internet_the_installed_voices_are_still_listed(cli, offline_voi
     assert "cannot be reached" in result.stderr and "these voices are installed here" in result.stderr
     assert result.stdout.splitlines()[0].startswith("de_DE-eigene-medium")
     assert result.stdout.splitlines()[0].endswith("installed")
+
+
+@pytest.mark.parametrize("damage", ["a number for a language", "a list for a quality", "a list for a name",
+                                    "a NUL in a name", "nested 100,000 deep"])
+def test_a_hostile_catalogue_never_crashes_and_is_never_kept(cli, voice_repository_folder, tmp_path, monkeypatch,
+                                                             damage):
+    """A voices.json with fields of the wrong type is one line or its bad entries are left out; it is not kept,
+    so once the repository is mended `voices` lists everything again without anyone deleting a file by hand."""
+    from fake_voices import VoiceRepository
+
+    root = tmp_path / "repository"
+    shutil.copytree(voice_repository_folder, root)
+    good = (root / "voices.json").read_text(encoding="utf-8")
+    catalogue = json.loads(good)
+    kerstin = catalogue["de_DE-kerstin-low"]
+    if damage == "a number for a language":
+        kerstin["language"]["code"] = 5
+    elif damage == "a list for a quality":
+        kerstin["quality"] = ["x"]
+    elif damage == "a list for a name":
+        kerstin["name"] = ["x"]
+    elif damage == "a NUL in a name":
+        catalogue["de_DE-kerstin\x00-low"] = catalogue.pop("de_DE-kerstin-low")
+    hostile = "[" * 100_000 + "]" * 100_000 if damage == "nested 100,000 deep" else json.dumps(catalogue)
+    (root / "voices.json").write_text(hostile, encoding="utf-8")
+    with VoiceRepository(root) as repository:
+        monkeypatch.setenv("AUDIO_EDITION_VOICES_URL", repository.url)
+        monkeypatch.setenv("AUDIO_EDITION_VOICES", str(tmp_path / "voices"))
+        result = cli("voices")
+        assert "Traceback" not in result.stderr
+        if damage == "nested 100,000 deep":
+            assert result.exit_code == 1 and result.stderr.count("\n") == 1
+            assert "is not Piper's voices.json" in result.stderr
+        else:
+            assert result.exit_code == 0, result.stderr
+            assert [line.split()[0] for line in result.stdout.splitlines()[:-1]] == ["de_DE-thorsten-medium"]
+        (root / "voices.json").write_text(good, encoding="utf-8")  # the repository is mended
+        mended = cli("voices")
+        assert mended.exit_code == 0, mended.stderr
+        assert [line.split()[0] for line in mended.stdout.splitlines()[:-1]] == ["de_DE-kerstin-low",
+                                                                                 "de_DE-thorsten-medium"]

@@ -81,3 +81,18 @@ def test_google_speed_keeps_the_pitch(cli, articles, tmp_path, google):
                      "--cache-dir", tmp_path / "c", "--sidecars", "none")
         assert result.exit_code == 0, result.output
     assert pitch(tmp_path / "b.mp3") == pytest.approx(pitch(tmp_path / "a.mp3"), rel=0.12)
+
+
+def test_espeak_gives_a_sentence_the_same_samples_whatever_it_said_before():
+    """A cached sentence and the same sentence made afresh in a later build must be the same audio."""
+    voice = engines.load("espeak")
+    first, second = "Das ist der erste Satz.", "Wie geht es Ihnen heute, Frau Müller?"
+    sentence = "Der dritte Satz folgt hier und ist etwas länger."
+    voice.synthesize(first)
+    after_first = voice.synthesize(sentence).pcm
+    voice.synthesize(second)
+    after_second = voice.synthesize(sentence).pcm
+    again = voice.synthesize(sentence).pcm
+    assert after_first == after_second == again
+    assert engines.load("espeak", speed=1.3).synthesize(sentence).pcm != after_first  # settings still apply
+    assert voice.synthesize(sentence).pcm == after_first  # …and are set again for each sentence

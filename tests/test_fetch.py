@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 import time
+from pathlib import Path
 
 import pytest
 
@@ -107,9 +108,75 @@ def test_a_page_without_a_title_is_named_after_the_link(web):
 
 
 def test_a_page_that_trickles_in_ends_at_the_deadline(web):
-    """requests' timeout bounds each read; a byte every 0.2 s would never time out without a whole-request deadline."""
+    """requests' timeout bounds each read; a byte every 0.2 s would never time out without a deadline, which is
+    for the whole fetch: no attempt is started that the deadline would cut off."""
     url = web.page("/slow.html", PAGE, drip=0.2)
     started = time.monotonic()
-    with pytest.raises(EditionError, match=r"no whole answer within 1 s \(tried 2 times\)"):
+    with pytest.raises(EditionError, match=r"/slow\.html: no whole answer within 1 s$"):
         get_page(url, Limits(timeout=0.5, deadline=1.0, attempts=2, backoff=0.05))
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 1.8
+
+
+@pytest.mark.parametrize("route, said", [
+    ({"status": 302, "headers": {"Location": "file:///etc/passwd"}}, "redirected to a link that is not a web page (file:)"),
+    ({"status": 301, "headers": {"Location": "ftp://example.org/a"}}, "redirected to a link that is not a web page (ftp:)"),
+    ({"status": 302, "headers": {"Location": "data:text/html,hallo"}}, "not a web page (data:)"),
+    ({"status": 302, "headers": {"Location": "javascript:alert(1)"}}, "not a web page (javascript:)"),
+    ({"status": 302}, "the server answered HTTP 302 Found without saying where the page went (no Location header)"),
+    ({"status": 199}, "the server answered HTTP 199, not a page"),
+    ({"headers": {"Content-Encoding": "gzip"}}, "the page arrived compressed but does not decompress"),
+    ({"raw": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n"},
+     "the page arrived in malformed chunks"),
+    ({"raw": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100\r\n\r\n<p>kurz"},
+     "the connection broke off before the whole page arrived (tried 3 times)"),
+    ({"body": b""}, "the server sent an empty page (HTTP 200 OK)"),
+])
+def test_what_went_wrong_is_said_in_words(web, route, said):
+    url = web.page("/seite.html", route.pop("body", PAGE), **route)
+    with pytest.raises(EditionError) as error:
+        get_page(url, QUICK)
+    assert str(error.value).startswith(f"{url}: ") and said in str(error.value), str(error.value)
+    assert "Error" not in str(error.value).replace("EditionError", "")  # no exception class names
+
+
+def test_a_charset_without_a_value_counts_as_none(web):
+    url = web.page("/leer.html", PAGE.encode("utf-8"), content_type="text/html; charset")
+    assert open_link(url, QUICK).article.title == "Grüße aus Köln"
+
+
+def test_headers_that_trickle_in_end_at_the_deadline_with_an_error(web):
+    """Cut off while the headers were still coming, the answer looked whole (and empty) to requests."""
+    headers = b"HTTP/1.1 200 OK\r\n" + b"X-Langsam: ja\r\n" * 200 + b"Content-Type: text/html\r\n\r\n"
+    url = web.page("/zeilen.html", b"", raw=headers + PAGE.encode("utf-8"), drip=0.005)
+    started = time.monotonic()
+    with pytest.raises(EditionError, match=r"/zeilen\.html: no whole answer within 1 s$"):
+        get_page(url, Limits(timeout=0.5, deadline=1.0, attempts=3, backoff=0.05))
+    assert time.monotonic() - started < 3
+
+
+def test_a_server_that_stays_silent_is_given_up_at_the_deadline(web):
+    """Each attempt waits at most what is left of the whole fetch's time, and says so."""
+    url = web.page("/still.html", PAGE, delay=3.0)
+    started = time.monotonic()
+    with pytest.raises(EditionError, match=r"/still\.html: no whole answer within 1 s( \(tried [23] times\))?$"):
+        get_page(url, Limits(timeout=0.6, deadline=1.0, attempts=3, backoff=0.05))
+    assert time.monotonic() - started < 1.8
+
+
+def test_retries_wait_a_jittered_time(web, monkeypatch):
+    """Clients that failed together do not ask again together: each wait is the backoff give or take a fifth."""
+    from audio.read import fetch
+
+    waits: list[float] = []
+    monkeypatch.setattr(fetch.time, "sleep", lambda seconds: waits.append(seconds) if seconds else None)
+    for number in range(6):
+        assert b"Stra" in get_page(web.page(f"/wackelig-{number}.html", PAGE, fail_first=2), QUICK).data
+    firsts, seconds = waits[0::2], waits[1::2]
+    assert all(0.04 - 1e-9 <= w <= 0.06 + 1e-9 for w in firsts) and all(0.08 - 1e-9 <= w <= 0.12 + 1e-9 for w in seconds)
+    assert len(set(waits)) > 2
+
+
+def test_the_default_deadline_is_the_whole_fetch_as_the_readme_says():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    seconds = Limits().deadline
+    assert f"fetched within {seconds:g} s in all" in readme and seconds == 15

@@ -418,6 +418,8 @@ FRACTIONS_AND_SIGNS = [
     ('Die Fahrt dauert 1 ½ Stunden.', 'Die Fahrt dauert eineinhalb Stunden.'),
     ('Rund ¾ der Fläche sind Wald.', 'Rund drei Viertel der Fläche sind Wald.'),
     ('Nur ¼ der Plätze ist belegt.', 'Nur ein Viertel der Plätze ist belegt.'),
+    ('Der Wert stieg um ½ Punkt.', 'Der Wert stieg um einhalb Punkt.'),
+    ('Es fehlt noch 1/2 Stunde.', 'Es fehlt noch einhalb Stunde.'),
     ('Für die Änderung braucht es eine 2/3-Mehrheit.', 'Für die Änderung braucht es eine Zweidrittelmehrheit.'),
     ('Eine 3/4-Mehrheit ist nötig.', 'Eine Dreiviertelmehrheit ist nötig.'),
     ('Das Angebot gilt 24/7.', 'Das Angebot gilt rund um die Uhr.'),
@@ -472,7 +474,13 @@ VERSIONS_AND_TIMES = [
     ('Die Stadt hat 1.234.567 Einwohner.', 'Die Stadt hat eine Million zweihundertvierunddreißigtausendfünfhundertsiebenundsechzig Einwohner.'),
     ('Sie lief den Marathon in 2:45:13 Stunden.', 'Sie lief den Marathon in zwei Stunden, fünfundvierzig Minuten und dreizehn Sekunden.'),
     ('Der Sieger brauchte 2:05:30 h.', 'Der Sieger brauchte zwei Stunden, fünf Minuten und dreißig Sekunden.'),
-    ('Die Abfahrt gewann sie in 1:23,45 Minuten.', 'Die Abfahrt gewann sie in eine Minute und dreiundzwanzig Komma vier fünf Sekunden.'),
+    ('Die Abfahrt gewann sie in 1:23,45 Minuten.', 'Die Abfahrt gewann sie in einer Minute und dreiundzwanzig Komma vier fünf Sekunden.'),
+    ('Er siegte in 1:23 Minuten.', 'Er siegte in einer Minute und dreiundzwanzig Sekunden.'),
+    ('Sie kam in 1:23 Min ins Ziel.', 'Sie kam in einer Minute und dreiundzwanzig Sekunden ins Ziel.'),
+    ('Nach 1:05:30 Stunden war es vorbei.', 'Nach einer Stunde, fünf Minuten und dreißig Sekunden war es vorbei.'),
+    ('Der Rekord liegt bei 1:01 Minuten.', 'Der Rekord liegt bei einer Minute und einer Sekunde.'),
+    ('Sie brauchte 1:23 Minuten.', 'Sie brauchte eine Minute und dreiundzwanzig Sekunden.'),
+    ('Er verbesserte sich auf 1:23 Minuten.', 'Er verbesserte sich auf eine Minute und dreiundzwanzig Sekunden.'),
     ('Er lief die Meile in 3:59 Minuten.', 'Er lief die Meile in drei Minuten und neunundfünfzig Sekunden.'),
     ('Die Sitzung dauerte 3:30 Stunden.', 'Die Sitzung dauerte drei Stunden und dreißig Minuten.'),
     ('Sie sprintete die 100 m in 10,92 Sekunden.', 'Sie sprintete die einhundert Meter in zehn Komma neun zwei Sekunden.'),
@@ -538,6 +546,20 @@ UNITS = [
 ]
 
 # Sentences no rule applies to: they must come out byte for byte as written.
+QUARTERS = [
+    ('Im Q3 stieg der Umsatz.', 'Im dritten Quartal stieg der Umsatz.'),
+    ('Die Zahlen für Q3 sind gut.', 'Die Zahlen für das dritte Quartal sind gut.'),
+    ('Im Q1 2024 sank der Gewinn.', 'Im ersten Quartal zweitausendvierundzwanzig sank der Gewinn.'),
+    ('Q4/2023: Umsatz steigt', 'viertes Quartal zweitausenddreiundzwanzig: Umsatz steigt'),
+    ('Q3/23 war stark.', 'drittes Quartal zweitausenddreiundzwanzig war stark.'),
+    ('Der Gewinn des Q2 sank.', 'Der Gewinn des zweiten Quartals sank.'),
+    ('Das soll in Q3 kommen.', 'Das soll im dritten Quartal kommen.'),
+    ('Bis Q4 soll es fertig sein.', 'Bis zum vierten Quartal soll es fertig sein.'),
+    ('Seit Q2 2022 wächst das Geschäft.', 'Seit dem zweiten Quartal zweitausendzweiundzwanzig wächst das Geschäft.'),
+    ('Das Q1 war schwach.', 'Das erste Quartal war schwach.'),
+    ('Der Audi Q3 ist beliebt.', 'Der Audi Ku drei ist beliebt.'),
+]
+
 UNCHANGED = [
     'Die Regierung will die Schuldenbremse reformieren.',
     'Der Kanzler traf sich mit den Ministerpräsidenten der Länder.',
@@ -574,7 +596,8 @@ UNCHANGED = [
 CATEGORIES = {
     "general": CASES, "acronyms": ACRONYMS, "shouted": SHOUTED, "ordinal case": ORDINAL_CASE, "roman": ROMAN,
     "fractions and signs": FRACTIONS_AND_SIGNS, "codes": CODES, "versions and times": VERSIONS_AND_TIMES,
-    "years and amounts": YEARS_AND_AMOUNTS, "units": UNITS, "unchanged": [(s, s) for s in UNCHANGED],
+    "years and amounts": YEARS_AND_AMOUNTS, "units": UNITS, "quarters": QUARTERS,
+    "unchanged": [(s, s) for s in UNCHANGED],
 }
 
 

@@ -166,6 +166,9 @@ def test_a_local_onnx_file_is_used_as_it_is(tmp_path, events):
     assert installed.model == model and installed.name == "mine"
     with pytest.raises(EditionError, match="not found"):
         voices.use(str(tmp_path / "missing.onnx"), events)
+    (tmp_path / "folder.onnx").mkdir()
+    with pytest.raises(EditionError, match=r"folder\.onnx is a directory, not a Piper voice"):
+        voices.use(str(tmp_path / "folder.onnx"), events)
     Path(f"{model}.json").unlink()
     with pytest.raises(EditionError, match="has no mine.onnx.json beside it"):
         voices.use(str(model), events)
@@ -184,9 +187,9 @@ def test_the_catalogue_reads_piper_voices_json():
     entry = {"de_DE-thorsten-high": {
         "key": "de_DE-thorsten-high", "name": "thorsten", "quality": "high",
         "language": {"code": "de_DE", "family": "de", "region": "DE"},
-        "files": {"de/de_DE/thorsten/high/de_DE-thorsten-high.onnx": {"size_bytes": 10, "md5_digest": "a"},
-                  "de/de_DE/thorsten/high/de_DE-thorsten-high.onnx.json": {"size_bytes": 2, "md5_digest": "b"},
-                  "de/de_DE/thorsten/high/MODEL_CARD": {"size_bytes": 1, "md5_digest": "c"}}}}
+        "files": {"de/de_DE/thorsten/high/de_DE-thorsten-high.onnx": {"size_bytes": 10, "md5_digest": "a" * 32},
+                  "de/de_DE/thorsten/high/de_DE-thorsten-high.onnx.json": {"size_bytes": 2, "md5_digest": "b" * 32},
+                  "de/de_DE/thorsten/high/MODEL_CARD": {"size_bytes": 1, "md5_digest": "c" * 32}}}}
     voice = voices.parse_catalogue(json.loads(json.dumps(entry)))["de_DE-thorsten-high"]
     assert (voice.quality, voice.language, voice.size) == ("high", "de_DE", 13)
-    assert voice.model.path.endswith("high.onnx") and voice.config.md5 == "b"
+    assert voice.model.path.endswith("high.onnx") and voice.config.md5 == "b" * 32

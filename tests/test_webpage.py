@@ -189,3 +189,44 @@ def test_text_in_a_wrapper_whose_class_names_ads_is_still_read(plan, tmp_path):
     text = plan(page)["sections"][0]["text"]
     assert [f"Absatz {n}:" in text for n in range(1, 8)] == [True] * 7
     assert "Nachhilfe" not in text
+
+
+def test_a_page_of_scripts_only_is_one_line_without_the_extractor_s_own_warnings(tmp_path):
+    """trafilatura logs `discarding data: None` when it finds nothing; the user gets our one line only."""
+    import subprocess
+    import sys
+
+    page = tmp_path / "skripte.html"
+    page.write_text("<html><head><title>App</title></head><body><script>var artikel = 1;</script>"
+                    "<noscript>Bitte JavaScript einschalten</noscript></body></html>", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "audio", "sections", str(page)], capture_output=True, text=True)
+    assert done.returncode == 1
+    assert done.stderr == "Error: no article text found on the page\n"
+
+
+GERMAN_PAGE = ("<html><head>{meta}<title>Grüße aus Köln</title></head><body><article><h1>Grüße aus Köln</h1>"
+               "<p>Die Straßenbahn fährt wieder über die Brücke. Das freut die Pendler in der Südstadt sehr, denn der "
+               "Umweg über die Äußere Kanalstraße kostete jeden Tag eine halbe Stunde.</p></article></body></html>")
+
+
+@pytest.mark.parametrize("declared", ["utf-16", "utf-16-le", "cp037", "utf-32"])
+@pytest.mark.parametrize("where", ["header", "meta"])
+def test_a_wrongly_declared_charset_is_not_read_aloud_as_garbage(declared, where):
+    """A UTF-8 page that declares UTF-16 or EBCDIC decodes without an error into nonsense: it is read as UTF-8,
+    with a note saying so."""
+    from audio.read.webpage import read_page
+
+    meta = f'<meta charset="{declared}">' if where == "meta" else ""
+    data = GERMAN_PAGE.format(meta=meta).encode("utf-8")
+    article = read_page(data, "seite.html", declared if where == "header" else None)
+    assert article.title == "Grüße aus Köln"
+    assert "Die Straßenbahn fährt wieder über die Brücke" in article.sections[0].text
+    assert len(article.notices) == 1 and "declares the charset" in article.notices[0] and declared in article.notices[0]
+
+
+def test_a_rightly_declared_charset_is_read_without_a_note():
+    from audio.read.webpage import read_page
+
+    for charset in ("utf-16", "cp1252", "iso-8859-15"):
+        article = read_page(GERMAN_PAGE.format(meta="").encode(charset), "seite.html", charset)
+        assert article.title == "Grüße aus Köln" and article.notices == ()

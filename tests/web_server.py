@@ -19,6 +19,7 @@ class Route:
     fail_first: int = 0  # answer this many requests with HTTP 503 before answering as above
     chunked: bool = False  # send no Content-Length, so only reading tells the size
     drip: float = 0.0  # send the body a byte at a time, this many seconds apart
+    raw: bytes | None = None  # sent as the whole answer, status line and headers included (dripped too)
 
 
 class WebServer(LocalServer):
@@ -59,7 +60,19 @@ class WebServer(LocalServer):
                     route.fail_first -= 1
                     return self._answer(503, b"busy", "text/plain")
                 time.sleep(route.delay)
+                if route.raw is not None:
+                    return self._raw(route.raw, route.drip)
                 self._answer(route.status, route.body, route.content_type, route.headers, route.chunked, route.drip)
+
+            def _raw(self, data, drip):
+                self.close_connection = True
+                try:
+                    for start in range(0, len(data), 1 if drip else len(data) or 1):
+                        self.wfile.write(data[start:start + (1 if drip else len(data))])
+                        self.wfile.flush()
+                        time.sleep(drip)
+                except OSError:
+                    pass
 
             def _answer(self, status, body, content_type, headers=None, chunked=False, drip=0.0):
                 self.send_response(status)

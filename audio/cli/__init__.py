@@ -43,6 +43,9 @@ def main() -> None:
     Example: audio-edition build article/twitter-microsoft.txt
     """
     logging.basicConfig(level=logging.WARNING, format="Warning: %(message)s")
+    # The extractor's warnings are about its own heuristics (`discarding data: None`), not the article;
+    # what the user needs to know is our one line (`no article text found on the page`).
+    logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 
 def _register() -> None:

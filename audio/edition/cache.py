@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -9,8 +10,10 @@ import logging
 import os
 import re
 import stat
+import tempfile
 import time
 import wave
+from collections.abc import Callable
 from pathlib import Path
 
 from filelock import FileLock
@@ -53,9 +56,13 @@ def key(*parts: object) -> str:
 class Cache:
     """Files named by their key; each write lands whole (temp file + rename) or not at all."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, notice: Callable[[str], None] | None = None):
         self.root = Path(root)
         self._tagged = False
+        # A folder that cannot be written (read-only media, a cache shared from another account) is read, and
+        # what this process makes is kept here instead, once the first write is refused; `notice` says so.
+        self.memory: dict[Path, bytes] | None = None
+        self._notice = notice or log.warning
 
     def path(self, key_: str, suffix: str) -> Path:
         return self.root / key_[:2] / f"{key_}{suffix}"
@@ -94,11 +101,21 @@ class Cache:
         self.put_bytes(key_, ".wav", buffer.getvalue())
 
     def lock(self, target: Path) -> FileLock:
-        """Return an inter-process lock for writing `target`, kept in the cache so outputs stay tidy."""
-        locks = self.root / "locks"
-        locks.mkdir(parents=True, exist_ok=True)
-        self._tag()
-        return FileLock(str(locks / f"{key('lock', str(Path(target).resolve()))[:32]}.lock"))
+        """Return an inter-process lock for writing `target`, kept in the cache so outputs stay tidy (in the
+        user's temporary folder when the cache cannot be written)."""
+        name = f"{key('lock', str(Path(target).resolve()))[:32]}.lock"
+        if self.memory is None:
+            try:
+                (self.root / "locks").mkdir(parents=True, exist_ok=True)
+                self._tag()
+                os.close(os.open(self.root / "locks" / name, os.O_RDWR | os.O_CREAT, 0o644))
+                return FileLock(str(self.root / "locks" / name))
+            except OSError as exc:
+                self._refused(exc)
+        user = getattr(os, "getuid", lambda: "")()  # a shared /tmp: each user's own folder
+        locks = Path(tempfile.gettempdir()) / f"audio-edition-locks-{user}"
+        locks.mkdir(mode=0o700, exist_ok=True)
+        return FileLock(str(locks / name))
 
     def entries(self) -> list[Path]:
         """Return the files of every cache entry: key-named regular files in their key's shard folder."""
@@ -187,6 +204,8 @@ class Cache:
         """Return the entry's bytes, or None when it is absent or is not what the cache writes: a regular file
         (never a link, a pipe or a device) of at most MOST[suffix] bytes."""
         path = self.path(key_, suffix)
+        if self.memory is not None and path in self.memory:
+            return self.memory[path]
         try:
             return read_kept(path, MOST[suffix], follow_links=False)
         except (ValueError, OSError) as exc:
@@ -196,6 +215,21 @@ class Cache:
 
     def put_bytes(self, key_: str, suffix: str, data: bytes) -> None:
         path = self.path(key_, suffix)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._tag()
-        write_atomically(path, data)
+        if self.memory is None:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self._tag()
+                write_atomically(path, data)
+                return
+            except OSError as exc:
+                self._refused(exc)
+        assert self.memory is not None
+        self.memory[path] = data
+
+    def _refused(self, exc: OSError) -> None:
+        """Keep what is made in memory from now on, when `exc` says the folder cannot be written; else raise it."""
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise exc
+        self.memory = {}
+        self._notice(f"the cache folder {self.root} cannot be written ({exc.strerror}); building without keeping "
+                     "anything in it")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from audio.errors import EditionError
 from audio.events import Events
-from audio.http import backoff
+from audio.http import backoff, retry_after
 from audio.sound import ffmpeg
 from audio.sound.clip import Speech
 from audio.sound.render import mp3_frame_length
@@ -221,8 +221,7 @@ def describe_failure(exc: gTTSError) -> tuple[str | None, float | None]:
     if response is None:
         return "no connection or a timeout", None
     if response.status_code in RETRY_STATUSES:
-        retry_after = response.headers.get("Retry-After", "")
-        return f"HTTP {response.status_code}", float(retry_after) if retry_after.isdigit() else None
+        return f"HTTP {response.status_code}", retry_after(response.headers.get("Retry-After"))
     return None, None
 
 

@@ -64,9 +64,16 @@ class PiperEngine:
         self.speed = speed
         try:
             self.config = PiperConfig.from_dict(json.loads(installed.config.read_text(encoding="utf-8")))
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             raise EditionError(f"the voice settings {installed.config} are not a Piper voice's .onnx.json "
-                               f"({type(exc).__name__}: {exc})") from None
+                               f"({type(exc).__name__}: {str(exc)[:80]})") from None
+        rate, scale = self.config.sample_rate, self.config.length_scale
+        if not (isinstance(rate, int) and not isinstance(rate, bool) and 8000 <= rate <= 192000):
+            raise EditionError(f"the voice settings {installed.config} give no usable sample rate "
+                               f"(audio.sample_rate is {str(rate)[:20]}; Piper's voices have 16000 or 22050)")
+        if not (isinstance(scale, (int, float)) and not isinstance(scale, bool) and 0.05 <= scale <= 20):
+            raise EditionError(f"the voice settings {installed.config} give no usable length scale "
+                               f"(inference.length_scale is {str(scale)[:20]}; Piper's voices have about 1)")
         # Piper's length scale is a duration factor: the voice's own, stretched or shrunk by the speed.
         self.length_scale = round(self.config.length_scale / speed, 4)
         self._synthesis = SynthesisConfig(length_scale=self.length_scale)

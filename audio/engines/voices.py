@@ -176,26 +176,82 @@ def catalogue(policy: RetryPolicy = RetryPolicy()) -> dict[str, Voice]:
     if cached.is_file():
         try:
             return parse_catalogue(json.loads(cached.read_text(encoding="utf-8")))
-        except (ValueError, KeyError, TypeError, AttributeError):
+        except (ValueError, RecursionError):
             log.warning("the cached voice catalogue %s is unreadable; downloading it again", cached)
     cached.parent.mkdir(parents=True, exist_ok=True)
     data = _fetch(repository_url() + "voices.json", "the voice catalogue", policy)
-    try:
-        voices = parse_catalogue(json.loads(data.decode("utf-8")))
-    except (ValueError, KeyError, TypeError, AttributeError):
+    try:  # checked before it is kept
+        parsed = json.loads(data.decode("utf-8"))
+        voices = parse_catalogue(parsed)
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):
         raise EditionError(f"the voice catalogue at {repository_url()}voices.json is not Piper's voices.json") from None
-    atomic.write_atomically(cached, data)
+    if len(voices) == len(parsed):  # one with entries left out is used now, and asked for again next time
+        atomic.write_atomically(cached, data)
     return voices
 
 
-def parse_catalogue(data: dict) -> dict[str, Voice]:
-    """Return the voices of a parsed voices.json ({key: {name, language: {code}, quality, files}})."""
-    voices = {}
-    for key, entry in data.items():
-        files = tuple(VoiceFile(path, int(info["size_bytes"]), str(info["md5_digest"]))
-                      for path, info in entry["files"].items())
-        voices[key] = Voice(key, entry["name"], entry["language"]["code"], entry["quality"], files)
+def parse_catalogue(data: object) -> dict[str, Voice]:
+    """Return the voices of a parsed voices.json ({key: {name, language: {code}, quality, files: {path: {size_bytes,
+    md5_digest}}}}); raise ValueError when it is not an object of voices.
+
+    An entry without the fields a voice needs, of their types and shapes, is left out (fields beyond
+    them are not read, so they may be anything).
+    """
+    voices, odd = {}, 0
+    for key, entry in _items(data, "the catalogue"):
+        try:
+            voices[key] = _voice(key, entry)
+        except ValueError as exc:
+            odd += 1
+            log.debug("voice catalogue entry left out: %s", exc)
+    if odd:
+        log.info("%d entries of the voice catalogue are not voices; left out", odd)
+    if odd and not voices:
+        raise ValueError("no entry of the catalogue is a voice")
     return voices
+
+
+def _voice(key: str, entry: object) -> Voice:
+    """Return a catalogue entry as a Voice; raise ValueError when a field a voice needs is missing or malformed."""
+    if not NAME.fullmatch(key):
+        raise ValueError(f"{key[:40]!r} is not a voice name")
+    files = tuple(VoiceFile(_text(path, FILE_PATH, key), _size(info, key), _text(_field(info, "md5_digest"), MD5, key))
+                  for path, info in _items(_field(entry, "files"), key))
+    return Voice(key, _text(_field(entry, "name"), WORD, key), _text(_field(_field(entry, "language"), "code"), CODE, key),
+                 _text(_field(entry, "quality"), WORD, key), files)
+
+
+# What each field of voices.json must look like (Piper's repository, https://huggingface.co/rhasspy/piper-voices).
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")  # de_DE-thorsten-medium; a file name in the voices folder
+WORD = re.compile(r"[A-Za-z0-9_.-]{1,100}")  # a speaker or a quality
+CODE = re.compile(r"[A-Za-z]{2,3}(?:_[A-Za-z0-9]{2,4})?")  # de_DE
+FILE_PATH = re.compile(r"[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+){0,9}")  # de/de_DE/thorsten/medium/…onnx
+MD5 = re.compile(r"[0-9a-fA-F]{32}")
+
+
+def _items(value: object, where: str) -> list[tuple[str, object]]:
+    if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
+        raise ValueError(f"{where}: not an object of named entries")
+    return list(value.items())
+
+
+def _field(value: object, name: str) -> object:
+    if not isinstance(value, dict) or name not in value:
+        raise ValueError(f"no field {name!r}")
+    return value[name]
+
+
+def _text(value: object, shape: re.Pattern, where: str) -> str:
+    if not isinstance(value, str) or not shape.fullmatch(value):
+        raise ValueError(f"{where}: {str(value)[:40]!r} is not what voices.json has there")
+    return value
+
+
+def _size(info: object, where: str) -> int:
+    size = _field(info, "size_bytes")
+    if not isinstance(size, int) or isinstance(size, bool) or not 0 <= size < 1 << 40:
+        raise ValueError(f"{where}: {str(size)[:40]!r} is not a file size")
+    return size
 
 
 def german(voices: dict[str, Voice]) -> list[Voice]:
@@ -297,6 +353,8 @@ def is_path(name: str) -> bool:
 def local(model: Path) -> Installed:
     """Return a voice given as the path of a .onnx file with its .onnx.json beside it."""
     config = Path(f"{model}.json")
+    if model.is_dir():
+        raise EditionError(f"voice file {model} is a directory, not a Piper voice (.onnx)")
     if not model.is_file():
         raise EditionError(f"voice file {model} not found")
     if not config.is_file():

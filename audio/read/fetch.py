@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass
 
 import requests
 
 from audio.errors import EditionError
-from audio.http import deadline_session
+from audio.http import backoff, deadline_session
 from audio.version import __version__
 
 log = logging.getLogger(__name__)
@@ -21,10 +22,10 @@ HTML_TYPES = ("text/html", "application/xhtml+xml")
 @dataclass(frozen=True)
 class Limits:
     timeout: float = 15.0  # seconds to connect, and between bytes of the answer
-    deadline: float = 60.0  # seconds for the whole of one request, however slowly the answer trickles in
+    deadline: float = 15.0  # seconds for the whole fetch, retries included, however slowly the answer trickles in
     max_bytes: int = 5_000_000  # news pages are a few hundred kB; more is not an article
-    attempts: int = 3  # connection faults, timeouts and HTTP 5xx are tried again, with backoff
-    backoff: float = 0.5  # seconds before the second attempt, doubled for each further one
+    attempts: int = 3  # connection faults, timeouts and HTTP 5xx are tried again, with backoff, within the deadline
+    backoff: float = 0.5  # seconds before the second attempt, doubled for each further one (jittered)
 
 
 @dataclass(frozen=True)
@@ -35,14 +36,19 @@ class Page:
 
 
 def get_page(url: str, limits: Limits = Limits()) -> Page:
-    """Return the web page at `url`, following redirects; raise EditionError naming the URL and the reason."""
+    """Return the web page at `url`, following redirects; raise EditionError naming the URL and the reason.
+
+    The whole fetch, every attempt and the waits between them, ends at `limits.deadline`.
+    """
+    ends = time.monotonic() + limits.deadline
     for attempt in range(1, limits.attempts + 1):
         try:
-            return fetch_once(url, limits)
+            return fetch_once(url, limits, ends - time.monotonic())
         except PassingFault as fault:
-            if attempt == limits.attempts:
-                raise EditionError(f"{url}: {fault} (tried {limits.attempts} times)") from None
-            delay = limits.backoff * 2 ** (attempt - 1)
+            delay = backoff(attempt, limits.backoff, limits.deadline)
+            if attempt == limits.attempts or time.monotonic() + delay >= ends:
+                tried = f" (tried {attempt} times)" if attempt > 1 else ""
+                raise EditionError(f"{url}: {fault}{tried}") from None
             log.info("%s: %s; trying again in %.1f s", url, fault, delay)
             time.sleep(delay)
     raise AssertionError("unreachable")
@@ -52,27 +58,42 @@ class PassingFault(Exception):
     """A failure that may go away on its own: a dropped connection, a timeout, a server error."""
 
 
-def fetch_once(url: str, limits: Limits) -> Page:
-    """Return the page at `url` from one request; raise PassingFault for what a retry may mend."""
-    with deadline_session(limits.deadline) as (session, expired):
+def fetch_once(url: str, limits: Limits, seconds: float) -> Page:
+    """Return the page at `url` from one request cut off after `seconds`; raise PassingFault for what a retry
+    may mend."""
+    with deadline_session(seconds) as (session, expired):
         try:
-            return read_answer(session, url, limits)
+            page = read_answer(session, url, limits, max(0.01, min(limits.timeout, seconds)))
         except (PassingFault, EditionError):
             if not expired.is_set():
                 raise
-            raise PassingFault(f"no whole answer within {limits.deadline:g} s") from None
+            page = None
+        if expired.is_set():  # cut off: what arrived (even an answer that looks whole) is not the page
+            raise PassingFault(f"no whole answer within {limits.deadline:g} s")
+        assert page is not None
+        return page
 
 
-def read_answer(session: requests.Session, url: str, limits: Limits) -> Page:
+REDIRECTS = {301, 302, 303, 307, 308}
+
+
+def read_answer(session: requests.Session, url: str, limits: Limits, timeout: float) -> Page:
     """Return the page at `url` as `session` gets it; raise PassingFault for what a retry may mend."""
     try:
-        with session.get(url, timeout=limits.timeout, stream=True, allow_redirects=True,
+        with session.get(url, timeout=timeout, stream=True, allow_redirects=True,
                          headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"}) as answer:
+            status = f"HTTP {answer.status_code} {answer.reason or ''}".rstrip()
             if answer.status_code >= 500:
-                raise PassingFault(f"the server answered HTTP {answer.status_code} {answer.reason}")
+                raise PassingFault(f"the server answered {status}")
             if answer.status_code >= 400:
-                raise EditionError(f"{url}: the server answered HTTP {answer.status_code} {answer.reason}")
-            kind = answer.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                raise EditionError(f"{url}: the server answered {status}")
+            if answer.status_code in REDIRECTS:
+                raise EditionError(f"{url}: the server answered {status} without saying where the page went "
+                                   "(no Location header)")
+            if not 200 <= answer.status_code < 300:
+                raise EditionError(f"{url}: the server answered {status}, not a page")
+            content_type = answer.headers.get("Content-Type", "")
+            kind = content_type.split(";")[0].strip().lower()
             if kind and kind not in HTML_TYPES:
                 raise EditionError(f"{url}: not a web page but {kind}")
             length = answer.headers.get("Content-Length") or "0"
@@ -83,23 +104,47 @@ def read_answer(session: requests.Session, url: str, limits: Limits) -> Page:
                 raise EditionError(f"{url}: the page is too large ({declared / 1e6:.1f} MB; "
                                    f"at most {limits.max_bytes / 1e6:.0f} MB is read)")
             data = read_limited(answer, url, limits.max_bytes)
-            return Page(answer.url, data, requests.utils.get_encoding_from_headers(answer.headers)
-                        if "charset" in answer.headers.get("Content-Type", "").lower() else None)
+            if not data:
+                raise EditionError(f"{url}: the server sent an empty page ({status})")
+            return Page(answer.url, data, declared_charset(content_type))
+    except requests.exceptions.InvalidSchema as exc:  # a redirect to file:, ftp:, data:, javascript: …
+        target = re.search(r"'([a-zA-Z][a-zA-Z0-9+.-]{0,20}):", str(exc))
+        scheme = f" ({target.group(1).lower()}:)" if target else ""
+        raise EditionError(f"{url}: the server redirected to a link that is not a web page{scheme}; "
+                           "only http and https links are read") from None
     except requests.exceptions.InvalidURL as exc:
         raise EditionError(f"{url}: not a valid link ({exc})") from None
     except requests.exceptions.TooManyRedirects:
         raise EditionError(f"{url}: too many redirects") from None
     except requests.exceptions.Timeout:
-        raise PassingFault(f"no answer within {limits.timeout:g} s") from None
+        if timeout < limits.timeout:  # what was left of the whole fetch's time ran out
+            raise PassingFault(f"no whole answer within {limits.deadline:g} s") from None
+        raise PassingFault(f"no answer within {timeout:g} s") from None
+    except requests.exceptions.ContentDecodingError:
+        raise EditionError(f"{url}: the page arrived compressed but does not decompress (a damaged "
+                           f"Content-Encoding)") from None
+    except requests.exceptions.ChunkedEncodingError as exc:
+        if "InvalidChunkLength" in str(exc) or "Invalid chunk" in str(exc):
+            raise EditionError(f"{url}: the page arrived in malformed chunks (Transfer-Encoding)") from None
+        raise PassingFault("the connection broke off before the whole page arrived") from None
+    except requests.exceptions.InvalidHeader:
+        raise EditionError(f"{url}: the server sent a malformed header") from None
     except requests.exceptions.ConnectionError as exc:
         reason = connection_reason(exc)
         if reason == "the host could not be found":  # a name that does not resolve will not resolve in a second
             raise EditionError(f"{url}: {reason}") from None
         raise PassingFault(reason) from None
     except requests.exceptions.RequestException as exc:
-        raise EditionError(f"{url}: {exc.__class__.__name__}") from None
+        raise EditionError(f"{url}: the request failed ({exc.__class__.__name__})") from None
     except ValueError as exc:  # a link (or a redirect's Location) that urllib's or urllib3's parser refuses
         raise EditionError(f"{url}: not a valid link, or it redirects to one ({str(exc).splitlines()[0][:200]})") from None
+
+
+def declared_charset(content_type: str) -> str | None:
+    """Return the charset a Content-Type header names (`text/html; charset=utf-8` → utf-8), or None when it names
+    none or leaves it empty (`text/html; charset`)."""
+    found = re.search(r";\s*charset\s*=\s*\"?\s*([^\";\s]+)", content_type, re.IGNORECASE)
+    return found.group(1) if found else None
 
 
 def read_limited(answer: requests.Response, url: str, max_bytes: int) -> bytes:

@@ -81,14 +81,41 @@ def page_text(data: bytes, name: str, declared: str | None = None) -> tuple[str,
     label = (declared or meta_charset(data) or "").strip()
     encoding = webencodings.lookup(label) if label else None
     if label and (encoding is None or encoding.name == "replacement"):
-        text, notice = decode(data, name)
-        return text, notice or f"{name} declares the charset {label[:40]!r}, which is not a text encoding; read as UTF-8"
+        guessed, notice = decode(data, name)
+        return guessed, notice or f"{name} declares the charset {label[:40]!r}, which is not a text encoding; read as UTF-8"
     if encoding is not None and encoding.name != "utf-8":
         try:
-            return without_controls(encoding.codec_info.decode(data)[0]), None
+            text: str | None = encoding.codec_info.decode(data)[0]
         except UnicodeDecodeError:
-            log.info("%s is not %s as it declares; guessing", name, encoding.name)
+            text = None
+        if text is not None and readable(text):
+            return without_controls(text), None
+        # not that charset: it fails, or (UTF-16 or EBCDIC declared for a UTF-8 page) it decodes into nonsense
+        guessed, notice = decode(data, name)
+        return guessed, f"{name} declares the charset {label[:40]}, but does not read as text in it; " \
+                        f"{notice or 'read it as UTF-8'}"
     return decode(data, name)
+
+
+def readable(text: str) -> bool:
+    """Return False when more than a fifth of the letters in `text` (its first 100,000 characters) are unprintable
+    or of another script than Latin: what a page decoded by a wrong charset looks like."""
+    letters = bad = 0
+    for char in text[:100_000]:
+        if char.isalpha():
+            letters += 1
+            bad += not is_latin(char)
+        elif not char.isprintable() and not char.isspace():
+            letters += 1
+            bad += 1
+    return bad * 5 <= letters
+
+
+def is_latin(char: str) -> bool:
+    """Return True for a letter of the Latin script (with its accents and ligatures)."""
+    code = ord(char)
+    return code < 0x250 or 0x1E00 <= code < 0x1F00 or 0x2C60 <= code < 0x2C80 or 0xA720 <= code < 0xA800 \
+        or 0xFB00 <= code < 0xFB07 or 0xFF21 <= code < 0xFF5B
 
 
 def meta_charset(data: bytes) -> str | None:

@@ -356,7 +356,7 @@ def scores(text: str) -> str:
 
 
 DURATION = re.compile(r"(?<![\d:.,])(\d{1,2}):([0-5]\d):([0-5]\d)(?:,(\d{1,3}))?(?:\s?(Stunden|Std\.|h|Uhr)(?!\w))?")
-LAP = re.compile(r"(?<![\d:.,])(\d{1,2}):([0-5]\d)(?:,(\d{1,3}))?\s?(Minuten|Min\.|min|Stunden|Std\.|h)(?!\w)")
+LAP = re.compile(r"(?<![\d:.,])(\d{1,2}):([0-5]\d)(?:,(\d{1,3}))?\s?(Minuten|Min\.|Min|min|Stunden|Std\.|h)(?!\w)")
 
 
 def durations(text: str) -> str:
@@ -369,23 +369,63 @@ def durations(text: str) -> str:
         hours, minutes, seconds, fraction, unit = match.groups()
         if unit == "Uhr":  # a time of day to the second: 14:30:15 Uhr
             return f"{clock(hours, minutes)} und {amount_of(seconds, 'Sekunde')}"
-        return f"{amount_of(hours, 'Stunde')}, {amount_of(minutes, 'Minute')} und " + \
-            amount_of(seconds + (f",{fraction}" if fraction else ""), "Sekunde")
+        dative = word_before(text, match.start()) in DURATION_DATIVE
+        return f"{amount_of(hours, 'Stunde', dative)}, {amount_of(minutes, 'Minute', dative)} und " + \
+            amount_of(seconds + (f",{fraction}" if fraction else ""), "Sekunde", dative)
 
     def lap(match: re.Match) -> str:
         big, small, fraction, unit = match.groups()
+        dative = word_before(text, match.start()) in DURATION_DATIVE
         if unit in ("Stunden", "Std.", "h"):
-            return f"{amount_of(big, 'Stunde')} und {amount_of(small, 'Minute')}"
-        return f"{amount_of(big, 'Minute')} und " + amount_of(small + (f",{fraction}" if fraction else ""), "Sekunde")
+            return f"{amount_of(big, 'Stunde', dative)} und {amount_of(small, 'Minute', dative)}"
+        return f"{amount_of(big, 'Minute', dative)} und " + \
+            amount_of(small + (f",{fraction}" if fraction else ""), "Sekunde", dative)
 
     return LAP.sub(lap, DURATION.sub(hms, text))
 
 
-def amount_of(number: str, unit: str) -> str:
-    """Return a number of a (feminine) time unit: `1`, `Minute` → eine Minute; `05` → fünf Minuten."""
+# A race time after these is in the dative: `in 1:23 Minuten` → in einer Minute und dreiundzwanzig Sekunden.
+DURATION_DATIVE = set("in In nach Nach mit Mit von Von binnen Binnen seit Seit unter Unter bei Bei aus vor Vor "
+                      "innerhalb Innerhalb".split())
+
+
+def amount_of(number: str, unit: str, dative: bool = False) -> str:
+    """Return a number of a (feminine) time unit: `1`, `Minute` → eine Minute (`dative`: einer Minute);
+    `05` → fünf Minuten."""
     if "," not in number and int(number) == 1:
-        return f"eine {unit}"
+        return f"{'einer' if dative else 'eine'} {unit}"
     return f"{spoken_number(number.lstrip('0') or '0') if ',' not in number else spoken_number(number)} {unit}n"
+
+
+QUARTER = re.compile(r"(?:\b(?P<before>[A-Za-zÄÖÜäöüß]+)\s)?\bQ(?P<number>[1-4])"
+                     r"(?:(?:\s|\s?/\s?|\s?['’])(?P<year>(?:19|20)\d\d|\d\d)\b)?(?![\w-])")
+# Before `Q3`, these make it a quarter (`Audi Q3` stays a car); how the quarter is then said, left to `ordinals`.
+QUARTER_BEFORE = {"im": "im", "Im": "Im", "in": "im", "In": "Im", "vom": "vom", "zum": "zum", "das": "das",
+                  "Das": "Das", "dem": "dem", "des": "des", "ein": "ein", "einem": "einem", "eines": "eines",
+                  "jedes": "jedes", "jedem": "jedem", "fürs": "fürs", "für": "für das", "Für": "Für das",
+                  "bis": "bis zum", "Bis": "Bis zum", "seit": "seit dem", "Seit": "Seit dem", "nach": "nach dem",
+                  "Nach": "Nach dem", "ab": "ab dem", "Ab": "Ab dem", "letzten": "letzten", "ersten": "ersten"}
+QUARTERS = {"1": "erstes", "2": "zweites", "3": "drittes", "4": "viertes"}
+
+
+def quarters(text: str) -> str:
+    """Read a business quarter: `im Q3` → im dritten Quartal, `für Q4` → für das vierte Quartal, `des Q1` → des
+    ersten Quartals, `Q3 2023` or `Q3/23` → drittes Quartal 2023. A `Q3` after other words (`Audi Q3`) stays as
+    it is."""
+
+    def say(match: re.Match) -> str:
+        before, number, year = match.group("before"), match.group("number"), match.group("year")
+        if year and len(year) == 2:
+            year = ("20" if int(year) < 70 else "19") + year
+        tail = f" {year}" if year else ""
+        if before in QUARTER_BEFORE:
+            genitive = "s" if before in ("des", "eines") else ""
+            return f"{QUARTER_BEFORE[before]} {number}. Quartal{genitive}{tail}"  # `ordinals` gives the ending
+        if year:
+            return (f"{before} " if before else "") + f"{QUARTERS[number]} Quartal{tail}"
+        return match.group(0)
+
+    return QUARTER.sub(say, text)
 
 
 VULGAR = {"½": (1, 2), "⅓": (1, 3), "⅔": (2, 3), "¼": (1, 4), "¾": (3, 4), "⅕": (1, 5), "⅛": (1, 8), "⅜": (3, 8),
@@ -398,7 +438,7 @@ VULGAR_FRACTION = re.compile(r"(?<![\w.,])(?:(\d{1,3})\s?)?([" + "".join(VULGAR)
 
 
 def fractions(text: str) -> str:
-    """Read fractions: `1/3` → ein Drittel, `¾` → drei Viertel, `2 ½ Stunden` → zweieinhalb Stunden,
+    """Read fractions: `1/3` → ein Drittel, `¾` → drei Viertel, `½` → einhalb, `2 ½ Stunden` → zweieinhalb Stunden,
     `3/4-Mehrheit` → Dreiviertelmehrheit. Only a proper fraction with a common denominator (`24/7` is not one)."""
 
     def say(whole: str | None, numerator: int, denominator: int, noun: str | None) -> str | None:
@@ -406,7 +446,7 @@ def fractions(text: str) -> str:
             return None  # `Saison 19/20` is no fraction
         count = "ein" if numerator == 1 else cardinal(str(numerator))
         part = DENOMINATORS[denominator]
-        if whole or noun:  # one word: zweieinhalb, Zweidrittelmehrheit
+        if whole or noun or denominator == 2:  # one word: einhalb, zweieinhalb, Zweidrittelmehrheit
             first = "ein" if whole == "1" else cardinal(whole) if whole else ""
             said = first + count + part.lower()
             return (said + noun.lower()).capitalize() if noun else said
@@ -874,6 +914,6 @@ def word_before(text: str, position: int) -> str:
 
 RULES: list[Rule] = [
     remove_editorial, remove_emoji, unbroken_runs, emails, urls, codes, pages, amounts, magnitudes, dates, versions, durations,
-    times, scores, fractions, ranges, decades,
+    times, scores, fractions, ranges, decades, quarters,
     ordinals, roman_numerals, technical, symbols, numbers, abbreviations, acronyms, tidy,
 ]
