@@ -10,6 +10,7 @@ import dataclasses
 import datetime
 import os
 from collections.abc import Callable
+from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -46,11 +47,13 @@ class BuildResult:
 
 
 def build(article: Path | str | Article | Source, options: BuildOptions | None = None, events: Events | None = None,
-          **overrides: Any) -> BuildResult:
+          publish_lock: Callable[[Path], ContextManager[Any]] | None = None, **overrides: Any) -> BuildResult:
     """Build the edition of an article and return what was made.
 
     `article` is the path of an article file, or an Article (from `parse_article(text)`); the
     options are `options` with any `overrides` by name, e.g. `build("a.md", engine="espeak")`.
+    `publish_lock(output)` is held while the edition is put in place: by default a file lock in the cache;
+    the service, which holds a lock of its own across machines for the whole build, gives its own.
     """
     options = replace(options or BuildOptions(), **overrides)
     events = events or NoEvents()
@@ -87,7 +90,7 @@ def build(article: Path | str | Article | Source, options: BuildOptions | None =
     created = previous.created if previous and previous.created else now()
     # two builds of one edition at once: the audio and its manifest stay a pair; all is written to
     # `staged` (the output's name in a private folder) and put in place as a unit by publish()
-    with store.lock(output), staging(output) as staged:
+    with (publish_lock or store.lock)(output), staging(output) as staged:
         chapters, starts = write_audio(Assembly(staged, fmt, plans, store, options, tags, intro, outro, events))
         record = edition_manifest(source, output, engine, plans, chapters, starts, created, tags.comment,
                                   tuple(dict.fromkeys(texts.keys)), voice_settings, levels_for)

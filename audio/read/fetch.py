@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import requests
 
 from audio.errors import EditionError
-from audio.http import deadline_session
+from audio.http import PrivateAddress, deadline_session
 from audio.version import __version__
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,7 @@ class Limits:
     max_bytes: int = 5_000_000  # news pages are a few hundred kB; more is not an article
     attempts: int = 3  # connection faults, timeouts and HTTP 5xx are tried again, with backoff
     backoff: float = 0.5  # seconds before the second attempt, doubled for each further one
+    private_addresses: bool = True  # False: refuse links (and redirects) to this machine or a private network
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class PassingFault(Exception):
 
 def fetch_once(url: str, limits: Limits) -> Page:
     """Return the page at `url` from one request; raise PassingFault for what a retry may mend."""
-    with deadline_session(limits.deadline) as (session, expired):
+    with deadline_session(limits.deadline, limits.private_addresses) as (session, expired):
         try:
             return read_answer(session, url, limits)
         except (PassingFault, EditionError):
@@ -82,6 +83,8 @@ def read_answer(session: requests.Session, url: str, limits: Limits) -> Page:
             data = read_limited(answer, url, limits.max_bytes)
             return Page(answer.url, data, requests.utils.get_encoding_from_headers(answer.headers)
                         if "charset" in answer.headers.get("Content-Type", "").lower() else None)
+    except PrivateAddress as exc:
+        raise EditionError(f"{url}: refused: {exc}") from None
     except requests.exceptions.InvalidURL as exc:
         raise EditionError(f"{url}: not a valid link ({exc})") from None
     except requests.exceptions.TooManyRedirects:
