@@ -332,6 +332,10 @@ class Server:
         self.uvicorn = uvicorn.Server(config)
         self.stopped = threading.Event()
 
+    def use(self, app: ASGIApp) -> None:
+        """Serve `app` instead (before serving starts): one made once the server's address was known."""
+        self.uvicorn.config.app = app
+
     def serve_forever(self, poll_interval: float = 0.5) -> None:
         """Serve until `shutdown` (or, in the main thread, Ctrl-C / SIGTERM)."""
         try:

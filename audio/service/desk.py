@@ -1,0 +1,148 @@
+"""The desk: the store, the queue and the settings that the API and the workers share, and the status object.
+
+`Settings` are what `serve --api` was started with (the folder, the state folder, the defaults of a
+build, the base URL, whether URLs may reach private addresses); they are written to the state folder
+so that `worker` processes on other machines build with the same defaults.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from audio.atomic import write_atomically
+from audio.edition.options import BuildOptions
+from audio.errors import EditionError
+from audio.podcast import sidecars
+from audio.service.queue import Queue
+from audio.service.store import Store, read
+from audio.sound import formats
+from audio.sound.loudness import Target
+from audio.sound.render import Pauses
+
+log = logging.getLogger(__name__)
+
+STATE_FOLDER = ".audio-edition-api"  # inside the editions' folder; hidden, so never served
+SETTINGS_FILE = "settings.json"
+
+
+@dataclass(frozen=True)
+class Settings:
+    folder: Path  # where the editions are written and served from
+    base_url: str  # where the folder is published: the status object's URLs start with it
+    options: BuildOptions = field(default_factory=BuildOptions)  # the defaults of every build
+    state: Path | None = None  # the state folder; else FOLDER/.audio-edition-api
+    queue: str | None = None  # redis://HOST:PORT/N, else the embedded queue
+    allow_private_urls: bool = False
+    max_queue: int = 10_000  # articles waiting at most; beyond it a PUT gets 503
+    reconcile_every: float = 30.0  # seconds
+
+    @property
+    def state_folder(self) -> Path:
+        return self.state or self.folder / STATE_FOLDER
+
+
+class Desk:
+    """What the API and the workers of one folder share."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        settings.state_folder.mkdir(parents=True, exist_ok=True)
+        self.store = Store(settings.state_folder)
+        self.queue = Queue(settings.state_folder, settings.queue)
+
+    @property
+    def folder(self) -> Path:
+        return self.settings.folder
+
+    def audio_path(self, article_id: str) -> Path:
+        """Return where the article's edition goes: named after its id, in the default format."""
+        fmt = formats.FORMATS.get(self.settings.options.audio_format or "") or formats.MP3
+        return self.folder / f"{article_id}{fmt.extension}"
+
+    def status(self, article_id: str) -> dict[str, Any] | None:
+        """Return the article's status object, or None when there is no such article."""
+        newest = self.store.newest(article_id)
+        if newest is None:
+            return None
+        revision = newest["revision"]
+        result = self.store.result(article_id)
+        built = result.get("built") or {}
+        building = self.store.building(article_id) or {}
+        if built.get("revision") == revision:
+            state = "ready"
+        elif result.get("failed_revision") == revision:
+            state = "failed"
+        elif building.get("revision") == revision and self.queue.locked(article_id):
+            state = "building"
+        else:
+            state = "queued"
+        base = self.settings.base_url
+        updated = max(filter(None, [newest.get("accepted"), result.get("updated"),
+                                    building.get("since") if state == "building" else None]))
+        return {
+            "id": article_id,
+            "revision": revision,
+            "status": state,
+            "built_revision": built.get("revision"),
+            "audio": base + quote(built["audio"]) if built.get("audio") else None,
+            "page": base + quote(built["page"]) if built.get("page") else None,
+            "duration": built.get("duration"),
+            "chapters": built.get("chapters", []),
+            "changes": built.get("changes", []),
+            "preview": base + quote(built["preview"]) if built.get("preview") else None,
+            "error": result.get("error") if state == "failed" else None,
+            "updated": updated,
+        }
+
+    def save_settings(self) -> None:
+        """Write the settings where `worker` processes find them."""
+        data = {"folder": str(self.folder), "base_url": self.settings.base_url,
+                "options": options_to_json(self.settings.options), "allow_private_urls": self.settings.allow_private_urls}
+        write_atomically(self.settings.state_folder / SETTINGS_FILE,
+                         json.dumps(data, ensure_ascii=False, indent=1).encode() + b"\n")
+
+
+def load_settings(folder: Path, queue: str | None, cache_dir: Path | None = None,
+                  state: Path | None = None) -> Settings:
+    """Return the settings that `serve --api` saved for `folder` (for a worker); raise EditionError if there are none."""
+    state_folder = state or Path(folder) / STATE_FOLDER
+    data = read(state_folder / SETTINGS_FILE)
+    if data is None:
+        raise EditionError(f"{folder}: no service here yet; start `audio-edition serve --api -d {folder}` first")
+    options = options_from_json(data.get("options") or {})
+    if cache_dir:
+        options = dataclasses.replace(options, cache_dir=cache_dir)
+    return Settings(Path(folder), str(data.get("base_url") or ""), options, state, queue,
+                    bool(data.get("allow_private_urls")))
+
+
+SAVED = ("audio_format", "engine", "voice_settings", "speed", "cache_dir", "bitrate", "intro_line", "sidecars", "lexicons")
+
+
+def options_to_json(options: BuildOptions) -> dict[str, Any]:
+    data: dict[str, Any] = {name: getattr(options, name) for name in SAVED}
+    data["cache_dir"] = str(options.cache_dir) if options.cache_dir else None
+    data["lexicons"] = [str(p) for p in options.lexicons]
+    data["sidecars"] = list(options.sidecars)
+    data["voice_settings"] = dict(options.voice_settings)
+    data["engine"] = str(options.engine)
+    data["pauses"] = dataclasses.asdict(options.pauses)
+    data["loudness"] = dataclasses.asdict(options.loudness)
+    return data
+
+
+def options_from_json(data: dict[str, Any]) -> BuildOptions:
+    given = {name: data[name] for name in SAVED if name in data}
+    given["lexicons"] = tuple(given.get("lexicons") or ())
+    given["sidecars"] = tuple(given.get("sidecars") or sidecars.KINDS)
+    if "pauses" in data:
+        given["pauses"] = Pauses(**data["pauses"])
+    if "loudness" in data:
+        given["loudness"] = Target(**data["loudness"])
+    return BuildOptions(**given)

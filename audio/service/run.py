@@ -1,0 +1,57 @@
+"""A running service: the desk, its workers, the reconciler, the webhook deliverer and the app, started and stopped together."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp
+
+from audio.errors import EditionError
+from audio.service.api import make_app
+from audio.service.desk import Desk, Settings
+from audio.service.webhooks import Deliverer, Outbox
+from audio.service.worker import Reconciler, Workers, reconcile
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Running:
+    desk: Desk
+    workers: Workers
+    reconciler: Reconciler | None
+    deliverer: Deliverer | None
+    app: ASGIApp | None
+
+    @classmethod
+    def start(cls, settings: Settings, token: str, files: ASGIApp, workers: int, webhook: str | None,
+              secret: str | None) -> Running:
+        """Start the service of `serve --api`: reconcile, then build with `workers` threads, deliver webhooks."""
+        if bool(webhook) != bool(secret):
+            raise EditionError("give --webhook URL and --webhook-secret SECRET together")
+        desk = Desk(settings)
+        desk.save_settings()
+        outbox = Outbox(settings.state_folder)
+        deliverer = Deliverer(outbox, webhook, secret)
+        queued = reconcile(desk)
+        if queued:
+            log.info("%d articles accepted but not built are queued again", queued)
+        crew = Workers(desk, workers, on_event=outbox.add)
+        reconciler = Reconciler(desk, settings.reconcile_every)
+        for part in (deliverer, crew, reconciler):
+            part.start()
+        return cls(desk, crew, reconciler, deliverer, make_app(desk, token, files, outbox))
+
+    @classmethod
+    def worker(cls, settings: Settings, workers: int) -> Running:
+        """Start `worker` processes' builds: they share the queue and the folder with `serve --api`."""
+        desk = Desk(settings)
+        crew = Workers(desk, workers, on_event=Outbox(settings.state_folder).add)
+        crew.start()
+        return cls(desk, crew, None, None, None)
+
+    def stop(self) -> None:
+        for part in (self.reconciler, self.deliverer, self.workers):
+            if part is not None:
+                part.stop()
