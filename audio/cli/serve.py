@@ -141,4 +141,5 @@ def start_service(folder: Path, url: str, token: str, files, service: dict, buil
     settings = Settings(Path(folder), url, options, queue=service["queue"],
                         allow_private_urls=service["allow_private_urls"], max_queue=service["max_queue"])
     workers = service["workers"] if service["workers"] is not None else (os.cpu_count() or 1)
-    return Running.start(settings, token, files, workers, service["webhook"], service["webhook_secret"])
+    return Running.start(settings, token, files, workers, service["webhook"], service["webhook_secret"],
+                         report=lambda line: click.echo(without_controls(line)))

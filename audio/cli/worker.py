@@ -33,7 +33,8 @@ def worker(folder: Path, queue: str, workers: int, cache_dir: Path | None) -> No
 
     if not queue.startswith(("redis://", "rediss://", "unix://")):
         raise EditionError(f"{queue}: workers share a queue in Redis: give --queue redis://HOST:PORT/N")
-    running = Running.worker(load_settings(folder, queue, cache_dir), workers)
+    running = Running.worker(load_settings(folder, queue, cache_dir), workers,
+                             report=lambda line: click.echo(without_controls(line)))
     click.echo(without_controls(f"Worker {running.workers.name} building for {folder} from {queue}; Ctrl-C stops."))
     try:
         threading.Event().wait()

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from audio import engines
@@ -59,7 +59,7 @@ def error(status: int, text: str, headers: dict[str, str] | None = None) -> JSON
     return JSONResponse({"error": text}, status_code=status, headers=headers)
 
 
-def make_app(desk: Desk, token: str, files: ASGIApp, outbox: Outbox | None = None) -> Starlette:
+def make_app(desk: Desk, token: str, files: ASGIApp, outbox: Outbox | None = None) -> ASGIApp:
     """Return the ASGI app: the API under /api/ and, for every other path, `files` (the public folder)."""
     api = Api(desk, outbox)
     routes = [
@@ -69,8 +69,6 @@ def make_app(desk: Desk, token: str, files: ASGIApp, outbox: Outbox | None = Non
         Route("/api/articles/{article_id}", api.get_article, methods=["GET"]),
         Route("/api/articles/{article_id}", api.put_article, methods=["PUT"]),
         Route("/api/articles/{article_id}", api.delete_article, methods=["DELETE"]),
-        Route("/api/{rest:path}", api.not_found),
-        Mount("/", app=files),
     ]
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -83,28 +81,32 @@ def make_app(desk: Desk, token: str, files: ASGIApp, outbox: Outbox | None = Non
         return error(exc.status, exc.text, exc.headers)
 
     app = Starlette(routes=routes, exception_handlers={HTTPException: http_error, Refusal: refused})
-    return Authorised(app, token)  # type: ignore[return-value]
+    return Front(app, files, token)
 
 
-class Authorised:
-    """Let a request under /api/ through only with the bearer token (health and the OpenAPI document need none)."""
+class Front:
+    """Paths under /api/ go to the API, with the bearer token (health and the OpenAPI document need none);
+    every other path to the public files, without one."""
 
     OPEN = ("/api/health", "/api/openapi.json")
 
-    def __init__(self, app: ASGIApp, token: str):
-        self.app = app
+    def __init__(self, api: ASGIApp, files: ASGIApp, token: str):
+        self.api, self.files = api, files
         self.expected = f"Bearer {token}".encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
-        if scope["type"] == "http" and (path == "/api" or path.startswith("/api/")) and path not in self.OPEN:
+        if scope["type"] != "http" or not (path == "/api" or path.startswith("/api/")):
+            await self.files(scope, receive, send)
+            return
+        if path not in self.OPEN:
             given = dict(scope["headers"]).get(b"authorization", b"")
             if not hmac.compare_digest(given, self.expected):
                 answer = error(401, "a valid token is needed: Authorization: Bearer TOKEN",
                                {"WWW-Authenticate": 'Bearer realm="audio-edition"'})
                 await answer(scope, receive, send)
                 return
-        await self.app(scope, receive, send)
+        await self.api(scope, receive, send)
 
 
 class Api:
@@ -122,9 +124,6 @@ class Api:
 
     async def openapi(self, request: Request) -> Response:
         return JSONResponse(openapi.document())
-
-    async def not_found(self, request: Request) -> Response:
-        return error(404, "no such resource")
 
     async def list_articles(self, request: Request) -> Response:
         def everything() -> list[dict[str, Any]]:

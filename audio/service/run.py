@@ -26,7 +26,7 @@ class Running:
 
     @classmethod
     def start(cls, settings: Settings, token: str, files: ASGIApp, workers: int, webhook: str | None,
-              secret: str | None) -> Running:
+              secret: str | None, report=None) -> Running:
         """Start the service of `serve --api`: reconcile, then build with `workers` threads, deliver webhooks."""
         if bool(webhook) != bool(secret):
             raise EditionError("give --webhook URL and --webhook-secret SECRET together")
@@ -37,17 +37,17 @@ class Running:
         queued = reconcile(desk)
         if queued:
             log.info("%d articles accepted but not built are queued again", queued)
-        crew = Workers(desk, workers, on_event=outbox.add)
+        crew = Workers(desk, workers, on_event=outbox.add, report=report)
         reconciler = Reconciler(desk, settings.reconcile_every)
         for part in (deliverer, crew, reconciler):
             part.start()
         return cls(desk, crew, reconciler, deliverer, make_app(desk, token, files, outbox))
 
     @classmethod
-    def worker(cls, settings: Settings, workers: int) -> Running:
+    def worker(cls, settings: Settings, workers: int, report=None) -> Running:
         """Start `worker` processes' builds: they share the queue and the folder with `serve --api`."""
         desk = Desk(settings)
-        crew = Workers(desk, workers, on_event=Outbox(settings.state_folder).add)
+        crew = Workers(desk, workers, on_event=Outbox(settings.state_folder).add, report=report)
         crew.start()
         return cls(desk, crew, None, None, None)
 

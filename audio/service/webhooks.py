@@ -50,12 +50,18 @@ class Outbox:
         return message_id
 
     def due(self) -> list[tuple[Path, dict[str, Any]]]:
-        """Return the messages whose time to be sent has come, oldest first."""
-        found = []
+        """Return the messages whose time to be sent has come, oldest first; one of an article waiting for
+        a retry holds back the later ones of the same article, so a CMS hears of each article in order."""
+        found, waiting = [], set()
         for name in sorted(os.listdir(self.root)):
             if name.startswith("msg_") and name.endswith(".json"):
                 message = read(self.root / name)
-                if message is not None and message.get("due", 0) <= time.time():
+                if message is None:
+                    continue
+                article = str(((message.get("body") or {}).get("data") or {}).get("id"))
+                if message.get("due", 0) > time.time() or article in waiting:
+                    waiting.add(article)
+                else:
                     found.append((self.root / name, message))
         return found
 
@@ -92,10 +98,13 @@ class Deliverer:
     def run(self) -> None:
         while not self.stopping.is_set():
             try:
+                held: set[str] = set()
                 for path, message in self.outbox.due():
                     if self.stopping.is_set():
                         return
-                    self.attempt(path, message)
+                    article = str(((message.get("body") or {}).get("data") or {}).get("id"))
+                    if article not in held and not self.attempt(path, message):
+                        held.add(article)  # failed now: its later messages wait for it
                 upcoming = self.outbox.next_due()
             except OSError as exc:
                 log.warning("the webhook outbox cannot be read: %s", exc)
@@ -104,22 +113,24 @@ class Deliverer:
             self.outbox.bell.wait(wait)
             self.outbox.bell.clear()
 
-    def attempt(self, path: Path, message: dict[str, Any]) -> None:
+    def attempt(self, path: Path, message: dict[str, Any]) -> bool:
+        """Deliver one message; return False when it must be tried again later."""
         if self.url is None or self.signer is None:
             path.unlink(missing_ok=True)  # no webhook configured: nobody to tell
-            return
+            return True
         problem = self.post(self.url, self.signer, message["id"], message["body"])
         if problem is None:
             path.unlink(missing_ok=True)
-            return
+            return True
         attempts = int(message.get("attempts", 0)) + 1
         if time.time() - float(message.get("added", 0)) > self.give_up_after:
             log.warning("webhook %s not delivered after %d attempts (%s); given up", message["id"], attempts, problem)
             path.unlink(missing_ok=True)
-            return
+            return True
         wait = http.backoff(attempts, self.first_retry, LONGEST_WAIT)
         log.info("webhook %s: %s; trying again in %.1f s", message["id"], problem, wait)
         write_atomically(path, json.dumps({**message, "attempts": attempts, "due": time.time() + wait}).encode())
+        return False
 
     @staticmethod
     def post(url: str, signer: Any, message_id: str, body: dict[str, Any]) -> str | None:

@@ -36,11 +36,12 @@ HEARTBEAT = 10.0  # seconds between a worker's signs of life
 class Workers:
     """`count` threads that build what the queue rings for, with the voices loaded once for all of them."""
 
-    def __init__(self, desk: Desk, count: int, on_event=None, name: str | None = None):
+    def __init__(self, desk: Desk, count: int, on_event=None, report=None, name: str | None = None):
         self.desk = desk
         self.count = count
         self.name = name or worker_name()
         self.on_event = on_event or (lambda kind, status: None)  # ("article.ready" | …, status object)
+        self.report = report or log.info  # one line per build started and ended, for the console
         self.stopping = threading.Event()
         self.threads: list[threading.Thread] = []
         self.voices: dict[tuple, batch.SharedVoices] = {}
@@ -99,6 +100,8 @@ class Workers:
         revision = newest["revision"]
         store.mark_building(article_id, revision, self.name)
         result = store.result(article_id)
+        started = time.time()
+        self.report(f"{started:.3f} {self.name} building {article_id} revision {revision}")
         try:
             built = self.build(article_id, newest)
             result = {**result, "revision": revision, "built": built, "failed_revision": None, "error": None,
@@ -115,6 +118,9 @@ class Workers:
             kind = "article.failed"
         finally:
             store.clear_building(article_id)
+        outcome = "ready" if kind == "article.ready" else f"failed: {result.get('error')}"
+        self.report(f"{time.time():.3f} {self.name} {article_id} revision {revision} {outcome} "
+                    f"({time.time() - started:.2f} s)")
         if store.is_deleted_after(article_id, revision):  # deleted while it was built: discard what it wrote
             remove_edition(self.desk, article_id)
             self.update_feed()
