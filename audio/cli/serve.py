@@ -14,7 +14,8 @@ from audio.errors import EditionError
 from audio.read.article import without_controls
 
 TOKEN_VARIABLE = "AUDIO_EDITION_API_TOKEN"
-API_ONLY = ("token_file", "workers", "queue", "webhook", "webhook_secret", "allow_private_urls", "max_queue")
+API_ONLY = ("token_file", "workers", "queue", "webhook", "webhook_secret", "allow_private_urls", "max_queue",
+            "reconcile_every")
 NOT_FOR_THE_API = ("--output", "--quiet")  # build's options that name one file or change the terminal
 
 
@@ -41,6 +42,8 @@ def api_options(func):
                      help="With --api: let submitted links reach this machine and private networks."),
         click.option("--max-queue", type=click.IntRange(1, 10_000_000), default=10_000, show_default=True,
                      help="With --api: articles waiting at most; beyond it a submission is answered 503."),
+        click.option("--reconcile-every", type=click.FloatRange(0.1, 3600), default=30.0, hidden=True,
+                     help="With --api: seconds between looks for accepted revisions that no task stands for."),
     ]):
         func = option(func)
     return func
@@ -77,7 +80,7 @@ def serve(folder: Path, host: str, port: int, base_url: str | None, api: bool, *
 
     service = {name: options.pop(name) for name in API_ONLY}
     if not api:
-        given = [name for name, value in service.items() if value not in (None, False, 10_000)]
+        given = [name for name, value in service.items() if value not in (None, False, 10_000, 30.0)]
         if given:
             raise click.UsageError(f"--{given[0].replace('_', '-')} is an option of the API: add --api")
     if base_url:
@@ -139,7 +142,8 @@ def start_service(folder: Path, url: str, token: str, files, service: dict, buil
 
     options = options_from(fmt=None, output=None, **build)
     settings = Settings(Path(folder), url, options, queue=service["queue"],
-                        allow_private_urls=service["allow_private_urls"], max_queue=service["max_queue"])
+                        allow_private_urls=service["allow_private_urls"], max_queue=service["max_queue"],
+                        reconcile_every=service["reconcile_every"])
     workers = service["workers"] if service["workers"] is not None else (os.cpu_count() or 1)
     return Running.start(settings, token, files, workers, service["webhook"], service["webhook_secret"],
                          report=lambda line: click.echo(without_controls(line)))

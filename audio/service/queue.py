@@ -23,7 +23,7 @@ from audio.errors import EditionError
 log = logging.getLogger(__name__)
 
 NAME = "audio_edition"
-LOCK_SECONDS = 30.0  # a Redis lock lives this long unless renewed (every third of it) by a live worker
+LOCK_SECONDS = 10.0  # a Redis lock lives this long unless renewed (every third of it) by a live worker
 HEARTBEAT_SECONDS = 30.0  # a worker not heard from for this long is no longer listed
 
 
