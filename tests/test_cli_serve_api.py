@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 import urllib.request
@@ -11,6 +12,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 from local_server import LocalServer
+from mutagen.id3 import ID3
 from service_server import TOKEN, Service, article
 from web_server import WebServer
 
@@ -75,6 +77,45 @@ def test_submit_update_and_delete(service):
     code, _, state = service.put("rad-1", text, content_type="text/markdown")
     assert code == 202 and state["revision"] == 4  # a revision number is never given twice
     assert service.wait("rad-1", 4)["status"] == "ready"
+
+
+def test_a_delete_while_building_discards_the_build(service, seed):
+    assert service.put("weg", {"text": seed.read_text(encoding="utf-8")})[0] == 202
+    deadline = time.monotonic() + 30
+    while service.status("weg")["status"] != "building":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert service.call("DELETE", "api/articles/weg")[0] == 204
+    while not any(" weg revision 1 " in line for line in service.lines):  # the build ends
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    time.sleep(0.2)
+    assert service.call("GET", "api/articles/weg")[0] == 404
+    assert not list(service.folder.glob("weg.*"))
+
+
+def test_the_house_lexicon_rebuilds_exactly_the_articles_it_changes(service):
+    assert service.put("lex-a", {"text": "Linda Yaccarino leitet die Firma."})[0] == 202
+    assert service.put("lex-b", {"text": "Die Firma hat eine neue Chefin."})[0] == 202
+    service.wait("lex-a", 1)
+    service.wait("lex-b", 1)
+    code, _, answer = service.call("PUT", "api/lexicon", "Yaccarino = Jakkarino  # so sagt man es\n",
+                                   content_type="text/plain")
+    assert code == 200 and answer == {"requeued": ["lex-a"]}
+    assert service.status("lex-a")["status"] in ("queued", "building")  # the same revision, to be built again
+    deadline = time.monotonic() + 30
+    while service.status("lex-a")["status"] != "ready":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    record = manifest.load(service.folder / "lex-a.json")
+    assert record is not None and "Jakkarino" in " ".join(c.spoken for s in record.sections for c in s.chunks)
+    assert service.status("lex-a")["revision"] == 1
+    assert sum(" building lex-b " in line for line in service.lines) == 1  # untouched: not built again
+    code, _, text = service.call("GET", "api/lexicon")
+    assert code == 200 and text == b"Yaccarino = Jakkarino  # so sagt man es\n"
+    code, _, answer = service.call("PUT", "api/lexicon", "nur ein Wort\n", content_type="text/plain")
+    assert code == 400 and "written = spoken" in answer["error"]
+    assert service.call("PUT", "api/lexicon", {"Yaccarino": "Jakkarino"})[0] == 415
 
 
 def test_a_failed_build_says_why_and_a_new_put_is_accepted(service):
@@ -243,7 +284,7 @@ def test_webhooks_are_signed_retried_with_the_same_id_and_coalesce_updates(tmp_p
     assert [line.split()[-1] for line in built] == ["1", "4"]  # revisions 2 and 3 were never built
 
 
-def test_links_to_this_machine_are_refused_unless_allowed(tmp_path):
+def test_links_to_this_machine_are_refused_unless_allowed(tmp_path, png):
     page = ("<html><head><title>Neue Brücke</title></head><body><article><h1>Neue Brücke</h1>"
             "<p>Die Stadt baut eine neue Brücke über den Fluss. Sie soll im Herbst fertig sein.</p>"
             "<p>Der Bau kostet zwölf Millionen Euro, sagte die Bürgermeisterin am Montag.</p></article></body></html>")
@@ -254,8 +295,22 @@ def test_links_to_this_machine_are_refused_unless_allowed(tmp_path):
             failed = service.wait("b1", 1)
             assert failed["status"] == "failed" and "private network" in failed["error"]
             assert web.hits("/bruecke.html") == 0  # refused before a byte was sent
+            assert service.put("b0", {"text": "Mit Bild.", "image": web.url("/cover.png")})[0] == 202
+            assert "private network" in service.wait("b0", 1)["error"]  # a cover's link too
             service.restart("--workers", "1", "--allow-private-urls")
             assert service.put("b1", {"url": url})[0] == 202  # a link is always a new revision
             ready = service.wait("b1", 2)
             assert ready["status"] == "ready", ready
             assert json.loads((service.folder / "b1.json").read_text())["title"] == "Neue Brücke"
+            web.page("/cover.png", png, content_type="image/png")
+            assert service.put("b2", {"text": "Mit Bild.", "image": web.url("/cover.png")})[0] == 202
+            assert service.wait("b2", 1)["status"] == "ready"
+            assert ID3(service.folder / "b2.mp3").getall("APIC")[0].data == png  # the CMS's cover, embedded
+
+
+@pytest.fixture
+def png(tmp_path) -> bytes:
+    path = tmp_path / "made.png"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=64x64", "-frames:v", "1", str(path)],
+                   check=True)
+    return path.read_bytes()

@@ -26,6 +26,7 @@ class Limits:
     attempts: int = 3  # connection faults, timeouts and HTTP 5xx are tried again, with backoff
     backoff: float = 0.5  # seconds before the second attempt, doubled for each further one
     private_addresses: bool = True  # False: refuse links (and redirects) to this machine or a private network
+    accept: tuple[str, ...] = HTML_TYPES  # the content types taken (an image, for a cover)
 
 
 @dataclass(frozen=True)
@@ -68,14 +69,15 @@ def read_answer(session: requests.Session, url: str, limits: Limits) -> Page:
     """Return the page at `url` as `session` gets it; raise PassingFault for what a retry may mend."""
     try:
         with session.get(url, timeout=limits.timeout, stream=True, allow_redirects=True,
-                         headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"}) as answer:
+                         headers={"User-Agent": USER_AGENT, "Accept": ",".join(limits.accept)}) as answer:
             if answer.status_code >= 500:
                 raise PassingFault(f"the server answered HTTP {answer.status_code} {answer.reason}")
             if answer.status_code >= 400:
                 raise EditionError(f"{url}: the server answered HTTP {answer.status_code} {answer.reason}")
             kind = answer.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            if kind and kind not in HTML_TYPES:
-                raise EditionError(f"{url}: not a web page but {kind}")
+            if kind and kind not in limits.accept:
+                wanted = "a web page" if limits.accept == HTML_TYPES else " or ".join(limits.accept)
+                raise EditionError(f"{url}: not {wanted} but {kind}")
             declared = int(answer.headers.get("Content-Length") or 0)
             if declared > limits.max_bytes:
                 raise EditionError(f"{url}: the page is too large ({declared / 1e6:.1f} MB; "

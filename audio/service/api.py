@@ -23,6 +23,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from audio import engines
+from audio.atomic import write_atomically
 from audio.edition import manifest
 from audio.errors import EditionError, message
 from audio.read.source import FORMATS, parse_article
@@ -31,6 +32,7 @@ from audio.service.desk import Desk
 from audio.service.store import ID
 from audio.service.webhooks import Outbox
 from audio.service.worker import remove_edition
+from audio.text import lexicon
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,8 @@ def make_app(desk: Desk, token: str, files: ASGIApp, outbox: Outbox | None = Non
         Route("/api/articles/{article_id}", api.get_article, methods=["GET"]),
         Route("/api/articles/{article_id}", api.put_article, methods=["PUT"]),
         Route("/api/articles/{article_id}", api.delete_article, methods=["DELETE"]),
+        Route("/api/lexicon", api.get_lexicon, methods=["GET"]),
+        Route("/api/lexicon", api.put_lexicon, methods=["PUT"]),
     ]
 
     async def http_error(request: Request, exc: Exception) -> Response:
@@ -177,15 +181,85 @@ class Api:
                 status = desk.status(article_id)
                 if status is not None and status["status"] != "failed":
                     return 200, status
-            if desk.queue.length() >= desk.settings.max_queue:
+            try:
+                waiting = desk.queue.length()
+            except Exception as exc:  # noqa: BLE001 - the queue's store (Redis) is away
+                log.warning("the queue does not answer: %s", exc)
+                raise Refusal(503, "the queue does not answer; try again later",
+                              {"Retry-After": str(RETRY_AFTER)}) from None
+            if waiting >= desk.settings.max_queue:
                 raise Refusal(503, f"the queue is full ({desk.settings.max_queue} articles wait); try again later",
                               {"Retry-After": str(RETRY_AFTER)})
-            desk.store.accept(article_id, record)
-            desk.queue.put(article_id)
+            desk.store.accept(article_id, record)  # on disk: from here on nothing can lose it
+            try:
+                desk.queue.put(article_id)
+            except Exception as exc:  # noqa: BLE001 - accepted all the same: the reconcile will queue it
+                log.warning("%s was accepted but could not be queued now (%s); the reconcile will", article_id, exc)
             return 202, desk.status(article_id)
 
         code, status = await run_in_threadpool(accept)
         return JSONResponse(status, status_code=code)
+
+
+    async def get_lexicon(self, request: Request) -> Response:
+        path = self.desk.lexicon_path()
+        text = await run_in_threadpool(lambda: path.read_text(encoding="utf-8") if path.is_file() else "")
+        return Response(text, media_type="text/plain; charset=utf-8")
+
+    async def put_lexicon(self, request: Request) -> Response:
+        body = await read_body(request)
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "text/plain":
+            raise Refusal(415, "send the lexicon as text/plain (UTF-8), one `written = spoken` entry a line")
+        text = decoded(body)
+
+        def save() -> list[str]:
+            try:
+                new = lexicon.parse(text, "the lexicon")
+            except EditionError as exc:
+                raise Refusal(400, message(exc)) from None
+            path = self.desk.lexicon_path()
+            old = lexicon.parse(path.read_text(encoding="utf-8"), "the lexicon") if path.is_file() else lexicon.Lexicon()
+            write_atomically(path, text.encode("utf-8"), sync=True)
+            touched = said_differently(old, new)
+            requeued = [article_id for article_id in self.desk.store.ids() if touched(self.written(article_id))]
+            for article_id in requeued:
+                self.desk.store.mark_stale(article_id, "the house lexicon changed")
+                try:
+                    self.desk.queue.put(article_id)
+                except Exception as exc:  # noqa: BLE001 - marked: the reconcile queues it
+                    log.warning("%s could not be queued now (%s); the reconcile will", article_id, exc)
+            return requeued
+
+        return JSONResponse({"requeued": await run_in_threadpool(save)})
+
+    def written(self, article_id: str) -> str:
+        """Return what the article says as written: its text, else (a link) the text its edition records."""
+        newest = self.desk.store.newest(article_id)
+        if newest is None:
+            return ""
+        parts = [newest.get("text") or "", *(newest.get("meta") or {}).values()]
+        record = manifest.load(manifest.path_for(self.desk.audio_path(article_id)))
+        if record is not None:
+            parts += [record.title, *(chunk.text for section in record.sections for chunk in section.chunks)]
+        return "\n".join(parts)
+
+
+def said_differently(old: lexicon.Lexicon, new: lexicon.Lexicon):
+    """Return a test of a text: does it hold a word that `new` says otherwise than `old` (for any voice)?"""
+    exact: set[str] = set()
+    any_case: set[str] = set()
+
+    def compare(a: lexicon.Lexicon, b: lexicon.Lexicon) -> None:
+        exact.update(w for w in {*a.entries, *b.entries} if a.entries.get(w) != b.entries.get(w))
+        any_case.update(w for w in {*a.any_case, *b.any_case} if a.any_case.get(w) != b.any_case.get(w))
+        for voice in {*a.by_voice, *b.by_voice}:
+            compare(a.by_voice.get(voice, lexicon.Lexicon()), b.by_voice.get(voice, lexicon.Lexicon()))
+
+    compare(old, new)
+    patterns = [re.compile(rf"(?<!\w)(?:{'|'.join(re.escape(w) for w in sorted(words, key=len, reverse=True))})(?!\w)",
+                           flags) for words, flags in ((exact, 0), (any_case, re.IGNORECASE)) if words]
+    return lambda text: any(pattern.search(text) for pattern in patterns)
 
 
 def checked_id(article_id: str) -> str:

@@ -65,6 +65,10 @@ class Desk:
         fmt = formats.FORMATS.get(self.settings.options.audio_format or "") or formats.MP3
         return self.folder / f"{article_id}{fmt.extension}"
 
+    def lexicon_path(self) -> Path:
+        """Return where the house lexicon (`PUT /api/lexicon`) is kept: applied to every article."""
+        return self.settings.state_folder / "lexicon.txt"
+
     def status(self, article_id: str) -> dict[str, Any] | None:
         """Return the article's status object, or None when there is no such article."""
         newest = self.store.newest(article_id)
@@ -74,7 +78,10 @@ class Desk:
         result = self.store.result(article_id)
         built = result.get("built") or {}
         building = self.store.building(article_id) or {}
-        if built.get("revision") == revision:
+        stale = self.store.stale(article_id) is not None
+        if building.get("revision") == revision and stale and self.queue.locked(article_id):
+            state = "building"  # again, for the house lexicon
+        elif built.get("revision") == revision and not stale:
             state = "ready"
         elif result.get("failed_revision") == revision:
             state = "failed"

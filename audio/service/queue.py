@@ -121,7 +121,10 @@ class Queue:
         if self.redis is None:
             lock = self._locks.get(article_id)
             return lock is not None and lock.locked()
-        return bool(self.redis.exists(f"{NAME}:lock:{article_id}"))
+        try:
+            return bool(self.redis.exists(f"{NAME}:lock:{article_id}"))
+        except Exception:  # noqa: BLE001 - Redis away: nobody can be said to hold it
+            return False
 
     def beat(self, worker: str) -> None:
         """Say that `worker` is alive."""

@@ -117,6 +117,28 @@ class Store:
     def clear_building(self, article_id: str) -> None:
         (self.folder(article_id) / "building.json").unlink(missing_ok=True)
 
+    def owed(self, article_id: str) -> bool:
+        """Return True when the article needs a build: its newest revision is neither built nor failed, or the
+        house lexicon changed what it says."""
+        newest = self.newest(article_id)
+        if newest is None:
+            return False
+        result = self.result(article_id)
+        done = (result.get("built") or {}).get("revision"), result.get("failed_revision")
+        return newest["revision"] not in done or self.stale(article_id) is not None
+
+    def stale(self, article_id: str) -> dict[str, Any] | None:
+        """Return why the built edition no longer says what it should (a lexicon change), or None."""
+        return read(self.folder(article_id) / "stale.json")
+
+    def mark_stale(self, article_id: str, reason: str) -> None:
+        write_atomically(self.folder(article_id) / "stale.json", encode({"reason": reason, "since": now()}), sync=True)
+
+    def clear_stale(self, article_id: str, marked: dict[str, Any] | None) -> None:
+        """Remove the stale mark if it is still the one a build started with (a newer one stays)."""
+        if marked is not None and self.stale(article_id) == marked:
+            (self.folder(article_id) / "stale.json").unlink(missing_ok=True)
+
     def forget_older(self, article_id: str, revision: int) -> None:
         """Remove the revisions before `revision`, which a build of it superseded."""
         folder = self.folder(article_id)

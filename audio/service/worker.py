@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from audio import batch
+from audio import batch, files
+from audio.atomic import write_atomically
 from audio.build import BuildResult, build
 from audio.edition import manifest
 from audio.errors import EditionError, message
@@ -84,12 +85,7 @@ class Workers:
                 return
 
     def owed(self, article_id: str) -> bool:
-        """Return True when the article has a revision that is neither built nor failed."""
-        newest = self.desk.store.newest(article_id)
-        if newest is None:
-            return False
-        result = self.desk.store.result(article_id)
-        return newest["revision"] not in ((result.get("built") or {}).get("revision"), result.get("failed_revision"))
+        return self.desk.store.owed(article_id)
 
     def build_newest(self, article_id: str) -> None:
         """Build the newest revision of the article (holding its lock) and record the outcome."""
@@ -98,6 +94,7 @@ class Workers:
         if newest is None or not self.owed(article_id):
             return
         revision = newest["revision"]
+        stale = store.stale(article_id)
         store.mark_building(article_id, revision, self.name)
         result = store.result(article_id)
         started = time.time()
@@ -126,6 +123,7 @@ class Workers:
             self.update_feed()
             return
         store.save_result(article_id, result)
+        store.clear_stale(article_id, stale)
         if kind == "article.ready":
             store.forget_older(article_id, revision)
             self.update_feed()
@@ -141,11 +139,16 @@ class Workers:
         voice_settings = dict(options.voice_settings)
         if given.get("voice"):
             voice_settings["voice"] = given["voice"]
-        options = dataclasses.replace(options, engine=given.get("engine") or options.engine,
+        house = self.desk.lexicon_path()
+        options = dataclasses.replace(options, lexicons=(*options.lexicons, house) if house.is_file() else options.lexicons,
+                                      engine=given.get("engine") or options.engine,
                                       speed=float(given.get("speed") or options.speed),
                                       voice_settings=voice_settings, output=self.desk.audio_path(article_id),
                                       cover=None, intro=None, outro=None, fmt=None)
         source = with_metadata(self.source(article_id, record), record.get("meta") or {})
+        image = (record.get("meta") or {}).get("image")
+        if image:
+            options = dataclasses.replace(options, cover=self.cover(article_id, image))
         engine, chosen = self.voices_for(options).for_edition(source, self.desk.audio_path(article_id), NoEvents())
         built = build(source, dataclasses.replace(options, engine=engine, voice_settings=chosen),
                       publish_lock=nothing_to_hold)
@@ -157,6 +160,15 @@ class Workers:
             return open_link(record["url"], limits)
         article = parse_article(record.get("text") or "", record.get("format") or "text", name=article_id)
         return Source(article)
+
+    def cover(self, article_id: str, url: str) -> Path:
+        """Return the cover the CMS names (`image`), fetched under the rules of article links, in the state folder."""
+        limits = fetch.Limits(private_addresses=self.desk.settings.allow_private_urls, max_bytes=files.LIMITS["cover image"],
+                              accept=("image/jpeg", "image/png"))
+        page = fetch.get_page(url, limits)
+        path = self.desk.settings.state_folder / "covers" / f"{article_id}.png"
+        write_atomically(path, page.data)  # read back (and its kind told from its bytes) by the build
+        return path
 
     def voices_for(self, options) -> batch.SharedVoices:
         """Return the voices of builds with these options, each voice loaded once for all the workers."""
@@ -221,10 +233,7 @@ def reconcile(desk: Desk) -> int:
     rung = 0
     for article_id in desk.store.ids():
         newest = desk.store.newest(article_id)
-        if newest is None or article_id in waiting or desk.queue.locked(article_id):
-            continue
-        result = desk.store.result(article_id)
-        if newest["revision"] in ((result.get("built") or {}).get("revision"), result.get("failed_revision")):
+        if newest is None or article_id in waiting or desk.queue.locked(article_id) or not desk.store.owed(article_id):
             continue
         desk.store.clear_building(article_id)  # a killed worker's mark
         desk.queue.put(article_id)
