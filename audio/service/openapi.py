@@ -96,6 +96,19 @@ def document() -> dict[str, Any]:
                            "responses": {"204": {"description": "Deleted."}, "401": refusals["401"],
                                          "404": answer("No such article.")}},
             },
+            "/api/lexicon": {
+                "get": {"summary": "The house pronunciation lexicon.", "operationId": "getLexicon",
+                        "responses": {"200": {"description": "The lexicon file.", "content": {"text/plain": text_body}},
+                                      "401": refusals["401"]}},
+                "put": {"summary": "Replace the house lexicon; the articles whose spoken text it changes are built "
+                                   "again.", "operationId": "putLexicon",
+                        "requestBody": {"required": True, "content": {"text/plain": text_body}},
+                        "responses": {"200": {"description": "Saved; the ids built again.", "content": {
+                            "application/json": {"schema": {"type": "object", "properties": {"requeued": {
+                                "type": "array", "items": {"type": "string"}}}}}}},
+                            "400": answer("A line that is not `written = spoken`."), "401": refusals["401"],
+                            "413": answer("Over 5 MB."), "415": answer("Not text/plain.")}},
+            },
             "/api/health": {"get": {
                 "summary": "Whether the queue's store answers; the queue's length and the workers seen.",
                 "operationId": "health", "security": [],
