@@ -251,3 +251,20 @@ def test_a_build_removes_the_temporary_files_of_killed_builds_of_its_edition_onl
     assert result.exit_code == 0
     assert not any(path.exists() for path in ours) and not stage.exists() and not work.exists()
     assert all(path.exists() for path in others) and (keep / "notes.txt").exists()
+
+
+def test_a_preview_holds_only_what_the_edit_synthesised(edition, tmp_path):
+    article, build = edition
+    edit(article, "In einigen Fällen habe Microsoft mehr Twitter-Daten genutzt, als es sollte.",
+         "In manchen Fällen habe Microsoft deutlich mehr Twitter-Daten genutzt, als vereinbart war.")
+    preview = tmp_path / "vorschau.mp3"
+    result = build("--preview", preview)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == f"Wrote {preview}: the 1 chunks synthesised anew"
+    record = manifest.load(tmp_path / "e.json")
+    chunk = next(c for s in record.sections for c in s.chunks if c.text.startswith("In manchen Fällen"))
+    seconds = float(ffprobe(preview)["format"]["duration"])
+    assert chunk.end - chunk.start < seconds < chunk.end - chunk.start + 2.5  # the sentence between two silences
+    result = build("--preview", preview)  # nothing new to hear
+    assert result.stdout.splitlines()[-1] == "No preview: nothing was synthesised anew"
+    assert not preview.exists()

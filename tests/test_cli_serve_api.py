@@ -54,6 +54,9 @@ def test_submit_update_and_delete(service):
     ready = service.wait("rad-1", 2)
     assert ready["status"] == "ready" and ready["built_revision"] == 2
     assert ready["changes"] == [{"kind": "changed", "title": "Teil 2", "old_title": None}]
+    assert ready["preview"] == service.url + "rad-1.preview.mp3"  # only the edited sentence, to hear it at once
+    status, kind, audio = fetch(ready["preview"])
+    assert status == 200 and kind == "audio/mpeg" and len(audio) < (service.folder / "rad-1.mp3").stat().st_size
 
     code, _, state = service.put("rad-1", {"text": edited, "format": "markdown", "title": "Neue Radwege",
                                            "link": "https://example.org/rad-1"})  # what the CMS knows better
@@ -70,7 +73,7 @@ def test_submit_update_and_delete(service):
     code, _, _ = service.call("DELETE", "api/articles/rad-1")
     assert code == 204
     assert service.call("GET", "api/articles/rad-1")[0] == 404
-    assert not (service.folder / "rad-1.mp3").exists() and not (service.folder / "rad-1.json").exists()
+    assert not list(service.folder.glob("rad-1.*"))  # audio, manifest, transcripts, page, preview
     assert list(ET.parse(service.folder / "feed.xml").getroot().iter("item")) == []
     assert service.call("DELETE", "api/articles/rad-1")[0] == 404
 

@@ -65,6 +65,10 @@ class Desk:
         fmt = formats.FORMATS.get(self.settings.options.audio_format or "") or formats.MP3
         return self.folder / f"{article_id}{fmt.extension}"
 
+    def preview_path(self, article_id: str) -> Path:
+        """Return where the MP3 of only what the article's last build said anew goes (served beside its edition)."""
+        return self.folder / f"{article_id}.preview.mp3"
+
     def lexicon_path(self) -> Path:
         """Return where the house lexicon (`PUT /api/lexicon`) is kept: applied to every article."""
         return self.settings.state_folder / "lexicon.txt"
@@ -129,12 +133,14 @@ def load_settings(folder: Path, queue: str | None, cache_dir: Path | None = None
                     bool(data.get("allow_private_urls")))
 
 
-SAVED = ("audio_format", "engine", "voice_settings", "speed", "cache_dir", "bitrate", "intro_line", "sidecars", "lexicons")
+SAVED = ("audio_format", "engine", "voice_settings", "speed", "cache_dir", "bitrate", "intro_line", "sidecars", "lexicons",
+         "cover", "intro", "outro")
 
 
 def options_to_json(options: BuildOptions) -> dict[str, Any]:
     data: dict[str, Any] = {name: getattr(options, name) for name in SAVED}
-    data["cache_dir"] = str(options.cache_dir) if options.cache_dir else None
+    for name in ("cache_dir", "cover", "intro", "outro"):
+        data[name] = str(getattr(options, name)) if getattr(options, name) else None
     data["lexicons"] = [str(p) for p in options.lexicons]
     data["sidecars"] = list(options.sidecars)
     data["voice_settings"] = dict(options.voice_settings)

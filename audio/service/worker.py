@@ -144,7 +144,7 @@ class Workers:
                                       engine=given.get("engine") or options.engine,
                                       speed=float(given.get("speed") or options.speed),
                                       voice_settings=voice_settings, output=self.desk.audio_path(article_id),
-                                      cover=None, intro=None, outro=None, fmt=None)
+                                      fmt=None, preview=self.desk.preview_path(article_id))
         source = with_metadata(self.source(article_id, record), record.get("meta") or {})
         image = (record.get("meta") or {}).get("image")
         if image:
@@ -212,7 +212,7 @@ def describe(built: BuildResult, revision: int) -> dict[str, Any]:
         "duration": round(built.duration, 3),
         "chapters": [{"title": c.title, "start": round(c.start, 3), "end": round(c.end, 3)} for c in built.chapters],
         "changes": [{"kind": c.kind, "title": c.title, "old_title": c.old_title or None} for c in built.changes or []],
-        "preview": None,
+        "preview": built.preview.name if built.preview else None,
     }
 
 
@@ -221,6 +221,7 @@ def remove_edition(desk: Desk, article_id: str) -> None:
     output = desk.audio_path(article_id)
     record = manifest.load(manifest.path_for(output))
     names = {output.name, record.audio if record else output.name}
+    desk.preview_path(article_id).unlink(missing_ok=True)
     for name in names:
         audio = desk.folder / name
         for path in (audio, manifest.path_for(audio), *(sidecars.path_for(audio, kind) for kind in sidecars.KINDS)):
