@@ -246,3 +246,21 @@ def test_odd_requests(folder_served, request_bytes, status):
         except OSError:
             pass
         assert s.recv(100).startswith(b"HTTP/1.1 %d" % status)
+
+
+def test_clients_that_hang_up_mid_download_leave_no_tracebacks(tmp_path, capfd):
+    (tmp_path / "big.mp3").write_bytes(os.urandom(4 * 1024 * 1024))
+    httpd = server(tmp_path, "127.0.0.1", 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    port = httpd.server_address[1]
+    try:
+        for _ in range(30):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+                client.sendall(b"GET /big.mp3 HTTP/1.1\r\nHost: x\r\n\r\n")
+                client.recv(1024)  # and hang up with megabytes still to come
+        assert get(f"http://127.0.0.1:{port}/big.mp3", Range="bytes=0-9")[0] == 206
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "BrokenPipe" not in err

@@ -33,7 +33,7 @@ def redis_url(tmp_path):
         except redis.ConnectionError:
             assert time.monotonic() < deadline, "redis-server did not start"
             time.sleep(0.05)
-    yield f"redis://127.0.0.1:{port}/0"
+    yield f"redis://127.0.0.1:{port}/0", process
     process.terminate()
     process.wait(10)
 
@@ -69,6 +69,7 @@ class Worker:
 
 
 def test_two_workers_share_the_work_and_never_build_one_edition_at_once(tmp_path, redis_url, seed):
+    redis_url, redis_server = redis_url
     with Service(tmp_path / "out", tmp_path / "cache", "--workers", "0", "--queue", redis_url,
                  "--reconcile-every", "1") as service:
         workers = [Worker(service.folder, redis_url) for _ in range(2)]
@@ -100,6 +101,14 @@ def test_two_workers_share_the_work_and_never_build_one_edition_at_once(tmp_path
             busy.process.send_signal(signal.SIGKILL)
             busy.process.wait(10)
             assert service.wait("lang", 1, timeout=60)["status"] == "ready"
+
+            redis_server.terminate()  # the queue's store is gone: health says so, and nothing is accepted
+            redis_server.wait(10)
+            code, _, health = service.call("GET", "api/health", token=None)
+            assert code == 503 and health["store"] is False
+            code, headers, answer = service.put("spaet", {"text": "Zu spät."})
+            assert code == 503 and "Retry-After" in headers and "queue" in answer["error"]
+            assert service.status("lang")["status"] == "ready"  # what is on disk is still told
         finally:
             for worker in workers:
                 worker.stop()
