@@ -99,7 +99,8 @@ def build(article: Path | str | Article | Source, options: BuildOptions | None =
         record = edition_manifest(source, output, engine, plans, chapters, starts, created, tags.comment,
                                   tuple(dict.fromkeys(texts.keys)), voice_settings, levels_for)
         publish(record, staged, output, options.sidecars)
-    preview = write_preview(options.preview, made, store, options.bitrate) if options.preview else None
+    first = previous is None  # a first build synthesises everything: the edition itself is what to hear
+    preview = write_preview(options.preview, [] if first else made, store, options.bitrate) if options.preview else None
     return replace(result, duration=chapters[-1].end, chapters=chapters, synthesised=synthesised,
                    reused=total - synthesised, voice_report=engine.report(), preview=preview)
 

@@ -268,3 +268,10 @@ def test_a_preview_holds_only_what_the_edit_synthesised(edition, tmp_path):
     result = build("--preview", preview)  # nothing new to hear
     assert result.stdout.splitlines()[-1] == "No preview: nothing was synthesised anew"
     assert not preview.exists()
+
+
+def test_a_first_build_makes_no_preview(cli, articles, tmp_path):
+    result = cli("build", articles / "no-headings.txt", "-o", tmp_path / "n.mp3", "--engine", "espeak",
+                 "--cache-dir", tmp_path / "c", "--preview", tmp_path / "p.mp3")
+    assert result.exit_code == 0 and result.stdout.splitlines()[-1].startswith("No preview: a first build")
+    assert not (tmp_path / "p.mp3").exists()

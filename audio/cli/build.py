@@ -52,7 +52,8 @@ def build(articles: tuple, quiet: bool, output_dir: Path | None, with_feed: bool
         report(result)
         if preview and not settings.dry_run:
             click.echo(without_controls(f"Wrote {result.preview}: the {result.synthesised} chunks synthesised anew")
-                       if result.preview else "No preview: nothing was synthesised anew")
+                       if result.preview else "No preview: nothing was synthesised anew" if result.changes is not None
+                       else "No preview: a first build says everything anew; hear the edition itself")
         folders, failed = [result.output.parent], False
     else:
         if settings.output is not None:
