@@ -151,12 +151,7 @@ class Api:
             if not self.desk.store.delete(article_id):
                 return False
             remove_edition(self.desk, article_id)  # a build running now removes what it writes when it ends
-            from audio import batch
-
-            try:
-                batch.update_feed(self.desk.folder, self.desk.settings.base_url)
-            except (EditionError, OSError) as exc:
-                log.warning("the feed was not rewritten: %s", message(exc))
+            self.desk.feed.request()
             if self.outbox is not None and before is not None:
                 self.outbox.add("article.deleted", {**before, "status": "deleted"})
             return True

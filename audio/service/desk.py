@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from urllib.parse import quote
 
 from audio.atomic import write_atomically
 from audio.edition.options import BuildOptions
-from audio.errors import EditionError
+from audio.errors import EditionError, message
 from audio.podcast import sidecars
 from audio.service.queue import Queue
 from audio.service.store import Store, read
@@ -55,6 +56,7 @@ class Desk:
         settings.state_folder.mkdir(parents=True, exist_ok=True)
         self.store = Store(settings.state_folder)
         self.queue = Queue(settings.state_folder, settings.queue)
+        self.feed = FeedWriter(settings.folder, settings.base_url)
 
     @property
     def folder(self) -> Path:
@@ -75,10 +77,10 @@ class Desk:
 
     def status(self, article_id: str) -> dict[str, Any] | None:
         """Return the article's status object, or None when there is no such article."""
-        newest = self.store.newest(article_id)
+        newest = self.store.newest_number(article_id)
         if newest is None:
             return None
-        revision = newest["revision"]
+        revision, accepted = newest
         result = self.store.result(article_id)
         built = result.get("built") or {}
         building = self.store.building(article_id) or {}
@@ -94,7 +96,7 @@ class Desk:
         else:
             state = "queued"
         base = self.settings.base_url
-        updated = max(filter(None, [newest.get("accepted"), result.get("updated"),
+        updated = max(filter(None, [accepted, result.get("updated"),
                                     building.get("since") if state == "building" else None]))
         return {
             "id": article_id,
@@ -117,6 +119,35 @@ class Desk:
                 "options": options_to_json(self.settings.options), "allow_private_urls": self.settings.allow_private_urls}
         write_atomically(self.settings.state_folder / SETTINGS_FILE,
                          json.dumps(data, ensure_ascii=False, indent=1).encode() + b"\n")
+
+
+class FeedWriter:
+    """Rewrites the folder's feed.xml after editions change, in a thread of its own: requests that come while it
+    writes make one more rewrite, not one each (a feed of n editions reads n manifests), and no build waits."""
+
+    def __init__(self, folder: Path, base_url: str):
+        self.folder, self.base_url = folder, base_url
+        self.wanted = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.guard = threading.Lock()
+
+    def request(self) -> None:
+        self.wanted.set()
+        with self.guard:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self.run, name="feed", daemon=True)
+                self.thread.start()
+
+    def run(self) -> None:
+        from audio import batch
+
+        while True:
+            self.wanted.wait()
+            self.wanted.clear()
+            try:
+                batch.update_feed(self.folder, self.base_url)
+            except (EditionError, OSError) as exc:
+                log.warning("the feed was not rewritten: %s", message(exc))
 
 
 def load_settings(folder: Path, queue: str | None, cache_dir: Path | None = None,

@@ -100,6 +100,21 @@ class Store:
             log.warning("revision %s of %s cannot be read; it is skipped", number, article_id)
         return None
 
+    def newest_number(self, article_id: str) -> tuple[int, str] | None:
+        """Return the newest accepted revision's number and when it was accepted (RFC 3339), without reading the
+        revision itself (it holds the whole article); None when there is none."""
+        folder = self.folder(article_id)
+        numbers = self.numbers(article_id)
+        tomb = count((read(folder / "deleted.json") or {}).get("revision"))
+        if not numbers or numbers[-1] <= tomb:
+            return None
+        try:
+            moment = os.stat(folder / f"revision-{numbers[-1]}.json").st_mtime
+        except OSError:
+            return None
+        accepted = datetime.datetime.fromtimestamp(moment, datetime.timezone.utc)
+        return numbers[-1], accepted.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
     def result(self, article_id: str) -> dict[str, Any]:
         """Return what the last build made or why it failed ({} before the first)."""
         return read(self.folder(article_id) / "built.json") or {}

@@ -179,10 +179,7 @@ class Workers:
             return self.voices[key]
 
     def update_feed(self) -> None:
-        try:
-            batch.update_feed(self.desk.folder, self.desk.settings.base_url)
-        except (EditionError, OSError) as exc:
-            log.warning("the feed was not rewritten: %s", message(exc))
+        self.desk.feed.request()
 
 
 @contextlib.contextmanager
