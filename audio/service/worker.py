@@ -219,6 +219,7 @@ def remove_edition(desk: Desk, article_id: str) -> None:
     record = manifest.load(manifest.path_for(output))
     names = {output.name, record.audio if record else output.name}
     desk.preview_path(article_id).unlink(missing_ok=True)
+    (desk.settings.state_folder / "covers" / f"{article_id}.png").unlink(missing_ok=True)
     for name in names:
         audio = desk.folder / name
         for path in (audio, manifest.path_for(audio), *(sidecars.path_for(audio, kind) for kind in sidecars.KINDS)):
