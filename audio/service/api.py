@@ -195,7 +195,6 @@ class Api:
         code, status = await run_in_threadpool(accept)
         return JSONResponse(status, status_code=code)
 
-
     async def get_lexicon(self, request: Request) -> Response:
         path = self.desk.lexicon_path()
         text = await run_in_threadpool(lambda: path.read_text(encoding="utf-8") if path.is_file() else "")
