@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
+import secrets
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +44,7 @@ class Settings:
     allow_private_urls: bool = False
     max_queue: int = 10_000  # articles waiting at most; beyond it a PUT gets 503
     reconcile_every: float = 30.0  # seconds
+    name: str = "audio_edition"  # the queue's name in Redis: the folder's own (saved with the settings)
 
     @property
     def state_folder(self) -> Path:
@@ -55,7 +58,7 @@ class Desk:
         self.settings = settings
         settings.state_folder.mkdir(parents=True, exist_ok=True)
         self.store = Store(settings.state_folder)
-        self.queue = Queue(settings.state_folder, settings.queue)
+        self.queue = Queue(settings.state_folder, settings.queue, settings.name)
         self.feed = FeedWriter(settings.folder, settings.base_url)
 
     @property
@@ -115,7 +118,7 @@ class Desk:
 
     def save_settings(self) -> None:
         """Write the settings where `worker` processes find them."""
-        data = {"folder": str(self.folder), "base_url": self.settings.base_url,
+        data = {"folder": str(self.folder), "base_url": self.settings.base_url, "name": self.settings.name,
                 "options": options_to_json(self.settings.options), "allow_private_urls": self.settings.allow_private_urls}
         write_atomically(self.settings.state_folder / SETTINGS_FILE,
                          json.dumps(data, ensure_ascii=False, indent=1).encode() + b"\n")
@@ -161,7 +164,14 @@ def load_settings(folder: Path, queue: str | None, cache_dir: Path | None = None
     if cache_dir:
         options = dataclasses.replace(options, cache_dir=cache_dir)
     return Settings(Path(folder), str(data.get("base_url") or ""), options, state, queue,
-                    bool(data.get("allow_private_urls")))
+                    bool(data.get("allow_private_urls")), name=str(data.get("name") or "audio_edition"))
+
+
+def named(settings: Settings) -> Settings:
+    """Return the settings with the folder's own queue name: the one saved before, else a new one."""
+    saved = read(settings.state_folder / SETTINGS_FILE) or {}
+    name = str(saved.get("name") or f"audio_edition_{secrets.token_hex(4)}")
+    return dataclasses.replace(settings, name=name if re.fullmatch(r"[A-Za-z0-9_]{1,64}", name) else settings.name)
 
 
 SAVED = ("audio_format", "engine", "voice_settings", "speed", "cache_dir", "bitrate", "intro_line", "sidecars", "lexicons",

@@ -22,7 +22,7 @@ from audio.errors import EditionError
 
 log = logging.getLogger(__name__)
 
-NAME = "audio_edition"
+NAME = "audio_edition"  # with the folder's own name after it, so folders can share one Redis
 LOCK_SECONDS = 10.0  # a Redis lock lives this long unless renewed (every third of it) by a live worker
 HEARTBEAT_SECONDS = 30.0  # a worker not heard from for this long is no longer listed
 
@@ -30,14 +30,14 @@ HEARTBEAT_SECONDS = 30.0  # a worker not heard from for this long is no longer l
 class Queue:
     """Articles waiting to be built, by id; `take` waits for one without polling with a growing back-off."""
 
-    def __init__(self, state: Path, url: str | None = None):
+    def __init__(self, state: Path, url: str | None = None, name: str = NAME):
         import huey
 
-        self.url = url
+        self.url, self.name = url, name
         if url:
             if not url.startswith(("redis://", "rediss://", "unix://")):
                 raise EditionError(f"{url}: give the queue as redis://HOST:PORT/N")
-            self.huey = huey.RedisHuey(NAME, url=url, blocking=True, read_timeout=1, results=False)
+            self.huey = huey.RedisHuey(name, url=url, blocking=True, read_timeout=1, results=False)
             self.redis = self.huey.storage.conn
         else:
             self.huey = huey.SqliteHuey(NAME, filename=str(Path(state) / "queue.sqlite3"), results=False)
@@ -102,7 +102,7 @@ class Queue:
                 if got:
                     lock.release()
             return
-        lock = self.redis.lock(f"{NAME}:lock:{article_id}", timeout=LOCK_SECONDS, thread_local=False)
+        lock = self.redis.lock(f"{self.name}:lock:{article_id}", timeout=LOCK_SECONDS, thread_local=False)
         got = lock.acquire(blocking=False)
         stop = threading.Event()
         renewer = threading.Thread(target=renew, args=(lock, stop), daemon=True) if got else None
@@ -122,7 +122,7 @@ class Queue:
             lock = self._locks.get(article_id)
             return lock is not None and lock.locked()
         try:
-            return bool(self.redis.exists(f"{NAME}:lock:{article_id}"))
+            return bool(self.redis.exists(f"{self.name}:lock:{article_id}"))
         except Exception:  # noqa: BLE001 - Redis away: nobody can be said to hold it
             return False
 
@@ -131,14 +131,14 @@ class Queue:
         if self.redis is None:
             self._seen[worker] = time.time()
         else:
-            self.redis.set(f"{NAME}:worker:{worker}", str(time.time()), ex=int(HEARTBEAT_SECONDS))
+            self.redis.set(f"{self.name}:worker:{worker}", str(time.time()), ex=int(HEARTBEAT_SECONDS))
 
     def workers(self) -> list[str]:
         """Return the workers heard from recently."""
         if self.redis is None:
             cutoff = time.time() - HEARTBEAT_SECONDS
             return sorted(name for name, seen in self._seen.items() if seen > cutoff)
-        prefix = f"{NAME}:worker:"
+        prefix = f"{self.name}:worker:"
         return sorted(key.decode()[len(prefix):] for key in self.redis.scan_iter(f"{prefix}*", count=1000))
 
 

@@ -9,7 +9,7 @@ from starlette.types import ASGIApp
 
 from audio.errors import EditionError
 from audio.service.api import make_app
-from audio.service.desk import Desk, Settings
+from audio.service.desk import Desk, Settings, named
 from audio.service.webhooks import Deliverer, Outbox
 from audio.service.worker import Reconciler, Workers, reconcile
 
@@ -30,7 +30,8 @@ class Running:
         """Start the service of `serve --api`: reconcile, then build with `workers` threads, deliver webhooks."""
         if bool(webhook) != bool(secret):
             raise EditionError("give --webhook URL and --webhook-secret SECRET together")
-        desk = Desk(settings)
+        settings.state_folder.mkdir(parents=True, exist_ok=True)
+        desk = Desk(named(settings))
         desk.save_settings()
         outbox = Outbox(settings.state_folder)
         deliverer = Deliverer(outbox, webhook, secret)
