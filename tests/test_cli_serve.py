@@ -264,3 +264,32 @@ def test_clients_that_hang_up_mid_download_leave_no_tracebacks(tmp_path, capfd):
         httpd.server_close()
     err = capfd.readouterr().err
     assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_with_few_files_to_open_idle_connections_do_not_lock_new_clients_out(tmp_path):
+    import resource
+
+    (tmp_path / "e.mp3").write_bytes(b"ID3" * 100)
+
+    def few_files():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+    proc = subprocess.Popen([sys.executable, "-m", "audio", "serve", "--dir", str(tmp_path), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=few_files)
+    idle = []
+    try:
+        url = proc.stdout.readline().split(" at ")[1].split(";")[0]
+        host, port = url.split("//")[1].rstrip("/").split(":")
+        for _ in range(400):  # more than the server may open files
+            connection = socket.create_connection((host, int(port)), timeout=10)
+            connection.sendall(b"GET /e.mp3 HTTP/1.1\r\n")
+            idle.append(connection)
+        started = time.monotonic()
+        assert get(url + "e.mp3")[0] == 200
+        assert time.monotonic() - started < 2
+    finally:
+        for connection in idle:
+            connection.close()
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert "Traceback" not in err

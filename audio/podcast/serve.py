@@ -41,6 +41,8 @@ PUBLISHED = (*(ext for f in formats.FORMATS.values() for ext in f.extensions), *
              ".jpg", ".jpeg", ".png")
 IDLE_TIMEOUT = 20.0  # seconds a client may take to send a request's head, and stay idle between requests
 MAX_CONNECTIONS = 1000  # at most; fewer when the process may open fewer files
+LISTEN_QUEUE = 2048  # connections the system keeps waiting to be accepted
+ACCEPT_BATCH = 16  # connections accepted in one go (a few goes pass before one beyond the bound is closed)
 BLOCK = 256 * 1024
 LINE_LIMIT = 8190  # bytes of a request line (method, path, version), as common servers allow
 HEAD_LIMIT = 65536  # bytes of a request's head
@@ -227,9 +229,11 @@ class Guarded(H11Protocol):
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         self._await_head()
-        if len(self.connections) > self.max_connections:
-            idle = [c for c in self.connections if isinstance(c, Guarded) and c is not self and c._deadline]
+        live = [c for c in self.connections if isinstance(c, Guarded) and not c.transport.is_closing()]
+        if len(live) > self.max_connections:  # (a closed one is counted until the loop has let it go)
+            idle = [c for c in live if c is not self and c._deadline is not None]
             victim = min(idle, key=lambda c: c._waiting_since, default=self)
+            victim._head_arrived()
             victim.transport.close()  # the one idle longest; this one if none is idle
 
     def _await_head(self) -> None:
@@ -310,7 +314,22 @@ def connection_limit() -> int:
         return MAX_CONNECTIONS
     if soft == resource.RLIM_INFINITY:
         return MAX_CONNECTIONS
-    return max(16, min(MAX_CONNECTIONS, (soft - 64) // 2))
+    return max(16, min(MAX_CONNECTIONS, (soft - 64 - 4 * ACCEPT_BATCH) // 2))
+
+
+def listening_class():
+    import uvicorn
+
+    class Listening(uvicorn.Server):
+        """uvicorn's server, whose socket keeps a long queue of connections waiting to be accepted (asyncio sets the
+        socket's queue to the size of the batch it accepts at once)."""
+
+        async def startup(self, sockets=None) -> None:
+            await super().startup(sockets)
+            for sock in sockets or []:
+                sock.listen(LISTEN_QUEUE)
+
+    return Listening
 
 
 class Server:
@@ -321,15 +340,18 @@ class Server:
         import uvicorn
 
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.socket = socket.create_server((host, port), family=family, backlog=2048)
+        self.socket = socket.create_server((host, port), family=family, backlog=LISTEN_QUEUE)
         self.server_address = self.socket.getsockname()[:2]
         protocol = type("Protocol", (Guarded,), {"head_timeout": idle_timeout,
                                                  "max_connections": max_connections or connection_limit()})
+        # backlog: how many waiting connections the loop accepts in one go; beyond the connection bound they
+        # are closed when they start, and a smaller batch keeps the process under its limit of open files
         config = uvicorn.Config(app, http=protocol, lifespan="off", log_config=None, access_log=False,  # type: ignore[arg-type]
+                                backlog=ACCEPT_BATCH, loop="asyncio",
                                 timeout_keep_alive=int(max(1, idle_timeout)), h11_max_incomplete_event_size=HEAD_LIMIT + 1024,
                                 ws="none", server_header=False,
                                 proxy_headers=False, timeout_graceful_shutdown=2)
-        self.uvicorn = uvicorn.Server(config)
+        self.uvicorn = listening_class()(config)
         self.stopped = threading.Event()
 
     def use(self, app: ASGIApp) -> None:

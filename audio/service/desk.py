@@ -13,6 +13,7 @@ import logging
 import re
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,7 +127,8 @@ class Desk:
 
 class FeedWriter:
     """Rewrites the folder's feed.xml after editions change, in a thread of its own: requests that come while it
-    writes make one more rewrite, not one each (a feed of n editions reads n manifests), and no build waits."""
+    writes, or soon after, make one more rewrite, not one each (a feed of n editions reads n manifests), and no
+    build waits for it."""
 
     def __init__(self, folder: Path, base_url: str):
         self.folder, self.base_url = folder, base_url
@@ -147,10 +149,14 @@ class FeedWriter:
         while True:
             self.wanted.wait()
             self.wanted.clear()
+            began = time.monotonic()
             try:
                 batch.update_feed(self.folder, self.base_url)
             except (EditionError, OSError) as exc:
                 log.warning("the feed was not rewritten: %s", message(exc))
+            # a pause after each rewrite, four times as long as it took (at least a second): changes meanwhile
+            # make one rewrite, and a large folder's feed never takes more than a fifth of the time
+            time.sleep(max(1.0, 4 * (time.monotonic() - began)))
 
 
 def load_settings(folder: Path, queue: str | None, cache_dir: Path | None = None,
