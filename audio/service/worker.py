@@ -100,7 +100,7 @@ class Workers:
         started = time.time()
         self.report(f"{started:.3f} {self.name} building {article_id} revision {revision}")
         try:
-            built = self.build(article_id, newest)
+            built = self.build_again_once(article_id, newest)
             result = {**result, "revision": revision, "built": built, "failed_revision": None, "error": None,
                       "updated": now()}
             kind = "article.ready"
@@ -131,6 +131,17 @@ class Workers:
         if status is not None:
             self.on_event(kind, status)
 
+    def build_again_once(self, article_id: str, record: dict[str, Any]) -> dict[str, Any]:
+        """Build one revision; once more when the build says running it again goes on (a chunk that `cache prune`
+        removed meanwhile, a voice that failed for a moment: what was made is cached)."""
+        try:
+            return self.build(article_id, record)
+        except EditionError as exc:
+            if "run the build again" not in str(exc):
+                raise
+            log.warning("%s: %s; building it once more", article_id, message(exc))
+            return self.build(article_id, record)
+
     def build(self, article_id: str, record: dict[str, Any]) -> dict[str, Any]:
         """Build one revision; return what the status object tells of it."""
         settings = self.desk.settings
@@ -150,8 +161,10 @@ class Workers:
         if image:
             options = dataclasses.replace(options, cover=self.cover(article_id, image))
         engine, chosen = self.voices_for(options).for_edition(source, self.desk.audio_path(article_id), NoEvents())
+        # on one machine, the cache's file lock also keeps a `build` of the same folder off the edition; across
+        # machines it is not reliable (network file systems), and the Redis lock held for the whole build replaces it
         built = build(source, dataclasses.replace(options, engine=engine, voice_settings=chosen),
-                      publish_lock=nothing_to_hold)
+                      publish_lock=nothing_to_hold if self.desk.queue.redis is not None else None)
         return describe(built, record["revision"])
 
     def source(self, article_id: str, record: dict[str, Any]) -> Source:
