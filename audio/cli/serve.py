@@ -85,6 +85,7 @@ def serve(folder: Path, host: str, port: int, base_url: str | None, api: bool, *
             raise click.UsageError(f"--{given[0].replace('_', '-')} is an option of the API: add --api")
     if base_url:
         feed.check_base_url(base_url)
+    token = api_token(service["token_file"]) if api else ""
     if api:
         Path(folder).mkdir(parents=True, exist_ok=True)
     channel = configure(folder, {})
@@ -93,10 +94,9 @@ def serve(folder: Path, host: str, port: int, base_url: str | None, api: bool, *
     def current_feed() -> bytes:  # made at each request: editions built while serving appear at once
         return feed.rss(feed.editions(folder), urls[0], channel)
 
-    token = api_token(service["token_file"]) if api else ""
     files = files_app(folder, current_feed)
     try:
-        httpd = server(folder, host, port, app=files if not api else None, feed=current_feed)
+        httpd = server(folder, host, port, app=files)
     except OSError as exc:
         raise EditionError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
     url = base_url or f"http://{host}:{httpd.server_address[1]}/"
