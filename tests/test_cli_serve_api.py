@@ -333,3 +333,19 @@ def png(tmp_path) -> bytes:
     subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=64x64", "-frames:v", "1", str(path)],
                    check=True)
     return path.read_bytes()
+
+
+@pytest.mark.parametrize("args, env, words", [
+    (["--api"], {}, "the API needs a token: set AUDIO_EDITION_API_TOKEN or give --token-file FILE"),
+    (["--api"], {"AUDIO_EDITION_API_TOKEN": "kurz"}, "at least 16 printable characters"),
+    (["--workers", "2"], {}, "--workers is an option of the API: add --api"),
+    (["--api", "--webhook", "http://127.0.0.1:9/"], {"AUDIO_EDITION_API_TOKEN": TOKEN}, "together"),
+    (["--api", "--webhook", "http://127.0.0.1:9/", "--webhook-secret", "kein base64!"],
+     {"AUDIO_EDITION_API_TOKEN": TOKEN}, "base64"),
+])
+def test_serve_api_refuses_what_it_cannot_run_with_one_line(cli, tmp_path, monkeypatch, args, env, words):
+    monkeypatch.delenv("AUDIO_EDITION_API_TOKEN", raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = cli("serve", "-d", tmp_path / "out", "--port", "0", *args)
+    assert result.exit_code != 0 and words in result.stderr and len(result.stderr.strip().splitlines()) == 1

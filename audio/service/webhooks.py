@@ -9,6 +9,7 @@ seconds; delivering never holds up a build.
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
 import logging
@@ -82,8 +83,10 @@ class Deliverer:
 
         self.outbox, self.url = outbox, url
         try:
+            if secret:
+                base64.b64decode(secret.removeprefix("whsec_"), validate=True)
             self.signer = Webhook(secret) if url and secret else None
-        except Exception:  # noqa: BLE001 - the library raises several kinds for a malformed secret
+        except Exception:  # noqa: BLE001 - binascii.Error, and whatever the library raises for a malformed secret
             raise EditionError("the webhook secret must be base64 (whsec_… as Standard Webhooks gives it)") from None
         self.first_retry, self.give_up_after = first_retry, give_up_after
         self.stopping = threading.Event()
