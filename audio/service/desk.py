@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import re
 import secrets
 import threading
@@ -61,6 +62,7 @@ class Desk:
         self.store = Store(settings.state_folder)
         self.queue = Queue(settings.state_folder, settings.queue, settings.name)
         self.feed = FeedWriter(settings.folder, settings.base_url)
+        self._statuses: dict[str, tuple[tuple[int, bool], dict[str, Any] | None]] = {}
 
     @property
     def folder(self) -> Path:
@@ -80,7 +82,29 @@ class Desk:
         return self.settings.state_folder / "lexicon.txt"
 
     def status(self, article_id: str) -> dict[str, Any] | None:
-        """Return the article's status object, or None when there is no such article."""
+        """Return the article's status object, or None when there is no such article.
+
+        On one machine it is kept while the article's state folder stays as it was (every change there is a
+        rename or a removal, which changes the folder's time), so a status asked for often costs one stat. A
+        folder changed in the last 50 ms, within the clock's grain, is read afresh (as git treats racy files).
+        """
+        if self.queue.redis is not None:  # other machines write there, through file systems that cache times
+            return self.read_status(article_id)
+        try:
+            changed = os.stat(self.store.folder(article_id)).st_mtime_ns
+        except OSError:
+            return None
+        key = (changed, self.queue.locked(article_id))
+        kept = self._statuses.get(article_id)
+        if kept is not None and kept[0] == key:
+            return dict(kept[1]) if kept[1] is not None else None
+        status = self.read_status(article_id)
+        if time.time_ns() - changed > 50_000_000:
+            self._statuses[article_id] = (key, status)
+        return dict(status) if status is not None else None
+
+    def read_status(self, article_id: str) -> dict[str, Any] | None:
+        """Return the article's status object as its state folder tells it, or None when there is no such article."""
         newest = self.store.newest_number(article_id)
         if newest is None:
             return None
