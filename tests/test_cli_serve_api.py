@@ -340,6 +340,8 @@ def png(tmp_path) -> bytes:
     (["--api"], {"AUDIO_EDITION_API_TOKEN": "kurz"}, "at least 16 printable characters"),
     (["--workers", "2"], {}, "--workers is an option of the API: add --api"),
     (["--api", "--webhook", "http://127.0.0.1:9/"], {"AUDIO_EDITION_API_TOKEN": TOKEN}, "together"),
+    (["--api", "--queue", "redis://127.0.0.1:1/0"], {"AUDIO_EDITION_API_TOKEN": TOKEN}, "does not answer"),
+    (["--api", "--queue", "amqp://127.0.0.1/"], {"AUDIO_EDITION_API_TOKEN": TOKEN}, "redis://"),
     (["--api", "--webhook", "http://127.0.0.1:9/", "--webhook-secret", "kein base64!"],
      {"AUDIO_EDITION_API_TOKEN": TOKEN}, "base64"),
 ])

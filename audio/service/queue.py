@@ -28,7 +28,7 @@ HEARTBEAT_SECONDS = 30.0  # a worker not heard from for this long is no longer l
 
 
 class Queue:
-    """Articles waiting to be built, by id; `take` waits for one without polling with a growing back-off."""
+    """Articles waiting to be built, by id; `take_and_run` waits for one without polling with a growing back-off."""
 
     def __init__(self, state: Path, url: str | None = None, name: str = NAME):
         import huey
@@ -82,7 +82,7 @@ class Queue:
                 self.redis.ping()
             return True
         except Exception as exc:  # noqa: BLE001 - any failure of the store means "does not answer"
-            log.warning("the queue does not answer: %s", exc)
+            log.info("the queue does not answer: %s", exc)  # the caller says so (health: 503)
             return False
 
     @contextlib.contextmanager

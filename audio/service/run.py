@@ -32,6 +32,7 @@ class Running:
             raise EditionError("give --webhook URL and --webhook-secret SECRET together")
         settings.state_folder.mkdir(parents=True, exist_ok=True)
         desk = Desk(named(settings))
+        answering(desk)
         desk.save_settings()
         outbox = Outbox(settings.state_folder)
         deliverer = Deliverer(outbox, webhook, secret)
@@ -48,6 +49,7 @@ class Running:
     def worker(cls, settings: Settings, workers: int, report=None) -> Running:
         """Start `worker` processes' builds: they share the queue and the folder with `serve --api`."""
         desk = Desk(settings)
+        answering(desk)
         crew = Workers(desk, workers, on_event=Outbox(settings.state_folder).add, report=report)
         crew.start()
         return cls(desk, crew, None, None, None)
@@ -56,3 +58,9 @@ class Running:
         for part in (self.reconciler, self.deliverer, self.workers):
             if part is not None:
                 part.stop()
+
+
+def answering(desk: Desk) -> None:
+    """Raise EditionError when the queue's store does not answer (a Redis that is not there)."""
+    if not desk.queue.answers():
+        raise EditionError(f"{desk.settings.queue or 'the queue'}: the queue's store does not answer; is Redis running there?")
