@@ -10,11 +10,13 @@ import dataclasses
 import datetime
 import os
 from collections.abc import Callable
+from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from audio import engines, files
+from audio.atomic import write_atomically
 from audio.edition import cache as cache_mod
 from audio.edition import changes, manifest
 from audio.edition.assemble import Assembly, SectionEncoder, bookend, edition_manifest, edition_tags, write_audio
@@ -29,6 +31,7 @@ from audio.events import Events, NoEvents
 from audio.podcast.publish import publish, staging
 from audio.read.article import Article
 from audio.read.source import Source, open_source
+from audio.sound import ffmpeg, render
 from audio.sound.export import Chapter, check_chapters
 
 
@@ -44,14 +47,17 @@ class BuildResult:
     sections: int = 0
     voice_report: str | None = None  # what the voice adds to the summary, e.g. "3 retries"
     dry_run: bool = False
+    preview: Path | None = None  # the MP3 of only what this build synthesised (options.preview), if it made one
 
 
 def build(article: Path | str | Article | Source, options: BuildOptions | None = None, events: Events | None = None,
-          **overrides: Any) -> BuildResult:
+          publish_lock: Callable[[Path], ContextManager[Any]] | None = None, **overrides: Any) -> BuildResult:
     """Build the edition of an article and return what was made.
 
     `article` is the path of an article file, or an Article (from `parse_article(text)`); the
     options are `options` with any `overrides` by name, e.g. `build("a.md", engine="espeak")`.
+    `publish_lock(output)` is held while the edition is put in place: by default a file lock in the cache;
+    the service, which holds a lock of its own across machines for the whole build, gives its own.
     """
     options = replace(options or BuildOptions(), **overrides)
     events = events or NoEvents()
@@ -88,18 +94,34 @@ def build(article: Path | str | Article | Source, options: BuildOptions | None =
         missing = len(missing_chunks(todo, store))
         return replace(result, synthesised=missing, reused=total - missing)
     with SectionEncoder(store, options, events) as encoder:  # MP3 sections are encoded while the voice speaks
-        synthesised = synthesise_missing(todo, engine, store, events, encoder.submit if fmt.joined else None)
+        made = synthesise_missing(todo, engine, store, events, encoder.submit if fmt.joined else None)
         encoder.finish()
+    synthesised = len(made)
     created = previous.created if previous and previous.created else now()
     # two builds of one edition at once: the audio and its manifest stay a pair; all is written to
     # `staged` (the output's name in a private folder) and put in place as a unit by publish()
-    with store.lock(output), staging(output) as staged:
+    with (publish_lock or store.lock)(output), staging(output) as staged:
         chapters, starts = write_audio(Assembly(staged, fmt, plans, store, options, tags, intro, outro, events))
         record = edition_manifest(source, output, engine, plans, chapters, starts, created, tags.comment,
                                   tuple(dict.fromkeys(texts.keys)), voice_settings, levels_for)
         publish(record, staged, output, options.sidecars)
+    first = previous is None  # a first build synthesises everything: the edition itself is what to hear
+    preview = write_preview(options.preview, [] if first else made, store, options.bitrate) if options.preview else None
     return replace(result, duration=chapters[-1].end, chapters=chapters, synthesised=synthesised,
-                   reused=total - synthesised, voice_report=engine.report())
+                   reused=total - synthesised, voice_report=engine.report(), preview=preview)
+
+
+def write_preview(path: Path, keys: list[str], store: Cache, bitrate: int) -> Path | None:
+    """Write an MP3 of only the chunks a build synthesised (`keys`, in the order spoken), each between moments of
+    silence, and return its path; with nothing synthesised, remove an older one and return None."""
+    clips = [clip for clip in map(store.get_speech, keys) if clip is not None]
+    if not clips:
+        Path(path).unlink(missing_ok=True)
+        return None
+    pcm, rate = render.preview_pcm(clips)
+    write_atomically(Path(path), ffmpeg.run(render.mp3_args(rate, bitrate, "loudnorm=I=-16:TP=-1.5"), pcm,
+                                            what="encoding the preview"))
+    return Path(path)
 
 
 ENGINE_VARIABLE = "AUDIO_EDITION_ENGINE"  # the user's default voice, e.g. piper

@@ -1,11 +1,13 @@
 """HTTP at the edge: a session whose requests end at a deadline, however slowly an answer trickles in,
-and how long to wait before asking again. requests and urllib3 load only when a session is made."""
+that may refuse to reach private addresses, and how long to wait before asking again. requests and
+urllib3 load only when a session is made."""
 
 from __future__ import annotations
 
 import contextlib
 import datetime
 import email.utils
+import ipaddress
 import random
 import socket
 import threading
@@ -44,12 +46,39 @@ def retry_after(value: str | None, now: float | None = None) -> float | None:
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+class PrivateAddress(Exception):
+    """A connection that would reach this machine or a private network, which the session was told to refuse."""
+
+
+def private(address: str) -> bool:
+    """Return True for an address a link from outside must not reach: loopback, private, link-local,
+    multicast, reserved or unspecified (an IPv4 address inside IPv6 judged as IPv4)."""
+    ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast or ip.is_loopback or ip.is_link_local or ip.is_private \
+        or ip.is_reserved or ip.is_unspecified
+
+
+def vetted(host: str, port: int) -> str:
+    """Return the address to connect to for `host`, resolved once; raise PrivateAddress when any address it
+    resolves to is private (a name pointing both outside and inside is refused)."""
+    found = [info[4][0] for info in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)]
+    for address in found:
+        if private(str(address)):
+            raise PrivateAddress(f"the link leads to {address}, an address on this machine or a private network")
+    return str(found[0])
+
+
 @contextlib.contextmanager
-def deadline_session(seconds: float) -> Iterator[tuple[requests.Session, threading.Event]]:
+def deadline_session(seconds: float, private_addresses: bool = True) -> Iterator[tuple[requests.Session, threading.Event]]:
     """Yield a requests session whose connections are cut `seconds` from now, and an event set when they were.
 
     requests' timeout bounds each read, so an answer trickling in a byte at a time would never end;
     shutting the sockets down ends whatever is waiting on them: connecting, headers or body.
+    Without `private_addresses`, every connection (the first, and each redirect's) resolves its host
+    once, refuses it with PrivateAddress if it leads to a private address, and connects to the very
+    address checked (so a name that resolves differently the second time cannot slip through).
     """
     import requests
     import requests.adapters
@@ -75,12 +104,25 @@ def deadline_session(seconds: float) -> Iterator[tuple[requests.Session, threadi
                 except OSError:
                     pass
 
-    class Watched(urllib3.connection.HTTPConnection):
+    class Checked(urllib3.connection.HTTPConnection):
+        def _new_conn(self) -> socket.socket:  # connect to an address vetted before a packet is sent
+            if private_addresses:
+                return super()._new_conn()
+            name = self._dns_host
+            self._dns_host = vetted(name, self.port)
+            try:
+                return super()._new_conn()
+            finally:
+                self._dns_host = name
+
+    class Watched(Checked):
         def connect(self) -> None:
             super().connect()
             watch(self.sock)
 
     class WatchedTLS(urllib3.connection.HTTPSConnection):
+        _new_conn = Checked._new_conn
+
         def connect(self) -> None:
             super().connect()
             watch(self.sock)

@@ -71,13 +71,15 @@ def main() -> None:
             bench_serve(rows, work, articles[1])
         if "batch" in args.only:
             bench_batch(rows, work, args.runs)
+        if "service" in args.only:
+            bench_service(rows, work, args.runs)
     print_table(rows)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwritten to {args.json}")
 
 
-GROUPS = ("floor", "piper", "google", "rebuild", "watch", "reading", "serve", "batch")  # rebuild: full builds too
+GROUPS = ("floor", "piper", "google", "rebuild", "watch", "reading", "serve", "batch", "service")  # rebuild: full builds too
 
 
 # --- the benchmarks -----------------------------------------------------------------
@@ -350,6 +352,121 @@ with open(sys.argv[1], "w") as report:
     json.dump([time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status),
                usage.ru_utime + usage.ru_stime], report)
 """
+
+
+# --- the newsroom's API (issue 22): serve --api as its own process ---------------------------------------------
+
+
+def bench_service(rows: list[dict], work: Path, runs: int, idle: float = 60.0, many: int = 100) -> None:
+    """8. `serve --api`: a one-sentence edit from PUT to ready against the command line's (warm, and after sitting
+    idle); 100 seed-sized articles submitted at once against one `build` of the same files; status requests while
+    it builds."""
+    import json as json_module
+    import threading
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    seed_text = SEED.read_text(encoding="utf-8")
+    token = "bench-token-0123456789abcdef"
+
+    def edited(i: int) -> str:
+        return seed_text.replace(EDITED_SENTENCE[:-1], f"Bei Fassung {i + 1} änderte sich dieser Satz", 1)
+
+    # the command line's one-sentence edit, in this run
+    cli_article, cli_out, cli_cache = work / "svc-cli.txt", work / "svc-cli.mp3", work / "svc-cli-cache"
+    cli_article.write_text(seed_text, encoding="utf-8")
+    timed(build_command(cli_article, cli_out, "espeak", cli_cache))
+
+    def cli_edit(i: int) -> float:
+        cli_article.write_text(edited(i), encoding="utf-8")
+        return timed(build_command(cli_article, cli_out, "espeak", cli_cache))
+
+    cli_seconds = median(cli_edit, 10)
+
+    def start(folder: Path, cache: Path) -> tuple[subprocess.Popen, str]:
+        proc = subprocess.Popen([sys.executable, "-m", "audio", "serve", "--api", "-d", str(folder), "--port", "0",
+                                 "--engine", "espeak", "--cache-dir", str(cache)],
+                                env={**user_env(), "AUDIO_EDITION_API_TOKEN": token, "PYTHONUNBUFFERED": "1"},
+                                stdout=subprocess.PIPE, text=True)
+        url = wait_for_line(proc, "Serving ").split(" at ")[1].split(";")[0]
+        threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # its build lines
+        return proc, url
+
+    def call(url: str, method: str = "GET", body: dict | None = None) -> dict:
+        data = json_module.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(url, data=data, method=method,
+                                         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return json_module.loads(answer.read())
+
+    def until_ready(url: str, revision: int) -> None:
+        while True:
+            state = call(url)
+            if state["revision"] >= revision and state["status"] in ("ready", "failed"):
+                assert state["status"] == "ready", state
+                return
+            time.sleep(0.005)
+
+    proc, base = start(work / "svc-out", work / "svc-cache")
+    try:
+        article = base + "api/articles/seed"
+        until_ready(article, call(article, "PUT", {"text": seed_text})["revision"])
+
+        def api_edit(i: int) -> float:
+            time.sleep(0.3)
+            begin = time.perf_counter()
+            until_ready(article, call(article, "PUT", {"text": edited(i)})["revision"])
+            return time.perf_counter() - begin
+
+        warm = median(api_edit, 10)
+        time.sleep(idle)
+        rested = api_edit(10)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    rows.append(row("service: one-sentence edit, PUT to ready, s", warm,
+                    f"median of 10; the command line's {cli_seconds:.2f} s; target ≤ it", warm <= cli_seconds))
+    rows.append(row(f"service: the same after {idle:.0f} s idle, s", rested, f"target ≤ {cli_seconds:.2f}",
+                    rested <= cli_seconds))
+
+    folder = work / "svc-many"
+    folder.mkdir()
+    texts = {f"artikel-{k}": re.sub(r"([.!?])(\s)", rf" (Ausgabe {k})\1\2", seed_text) for k in range(1, many + 1)}
+    for name, text in texts.items():
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    build_seconds, _, _ = run_child([sys.executable, "-m", "audio", "build", str(folder), "--output-dir",
+                                     str(work / "svc-many-out"), "--engine", "espeak", "--cache-dir",
+                                     str(work / "svc-many-cache"), "--quiet"])
+    proc, base = start(work / "svc-many-api", work / "svc-many-api-cache")
+    try:
+        begin = time.perf_counter()
+        with ThreadPoolExecutor(10) as pool:
+            list(pool.map(lambda item: call(base + f"api/articles/{item[0]}", "PUT", {"text": item[1]}), texts.items()))
+
+        def status(_: int) -> float:
+            start_one = time.perf_counter()
+            call(base + "api/articles/artikel-1")
+            return time.perf_counter() - start_one
+
+        with ThreadPoolExecutor(50) as pool:  # while it builds
+            answers = list(pool.map(status, range(200)))
+        while True:
+            states = call(base + "api/articles")["articles"]
+            if all(s["status"] in ("ready", "failed") for s in states) and len(states) == many:
+                break
+            time.sleep(0.5)
+        service_seconds = time.perf_counter() - begin
+        ready = sum(1 for s in states if s["status"] == "ready")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    p99 = statistics.quantiles(answers, n=100)[98] * 1000
+    rows.append(row(f"service: {many} articles submitted at once, all ready", ready, f"target {many}", ready == many))
+    rows.append(row(f"service: {many} articles, s", service_seconds,
+                    f"one build of the same files {build_seconds:.1f} s; target ≤ 1.15 × it",
+                    service_seconds <= 1.15 * build_seconds))
+    rows.append(row("service: status p99 while building, ms", p99, f"{len(answers)} requests from 50 clients, all "
+                    "answered; target < 100", p99 < 100))
 
 
 LAUNCHER = """

@@ -292,3 +292,27 @@ def test_another_file_of_the_same_name_is_refused_and_the_same_file_is_an_edit(c
     edited = cli("build", tmp_path / "a" / "index.txt", "-o", tmp_path / "output" / "index.mp3", *build)
     assert edited.exit_code == 0, edited.stderr
     assert summary_of(edited.stdout)["synthesised"] == "1"
+
+
+def test_a_preview_holds_only_what_the_edit_synthesised(edition, tmp_path):
+    article, build = edition
+    edit(article, "In einigen Fällen habe Microsoft mehr Twitter-Daten genutzt, als es sollte.",
+         "In manchen Fällen habe Microsoft deutlich mehr Twitter-Daten genutzt, als vereinbart war.")
+    preview = tmp_path / "vorschau.mp3"
+    result = build("--preview", preview)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == f"Wrote {preview}: the 1 chunks synthesised anew"
+    record = manifest.load(tmp_path / "e.json")
+    chunk = next(c for s in record.sections for c in s.chunks if c.text.startswith("In manchen Fällen"))
+    seconds = float(ffprobe(preview)["format"]["duration"])
+    assert chunk.end - chunk.start < seconds < chunk.end - chunk.start + 2.5  # the sentence between two silences
+    result = build("--preview", preview)  # nothing new to hear
+    assert result.stdout.splitlines()[-1] == "No preview: nothing was synthesised anew"
+    assert not preview.exists()
+
+
+def test_a_first_build_makes_no_preview(cli, articles, tmp_path):
+    result = cli("build", articles / "no-headings.txt", "-o", tmp_path / "n.mp3", "--engine", "espeak",
+                 "--cache-dir", tmp_path / "c", "--preview", tmp_path / "p.mp3")
+    assert result.exit_code == 0 and result.stdout.splitlines()[-1].startswith("No preview: a first build")
+    assert not (tmp_path / "p.mp3").exists()

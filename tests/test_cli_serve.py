@@ -32,9 +32,9 @@ def get(url, **headers):
     request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, dict(response.headers), response.read()
+            return response.status, response.headers, response.read()  # header names are case-insensitive
     except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+        return error.code, error.headers, error.read()
 
 
 @pytest.mark.parametrize("header, first, last", [("bytes=0-99", 0, 99), ("bytes=10000-", 10000, 10239),
@@ -182,3 +182,114 @@ def test_many_clients_at_once_while_others_hold_idle_connections(folder_served):
     finally:
         for connection in idle:
             connection.close()
+
+
+
+def test_a_range_of_thousands_of_digits_is_unsatisfiable(served):
+    url, data = served
+    status, headers, _ = get(url + "a.mp3", Range="bytes=" + "9" * 5000 + "-")
+    assert status == 416 and headers["Content-Range"] == f"bytes */{len(data)}"
+    status, _, body = get(url + "a.mp3", Range="bytes=0-" + "9" * 5000)
+    assert (status, body) == (206, data)
+
+
+def test_a_head_sent_slowly_is_cut_at_the_deadline(folder_served):
+    url, _ = folder_served
+    host, port = url.split("//")[1].rstrip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as slow:
+        started = time.monotonic()
+        slow.sendall(b"GET /e.mp3 HTTP/1.1\r\n")
+        closed = False
+        while time.monotonic() - started < 5:
+            try:
+                slow.sendall(b"X-a: b\r\n")  # a header line every 0.2 s: bytes keep coming, the head never ends
+            except OSError:
+                closed = True
+                break
+            time.sleep(0.2)
+        assert closed or slow.recv(10) == b""
+        assert time.monotonic() - started < 3
+
+
+def test_thousands_of_idle_connections_do_not_lock_others_out(tmp_path):
+    (tmp_path / "e.mp3").write_bytes(b"ID3" * 100)
+    httpd = server(tmp_path, "127.0.0.1", 0, idle_timeout=30, max_connections=200)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    port = httpd.server_address[1]
+    idle = []
+    try:
+        for _ in range(1500):
+            s = socket.create_connection(("127.0.0.1", port), timeout=10)
+            s.sendall(b"GET /e.mp3 HTTP/1.1\r\n")
+            idle.append(s)
+        started = time.monotonic()
+        assert get(f"http://127.0.0.1:{port}/e.mp3")[0] == 200
+        assert time.monotonic() - started < 1
+    finally:
+        for s in idle:
+            s.close()
+        httpd.shutdown()
+        httpd.server_close()
+
+
+@pytest.mark.parametrize("request_bytes, status", [
+    (b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+    (b"GET /e.mp3 HTTP/1.1\r\n" + b"X-h: v\r\n" * 5000 + b"\r\n", 431),
+    (b"BREW /e.mp3 HTTP/1.1\r\nHost: x\r\n\r\n", 501),
+])
+def test_odd_requests(folder_served, request_bytes, status):
+    url, _ = folder_served
+    host, port = url.split("//")[1].rstrip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        try:
+            s.sendall(request_bytes)
+        except OSError:
+            pass
+        assert s.recv(100).startswith(b"HTTP/1.1 %d" % status)
+
+
+def test_clients_that_hang_up_mid_download_leave_no_tracebacks(tmp_path, capfd):
+    (tmp_path / "big.mp3").write_bytes(os.urandom(4 * 1024 * 1024))
+    httpd = server(tmp_path, "127.0.0.1", 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    port = httpd.server_address[1]
+    try:
+        for _ in range(30):
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+                client.sendall(b"GET /big.mp3 HTTP/1.1\r\nHost: x\r\n\r\n")
+                client.recv(1024)  # and hang up with megabytes still to come
+        assert get(f"http://127.0.0.1:{port}/big.mp3", Range="bytes=0-9")[0] == 206
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    err = capfd.readouterr().err
+    assert "Traceback" not in err and "BrokenPipe" not in err
+
+
+def test_with_few_files_to_open_idle_connections_do_not_lock_new_clients_out(tmp_path):
+    import resource
+
+    (tmp_path / "e.mp3").write_bytes(b"ID3" * 100)
+
+    def few_files():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+    proc = subprocess.Popen([sys.executable, "-m", "audio", "serve", "--dir", str(tmp_path), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=few_files)
+    idle = []
+    try:
+        url = proc.stdout.readline().split(" at ")[1].split(";")[0]
+        host, port = url.split("//")[1].rstrip("/").split(":")
+        for _ in range(400):  # more than the server may open files
+            connection = socket.create_connection((host, int(port)), timeout=10)
+            connection.sendall(b"GET /e.mp3 HTTP/1.1\r\n")
+            idle.append(connection)
+        started = time.monotonic()
+        assert get(url + "e.mp3")[0] == 200
+        assert time.monotonic() - started < 2
+    finally:
+        for connection in idle:
+            connection.close()
+        proc.terminate()
+        _, err = proc.communicate(timeout=10)
+    assert "Traceback" not in err

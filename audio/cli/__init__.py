@@ -49,10 +49,10 @@ def main() -> None:
 
 
 def _register() -> None:
-    from audio.cli import build, cache, feed, sections, serve, voices, watch
+    from audio.cli import build, cache, feed, sections, serve, voices, watch, worker
 
     for command in (sections.sections, build.build, watch.watch, cache.cache, feed.feed_command, serve.serve,
-                    voices.voices_command):
+                    voices.voices_command, worker.worker):
         main.add_command(command)
 
 

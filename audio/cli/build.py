@@ -15,6 +15,7 @@ from audio.cli.terminal import TerminalEvents, error_line, report, user_errors
 from audio.edition.options import BuildOptions
 from audio.errors import EditionError
 from audio.podcast.transcript import clock
+from audio.read.article import without_controls
 
 
 @click.command(context_settings=CONTEXT)
@@ -26,9 +27,12 @@ from audio.podcast.transcript import clock
 @click.option("--base-url", help="With --feed: where the folder is published  [default: the feed's own, "
                                  "else http://localhost:8000/]")
 @click.option("-n", "--dry-run", is_flag=True, help="Only report what would change; synthesise and write nothing.")
+@click.option("--preview", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write an MP3 of only the sentences this build synthesised anew (an edit), each between "
+                   "moments of silence, to hear a correction in seconds.")
 @user_errors
 def build(articles: tuple, quiet: bool, output_dir: Path | None, with_feed: bool, base_url: str | None,
-          **options) -> None:
+          preview: Path | None, **options) -> None:
     """Build the chaptered audio edition of each ARTICLE: a file, a folder of articles, or a web link.
 
     Several articles are built side by side, each its own edition in --output-dir, with a summary
@@ -38,12 +42,18 @@ def build(articles: tuple, quiet: bool, output_dir: Path | None, with_feed: bool
     """
     from audio import batch
 
-    settings = dataclasses.replace(options_from(**options), output_dir=output_dir)
+    settings = dataclasses.replace(options_from(**options), output_dir=output_dir, preview=preview)
     listed = batch.articles_in(articles)
+    if preview and (len(listed) > 1 or Path(str(articles[0])).is_dir()):
+        raise click.UsageError("--preview is for one article")
     if len(articles) == 1 and len(listed) == 1 and not Path(str(articles[0])).is_dir():
         with TerminalEvents(quiet) as events:
             result = run_build(listed[0], settings, events)
         report(result)
+        if preview and not settings.dry_run:
+            click.echo(without_controls(f"Wrote {result.preview}: the {result.synthesised} chunks synthesised anew")
+                       if result.preview else "No preview: nothing was synthesised anew" if result.changes is not None
+                       else "No preview: a first build says everything anew; hear the edition itself")
         folders, failed = [result.output.parent], False
     else:
         if settings.output is not None:

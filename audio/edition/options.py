@@ -34,9 +34,10 @@ class BuildOptions:
     sidecars: tuple[str, ...] = tuple(SIDECARS)
     dry_run: bool = False  # report what would change; synthesise and write nothing
     replace: bool = False  # build over the edition of another article of the same name (else refused)
+    preview: Path | None = None  # an MP3 of only the sentences this build synthesised, each between silences
 
     def __post_init__(self):  # paths may be given as strings
-        for name in ("output", "output_dir", "cache_dir", "cover", "intro", "outro"):
+        for name in ("output", "output_dir", "cache_dir", "cover", "intro", "outro", "preview"):
             if isinstance(getattr(self, name), str):
                 object.__setattr__(self, name, Path(getattr(self, name)))
         object.__setattr__(self, "lexicons", tuple(Path(p) for p in self.lexicons))

@@ -15,8 +15,9 @@ from audio.sound.clip import Speech
 
 
 def synthesise_missing(plans: list[SectionPlan], engine: Engine, store: Cache, events: Events,
-                       ready: Callable[[SectionPlan], None] | None = None) -> int:
-    """Synthesise every chunk of `plans` that the cache lacks, as many at once as the voice allows; return how many.
+                       ready: Callable[[SectionPlan], None] | None = None) -> list[str]:
+    """Synthesise every chunk of `plans` that the cache lacks, as many at once as the voice allows; return their
+    keys, in the order they are spoken.
 
     `ready(plan)` is called (from a worker thread) as soon as all of a section's speech is in the
     cache, so its encoding can start while the voice goes on with the next sections.
@@ -31,7 +32,7 @@ def synthesise_missing(plans: list[SectionPlan], engine: Engine, store: Cache, e
             ready(plan)
     events.started("Synthesising", len(wanted))
     if not wanted:
-        return 0
+        return []
 
     def make(key: str) -> None:
         store.put_speech(key, engine.synthesize(wanted[key][0]))
@@ -64,7 +65,7 @@ def synthesise_missing(plans: list[SectionPlan], engine: Engine, store: Cache, e
             )
     finally:
         pool.shutdown(wait=False, cancel_futures=True)
-    return len(wanted)
+    return list(dict.fromkeys(key for plan in plans for key in plan.chunk_keys if key in wanted))
 
 
 def section_speeches(plan: SectionPlan, store: Cache) -> list[Speech]:

@@ -158,6 +158,8 @@ def item(record: manifest.Manifest, audio: Path, base: str) -> ET.Element:
     """Return the <item> of one edition."""
     node = ET.Element("item")
     text(node, "title", record.title)
+    if re.match(r"https?://", str(record.meta.get("link", ""))):
+        text(node, "link", str(record.meta["link"]))  # the article's page (the API's `link`)
     text(node, "description", record.description or record.title)
     url = base + quote(audio.name)
     ET.SubElement(node, "enclosure", {"url": url, "length": str(audio.stat().st_size),

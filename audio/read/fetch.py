@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import requests
 
 from audio.errors import EditionError
-from audio.http import backoff, deadline_session
+from audio.http import PrivateAddress, backoff, deadline_session
 from audio.version import __version__
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,8 @@ class Limits:
     max_bytes: int = 5_000_000  # news pages are a few hundred kB; more is not an article
     attempts: int = 3  # connection faults, timeouts and HTTP 5xx are tried again, with backoff, within the deadline
     backoff: float = 0.5  # seconds before the second attempt, doubled for each further one (jittered)
+    private_addresses: bool = True  # False: refuse links (and redirects) to this machine or a private network
+    accept: tuple[str, ...] = HTML_TYPES  # the content types taken (an image, for a cover)
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class PassingFault(Exception):
 def fetch_once(url: str, limits: Limits, seconds: float) -> Page:
     """Return the page at `url` from one request cut off after `seconds`; raise PassingFault for what a retry
     may mend."""
-    with deadline_session(seconds) as (session, expired):
+    with deadline_session(seconds, limits.private_addresses) as (session, expired):
         try:
             page = read_answer(session, url, limits, max(0.01, min(limits.timeout, seconds)))
         except (PassingFault, EditionError):
@@ -81,7 +83,7 @@ def read_answer(session: requests.Session, url: str, limits: Limits, timeout: fl
     """Return the page at `url` as `session` gets it; raise PassingFault for what a retry may mend."""
     try:
         with session.get(url, timeout=timeout, stream=True, allow_redirects=True,
-                         headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"}) as answer:
+                         headers={"User-Agent": USER_AGENT, "Accept": ",".join(limits.accept)}) as answer:
             status = f"HTTP {answer.status_code} {answer.reason or ''}".rstrip()
             if answer.status_code >= 500:
                 raise PassingFault(f"the server answered {status}")
@@ -94,8 +96,9 @@ def read_answer(session: requests.Session, url: str, limits: Limits, timeout: fl
                 raise EditionError(f"{url}: the server answered {status}, not a page")
             content_type = answer.headers.get("Content-Type", "")
             kind = content_type.split(";")[0].strip().lower()
-            if kind and kind not in HTML_TYPES:
-                raise EditionError(f"{url}: not a web page but {kind}")
+            if kind and kind not in limits.accept:
+                wanted = "a web page" if limits.accept == HTML_TYPES else " or ".join(limits.accept)
+                raise EditionError(f"{url}: not {wanted} but {kind}")
             length = answer.headers.get("Content-Length") or "0"
             if not length.strip().isascii() or not length.strip().isdigit():
                 raise EditionError(f"{url}: the server sent a Content-Length that is not a number ({length[:20]!r})")
@@ -112,6 +115,8 @@ def read_answer(session: requests.Session, url: str, limits: Limits, timeout: fl
         scheme = f" ({target.group(1).lower()}:)" if target else ""
         raise EditionError(f"{url}: the server redirected to a link that is not a web page{scheme}; "
                            "only http and https links are read") from None
+    except PrivateAddress as exc:
+        raise EditionError(f"{url}: refused: {exc}") from None
     except requests.exceptions.InvalidURL as exc:
         raise EditionError(f"{url}: not a valid link ({exc})") from None
     except requests.exceptions.TooManyRedirects:

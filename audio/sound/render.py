@@ -95,6 +95,18 @@ def mp3_args(sample_rate: int, bitrate_kbps: int, filters: str = "") -> list[str
     ]
 
 
+def preview_pcm(clips: list[Speech], gap: float = 0.7) -> tuple[bytes, int]:
+    """Return the clips one after another, each with `gap` seconds of silence around it, as PCM and its rate
+    (what an editor listens to: only what a build said anew)."""
+    rate = clips[0].sample_rate
+    silence = bytes(2 * round(rate * gap))
+    parts = [silence]
+    for clip in clips:
+        if clip.sample_rate == rate:  # one voice speaks at one rate
+            parts += [trim_silence(clip), silence]
+    return b"".join(parts), rate
+
+
 def join(sections: list[EncodedSection]) -> bytes:
     """Return one MP3 stream made of the sections' frames, in order."""
     return b"".join(s.mp3 for s in sections)
