@@ -46,10 +46,10 @@ def main() -> None:
 
 
 def _register() -> None:
-    from audio.cli import build, cache, feed, sections, serve, voices, watch
+    from audio.cli import build, cache, digest, feed, sections, serve, voices, watch
 
     for command in (sections.sections, build.build, watch.watch, cache.cache, feed.feed_command, serve.serve,
-                    voices.voices_command):
+                    voices.voices_command, digest.digest_command):
         main.add_command(command)
 
 

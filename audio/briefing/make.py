@@ -1,0 +1,400 @@
+"""Make a briefing: read the articles, plan them through the shared cache, make only what it lacks, join, publish."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from audio import engines, files
+from audio.briefing import options as briefing_options
+from audio.briefing.options import INTRO_WORDING, PLACEHOLDERS, BriefingOptions, day_of, episode_title
+from audio.briefing.pick import Given, Picked, pick
+from audio.briefing.timeline import Block, Layout, Piece, lay_out
+from audio.build import choose_engine, now
+from audio.edition import cache as cache_mod
+from audio.edition import manifest
+from audio.edition.assemble import SectionEncoder, encoded_clip
+from audio.edition.cache import Cache
+from audio.edition.plan import SectionPlan, TextCache, level_settings, missing_chunks, output_path, plan_sections
+from audio.edition.synthesis import section_speeches, synthesise_missing
+from audio.engines.base import Engine
+from audio.errors import EditionError
+from audio.events import Events, NoEvents
+from audio.podcast.publish import publish, staging
+from audio.read.article import Article, Section, iso_639_2, language_of
+from audio.read.source import Source
+from audio.sound import ffmpeg, loudness, render
+from audio.sound.clip import Speech
+from audio.sound.export import TOC_ENTRIES, Chapter, Tags, read_cover, write_container, write_mp3
+from audio.sound.formats import AudioFormat
+from audio.text.speech import PLACEHOLDER
+
+
+@dataclass(frozen=True)
+class BriefingArticle:
+    """One article of a briefing as made."""
+
+    title: str
+    article: str  # as given: a path or a link
+    start: float  # where its chapter starts, seconds
+    sections: int
+    state: str  # "new", "changed" or "unchanged" against the previous briefing of the same file
+    synthesised: int  # its chunks that had to be synthesised
+
+
+@dataclass(frozen=True)
+class BriefingResult:
+    output: Path
+    duration: float
+    chapters: list[Chapter]
+    articles: list[BriefingArticle]
+    synthesised: int  # chunks synthesised
+    reused: int  # chunks the cache had
+    encoded: int  # sections encoded (MP3: those the cache did not have whole)
+    engine: str  # the voice as a user reads it
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (article, why) left out with skip_bad
+    voice_report: str | None = None
+    feed: Path | None = None  # briefings.xml, when asked for
+
+
+def digest(sources: Sequence[Given] = (), options: BriefingOptions | None = None, events: Events | None = None,
+           **overrides: Any) -> BriefingResult:
+    """Make the briefing of `sources` (files, folders, links, Articles) and return what was made.
+
+    Or, with no sources, of `from_dir=` (the article editions built in a folder) or `from_feed=`
+    (a newsroom's RSS or Atom feed). The options are `options` with any `overrides` by name, e.g.
+    `digest(["a.md", "b.md"], engine="espeak", title="Morgenbriefing")`.
+    """
+    options = replace(options or BriefingOptions(), **overrides)
+    events = events or NoEvents()
+    briefing_options.check(options)
+    day = day_of(options)
+    output, fmt = output_path(f"briefing-{day.isoformat()}", options)
+    previous = previous_briefing(output)
+    extras = checked_files(options)  # a missing jingle or a bad cover fails before anything is read
+    skipped: list[tuple[str, str]] = []
+    picked = pick(sources, options, events, skipped)
+    titles = [p.source.article.title for p in picked]
+    engine, voice_settings = voice_for(picked, options, events)
+    store = Cache(options.cache_dir or cache_mod.default_dir())
+    texts = TextCache(store)
+    levels_for = level_settings(engine.cache_key(), options)
+    blocks = plan_blocks(picked, titles, engine, options, store, texts, levels_for)
+    check_toc(fmt, blocks, options.chapters)
+    plans = [plan for block in blocks for plan in block.plans + block.trailing]
+    todo = [plan for plan in plans if plan.encoded is None] if fmt.joined else plans
+    waiting = {id(plan) for plan in todo}
+    missing_by_block = [len(missing_chunks([p for p in block.plans + block.trailing if id(p) in waiting], store))
+                        for block in blocks]
+    with SectionEncoder(store, options, events) as encoder:  # MP3 sections are encoded while the voice speaks
+        synthesised = synthesise_missing(todo, engine, store, events, encoder.submit if fmt.joined else None)
+        encoder.finish()
+    tags = briefing_tags(options, picked, titles, extras["cover"])
+    created = previous.created if previous and previous.created else now()
+    with store.lock(output), staging(output) as staged:
+        if fmt.joined:
+            layout, clip_keys = write_joined(staged, blocks, store, options, tags, extras)
+        else:
+            layout, clip_keys = write_whole(staged, fmt, blocks, store, options, tags, extras, events)
+        record = briefing_manifest(output, engine, blocks, layout, picked[0].source.article.language, tags, created,
+                                   voice_settings, levels_for, (*texts.keys, *clip_keys))
+        publish(record, staged, output, options.sidecars)
+    feed_path = update_feed(output.parent, options) if options.feed else None
+    total = sum(len(plan.chunk_keys) for plan in plans)
+    made = [article_result(block, span, previous, missed)
+            for block, span, missed in zip(blocks, layout.spans, missing_by_block) if block.origin]
+    return BriefingResult(output, layout.chapters[-1].end, layout.chapters, made, synthesised, total - synthesised,
+                          len(todo), engine.describe(), skipped, engine.report(), feed_path)
+
+
+def previous_briefing(output: Path) -> manifest.Manifest | None:
+    """Return the manifest of the previous briefing at `output`; refuse to overwrite an article's edition."""
+    record = manifest.load(manifest.path_for(output))
+    if record is None:
+        return None
+    if not record.articles and (output.parent / record.audio).exists():
+        raise EditionError(f"{output} is an article's edition ({record.article or record.title}); "
+                           "give the briefing another name")
+    if record.audio != output.name and (output.parent / record.audio).exists():
+        raise EditionError(f"{manifest.path_for(output)} records {record.audio}, which shares this briefing's name "
+                           f"and its transcript and chapter files; give {output.name} another name or delete "
+                           f"{record.audio} first")
+    return record
+
+
+def checked_files(options: BriefingOptions) -> dict[str, Path | None]:
+    """Return the audio and image files the briefing adds, each checked now, before any work."""
+    found: dict[str, Path | None] = {}
+    for name, kind in (("intro", "audio file"), ("outro", "audio file"), ("jingle", "audio file"),
+                       ("cover", "cover image")):
+        path = getattr(options, name)
+        if path is not None and not Path(path).exists():
+            raise EditionError(f"{name} {path}: no such {kind}")
+        found[name] = files.check_regular(Path(path), kind) if path is not None else None
+    if found["cover"] is not None:
+        read_cover(found["cover"])
+    return found
+
+
+def voice_for(picked: list[Picked], options: BriefingOptions, events: Events) -> tuple[Engine, dict[str, Any]]:
+    """Return the briefing's voice, loaded, and its settings.
+
+    With `auto`, the voice its articles' editions were built with when they all agree, else as
+    `build` chooses. An article whose edition has another voice is spoken again in this one (a notice says so).
+    """
+    built = [p.built for p in picked if p.built is not None]
+    voices = {(r.engine, json.dumps(r.voice_settings, sort_keys=True, default=str)) for r in built}
+    agreed = built[0] if options.engine == engines.AUTO and len(voices) == 1 else None
+    intro = Source(Article(options.title, (Section(options.title, ()),)))
+    engine, settings = choose_engine(options, intro, agreed, events)
+    for item in picked:
+        if item.built is not None and item.built.voice != engine.cache_key():
+            events.notice(f"{item.label} was built with another voice ({item.built.engine}); "
+                          f"the briefing speaks it in {engine.describe()}")
+    return engine, settings
+
+
+def plan_blocks(picked: list[Picked], titles: list[str], engine: Engine, options: BriefingOptions, store: Cache,
+                texts: TextCache, levels_for: str) -> list[Block]:
+    """Return the introduction and each article as blocks of section plans, filled from the cache where it can."""
+    values = spoken_values(options, picked, titles)
+    blocks = []
+    if options.spoken_intro:
+        wording = options.intro_line or INTRO_WORDING
+        blocks.append(Block(options.title, spoken_plans(fill(wording, values, "intro_line"), options, engine, store,
+                                                        texts, levels_for)))
+    article_options = replace(options, intro_line=None)  # the briefing's wording is not each article's
+    for item in picked:
+        plans = plan_sections(item.source, engine, article_options, store, texts, item.built, levels_for)
+        blocks.append(Block(item.source.article.title, plans, item.label))
+    if options.outro_line:
+        blocks[-1].trailing = spoken_plans(fill(options.outro_line, values, "outro_line"), options, engine, store,
+                                           texts, levels_for)
+    return blocks
+
+
+def spoken_values(options: BriefingOptions, picked: list[Picked], titles: list[str]) -> dict[str, str]:
+    """Return what the intro and outro lines may name: {title}, {date}, {topics}, {author}, {publication}."""
+    day = day_of(options)
+    weekday, rest = briefing_options.german_day(day).split(", ", 1)
+    return {"title": options.title.strip(), "date": f"{weekday}, der {rest}",
+            "topics": " ".join(as_sentence(t) for t in titles),
+            "author": common(p.source.article.meta.get("author", "") for p in picked),
+            "publication": common(p.source.article.meta.get("publication", "") for p in picked)}
+
+
+def as_sentence(title: str) -> str:
+    title = title.strip()
+    return title if title[-1:] in ".!?…" else title + "."
+
+
+def common(values: Iterator[str] | Any) -> str:
+    """Return the one value all articles share, else ""."""
+    found = set(values)
+    return found.pop() if len(found) == 1 else ""
+
+
+def fill(template: str, values: dict[str, str], name: str) -> str:
+    """Return a spoken line with its placeholders filled; braces in the values cannot start new ones."""
+    unknown = [m.group(1) for m in PLACEHOLDER.finditer(template) if m.group(1) not in values]
+    rest = PLACEHOLDER.sub("", template)
+    if unknown or "{" in rest or "}" in rest:
+        raise EditionError(f"the {name.replace('_', ' ')} {template!r} may only name "
+                           + ", ".join("{" + p + "}" for p in PLACEHOLDERS))
+    text = PLACEHOLDER.sub(lambda m: values[m.group(1)].replace("{", "(").replace("}", ")"), template)
+    return text if text.strip() else values["title"]
+
+
+def spoken_plans(text: str, options: BriefingOptions, engine: Engine, store: Cache, texts: TextCache,
+                 levels_for: str) -> list[SectionPlan]:
+    """Return the plan of one section that says `text` (the introduction, the outro line), sentence by sentence."""
+    source = Source(Article(options.title, (Section(options.title, ()),)))
+    return plan_sections(source, engine, replace(options, intro_line=text), store, texts, None, levels_for)
+
+
+def check_toc(fmt: AudioFormat, blocks: list[Block], depth: str) -> None:
+    """Raise EditionError, before any synthesis, when the format cannot hold the briefing's chapters."""
+    articles = [len(block.plans) for block in blocks if block.origin]
+    count = len(blocks) - len(articles) + (sum(articles) if depth == "sections" else len(articles))
+    if count > fmt.max_chapters:
+        raise EditionError(f"the briefing has {count} chapters, but {fmt.name.upper()} holds at most "
+                           f"{fmt.max_chapters}; make smaller briefings or choose another format")
+    if fmt.joined and depth == "sections" and max([len(blocks), *articles]) > TOC_ENTRIES:
+        raise EditionError(f"a nested table of contents holds at most {TOC_ENTRIES} articles of at most "
+                           f"{TOC_ENTRIES} sections each; make smaller briefings or use chapters='articles'")
+
+
+def briefing_tags(options: BriefingOptions, picked: list[Picked], titles: list[str], cover: Path | None) -> Tags:
+    """Return the episode's tags: they name the briefing, not its first article."""
+    metas = [p.source.article.meta for p in picked]
+    return Tags(title=episode_title(options), artist=common(m.get("author", "") for m in metas),
+                album=common(m.get("publication", "") for m in metas) or "audio-edition",
+                date=day_of(options).isoformat(), comment=description(titles), cover=cover,
+                language=iso_639_2(language_of(metas[0])))
+
+
+def description(titles: list[str]) -> str:
+    return "Die Themen: " + "; ".join(t.strip() for t in titles)
+
+
+def separators(options: BriefingOptions, store: Cache, extras: dict[str, Path | None]) -> \
+        tuple[render.EncodedSection | None, list[str]]:
+    """Return the MP3 frames that go between articles (the jingle, else the silence the section pause lacks
+    of the gap) and the cache keys they are kept under."""
+    if extras["jingle"] is not None:
+        return encoded_clip(extras["jingle"], store, options), []
+    seconds = round(max(0.0, options.gap - options.pauses.section), 3)
+    if seconds < 0.03:
+        return None, []
+    key = cache_mod.key("silence", seconds, options.bitrate)
+    cached = store.get_bytes(key, ".mp3")
+    if cached is None:
+        cached = ffmpeg.run(render.mp3_args(render.SAMPLE_RATE, options.bitrate),
+                            bytes(2 * round(seconds * render.SAMPLE_RATE)), what="encoding the gap")
+        store.put_bytes(key, ".mp3", cached)
+    return render.EncodedSection(cached, render.count_mp3_frames(cached)), [key]
+
+
+def write_joined(output: Path, blocks: list[Block], store: Cache, options: BriefingOptions, tags: Tags,
+                 extras: dict[str, Path | None]) -> tuple[Layout, list[str]]:
+    """Write an MP3 briefing: every section's cached frames joined, with the gaps, jingle, intro and outro audio."""
+    gap, keys = separators(options, store, extras)
+    ends = [encoded_clip(extras[which], store, options) for which in ("intro", "outro")]
+    order: list[tuple[render.EncodedSection, SectionPlan | None]] = []
+    if ends[0]:
+        order.append((ends[0], None))
+    for number, block in enumerate(blocks):
+        if number and gap:
+            order.append((gap, None))
+        for plan in block.plans + block.trailing:
+            if plan.encoded is None:
+                raise EditionError("a section was not encoded; run the briefing again")
+            order.append((plan.encoded, plan))
+    if ends[1]:
+        order.append((ends[1], None))
+    layout = lay_out(blocks, [Piece(encoded.duration, plan) for encoded, plan in order], options.chapters)
+    write_mp3(output, (encoded.mp3 for encoded, _ in order), tags, layout.chapters, layout.groups)
+    return layout, keys
+
+
+def write_whole(output: Path, fmt: AudioFormat, blocks: list[Block], store: Cache, options: BriefingOptions,
+                tags: Tags, extras: dict[str, Path | None], events: Events) -> tuple[Layout, list[str]]:
+    """Write an M4B or Opus briefing in one encode of every part's loudness-normalised PCM, checked by the
+    loudness policy and encoded again if it missed (as an edition in these formats is)."""
+    target = options.loudness
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{output.stem}.", dir=output.parent) as work:
+        attempts: list[Path] = []
+        layouts: dict[Path, Layout] = {}
+
+        def attempt(gain: float, limit: float) -> Path:
+            path = Path(work) / f"{len(attempts)}{output.suffix}"
+            attempts.append(path)
+            aim = loudness.Target(target.integrated + gain, target.true_peak)
+            layouts[path] = encode_whole(path, fmt, blocks, store, options, tags, extras, aim,
+                                         target.true_peak - limit, events)
+            return path
+
+        best = loudness.on_target(attempt, lambda path: loudness.measure_encoded(path, peak="true"), target,
+                                  gain=0.0, limit=target.true_peak - fmt.headroom, ceiling=target.true_peak)
+        Path(best).replace(output)
+    return layouts[best], []
+
+
+def encode_whole(output: Path, fmt: AudioFormat, blocks: list[Block], store: Cache, options: BriefingOptions,
+                 tags: Tags, extras: dict[str, Path | None], aim: loudness.Target, headroom: float,
+                 events: Events) -> Layout:
+    """Encode every part at `aim` loudness, limited `headroom` dB below the ceiling; return the layout."""
+    rate = fmt.sample_rate
+    plans = [plan for block in blocks for plan in block.plans + block.trailing]
+    events.started("Encoding", len(plans))
+    with tempfile.TemporaryDirectory(prefix="audio-edition-") as work:
+        def normalised(audio: Speech, name: str) -> tuple[Path, float]:
+            path = Path(work) / name
+            path.write_bytes(loudness.normalised_pcm(audio, aim, rate, headroom))
+            return path, path.stat().st_size / 2 / rate
+
+        def clip(path: Path, name: str) -> tuple[Path, float]:
+            pcm = ffmpeg.decode_to_pcm(files.read_bytes(path, "audio file"), rate, what=f"reading {path.name}")
+            return normalised(Speech(pcm, rate), name)
+
+        gap: tuple[Path, float] | None = None
+        if extras["jingle"] is not None:
+            gap = clip(extras["jingle"], "jingle.pcm")
+        elif options.gap > options.pauses.section:
+            silence = Path(work) / "gap.pcm"
+            silence.write_bytes(bytes(2 * round((options.gap - options.pauses.section) * rate)))
+            gap = silence, silence.stat().st_size / 2 / rate
+        order: list[tuple[Path, float, SectionPlan | None]] = []
+        if extras["intro"] is not None:
+            order.append((*clip(extras["intro"], "intro.pcm"), None))
+        for number, block in enumerate(blocks):
+            if number and gap:
+                order.append((*gap, None))
+            for plan in block.plans + block.trailing:
+                audio, plan.cues = render.section_audio(section_speeches(plan, store), plan.pauses, options.pauses)
+                order.append((*normalised(audio, f"{len(order)}.pcm"), plan))
+                events.advanced()
+        if extras["outro"] is not None:
+            order.append((*clip(extras["outro"], "outro.pcm"), None))
+        layout = lay_out(blocks, [Piece(duration, plan) for _, duration, plan in order], options.chapters)
+        write_container(output, fmt, (path.read_bytes() for path, _, _ in order), tags, layout.chapters,
+                        options.bitrate)
+    return layout
+
+
+def briefing_manifest(output: Path, engine: Engine, blocks: list[Block], layout: Layout, language: str,
+                      tags: Tags, created: str, voice_settings: dict, levels_for: str,
+                      keys: tuple[str, ...]) -> manifest.Manifest:
+    """Return the record of the briefing: its chapters with every sentence's times, and the articles it holds."""
+    articles = tuple({"article": block.origin, "title": block.title, "start": round(start, 3), "end": round(end, 3),
+                      "sections": [plan.key for plan in block.plans]}
+                     for block, (start, end) in zip(blocks, layout.spans) if block.origin)
+    section_keys = [plan.key for block in blocks for plan in block.plans + block.trailing]
+    return manifest.Manifest(
+        article="", title=tags.title, audio=output.name, engine=engine.name, voice=engine.cache_key(),
+        duration=round(layout.chapters[-1].end, 3), sections=tuple(layout.sections),
+        meta={"date": tags.date, "language": language,
+              **({"author": tags.artist} if tags.artist else {}),
+              **({"publication": tags.album} if tags.album != "audio-edition" else {})},
+        description=tags.comment, created=created, sentences=tuple(dict.fromkeys((*keys, *section_keys))),
+        voice_settings=voice_settings, levels_for=levels_for, articles=articles,
+    )
+
+
+def article_result(block: Block, span: tuple[float, float], previous: manifest.Manifest | None,
+                   synthesised: int) -> BriefingArticle:
+    """Return what the briefing made of one article, and how it differs from the previous briefing's."""
+    before = {a.get("article"): a.get("sections") for a in previous.articles} if previous else {}
+    keys = [plan.key for plan in block.plans]
+    state = "new" if block.origin not in before else "unchanged" if before[block.origin] == keys else "changed"
+    return BriefingArticle(block.title, block.origin, round(span[0], 3), len(block.plans), state, synthesised)
+
+
+def update_feed(folder: Path, options: BriefingOptions) -> Path:
+    """Write `folder`/briefings.xml, the feed of the folder's briefings alone; return its path."""
+    from audio.batch import DEFAULT_BASE_URL, published_at
+    from audio.podcast import feed
+
+    base = options.base_url or feed_link(folder / feed.BRIEFINGS_FILE) or published_at(folder) or DEFAULT_BASE_URL
+    feed.check_base_url(base)
+    channel = replace(feed.load_channel(folder), title=options.title.strip(), description=BRIEFING_DESCRIPTION)
+    path, _ = feed.write_feed(folder, base, channel, briefings=True)
+    return path
+
+
+BRIEFING_DESCRIPTION = "Die Nachrichten des Tages in einer Folge, ein Kapitel je Artikel."
+
+
+def feed_link(path: Path) -> str | None:
+    """Return the channel link (the base URL) of an existing feed file, if there is one."""
+    try:
+        link = ET.parse(path).getroot().findtext("channel/link")
+    except (OSError, ET.ParseError):
+        return None
+    return link.strip() if link and link.strip() else None
