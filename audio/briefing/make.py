@@ -182,7 +182,7 @@ def spoken_values(options: BriefingOptions, picked: list[Picked], titles: list[s
     """Return what the intro and outro lines may name: {title}, {date}, {topics}, {author}, {publication}."""
     day = day_of(options)
     weekday, rest = briefing_options.german_day(day).split(", ", 1)
-    return {"title": options.title.strip(), "date": f"{weekday}, der {rest}",
+    return {"title": options.title.strip(), "date": f"{weekday}, dem {rest}",
             "topics": " ".join(as_sentence(t) for t in titles),
             "author": common(p.source.article.meta.get("author", "") for p in picked),
             "publication": common(p.source.article.meta.get("publication", "") for p in picked)}
@@ -251,13 +251,26 @@ def separators(options: BriefingOptions, store: Cache, extras: dict[str, Path | 
     seconds = round(max(0.0, options.gap - options.pauses.section), 3)
     if seconds < 0.03:
         return None, []
-    key = cache_mod.key("silence", seconds, options.bitrate)
+    frames = max(1, round(seconds * render.SAMPLE_RATE / render.SAMPLES_PER_FRAME))
+    key = cache_mod.key("silence", frames, options.bitrate)
     cached = store.get_bytes(key, ".mp3")
-    if cached is None:
-        cached = ffmpeg.run(render.mp3_args(render.SAMPLE_RATE, options.bitrate),
-                            bytes(2 * round(seconds * render.SAMPLE_RATE)), what="encoding the gap")
+    if cached is None:  # encoded with some to spare, then cut to whole frames: the gap is exact to the frame
+        encoded = ffmpeg.run(render.mp3_args(render.SAMPLE_RATE, options.bitrate),
+                             bytes(2 * (frames + 2) * render.SAMPLES_PER_FRAME), what="encoding the gap")
+        cached = first_frames(encoded, frames)
         store.put_bytes(key, ".mp3", cached)
     return render.EncodedSection(cached, render.count_mp3_frames(cached)), [key]
+
+
+def first_frames(mp3: bytes, count: int) -> bytes:
+    """Return the first `count` frames of an MP3 stream (later frames only borrow from earlier ones)."""
+    position = 0
+    for _ in range(count):
+        length = render.mp3_frame_length(int.from_bytes(mp3[position:position + 4], "big"))
+        if length is None:
+            raise EditionError("the encoder's silence is not whole MP3 frames")
+        position += length
+    return mp3[:position]
 
 
 def write_joined(output: Path, blocks: list[Block], store: Cache, options: BriefingOptions, tags: Tags,

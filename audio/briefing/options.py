@@ -11,7 +11,7 @@ from audio.errors import EditionError
 
 CHAPTER_DEPTHS = ("articles", "sections")
 DEFAULT_TITLE = "Die Nachrichten"
-INTRO_WORDING = "{title}. Heute ist {date}. Die Themen: {topics}"
+INTRO_WORDING = "{title} vom {date}. Die Themen: {topics}"  # {date}: "Mittwoch, dem 2. Dezember 2026"
 PLACEHOLDERS = ("title", "date", "topics", "author", "publication")
 
 
