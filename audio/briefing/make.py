@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from audio import engines, files
-from audio.briefing import options as briefing_options
-from audio.briefing.options import INTRO_WORDING, PLACEHOLDERS, BriefingOptions, day_of, episode_title
+from audio.briefing.options import INTRO_WORDING, PLACEHOLDERS, BriefingOptions, check, day_of, episode_title, german_day
 from audio.briefing.pick import Given, Picked, pick
 from audio.briefing.timeline import Block, Layout, Piece, lay_out
 from audio.build import choose_engine, now
@@ -72,7 +71,7 @@ def digest(sources: Sequence[Given] = (), options: BriefingOptions | None = None
     """
     options = replace(options or BriefingOptions(), **overrides)
     events = events or NoEvents()
-    briefing_options.check(options)
+    check(options)
     day = day_of(options)
     output, fmt = output_path(f"briefing-{day.isoformat()}", options)
     previous = previous_briefing(output)
@@ -181,7 +180,7 @@ def plan_blocks(picked: list[Picked], titles: list[str], engine: Engine, options
 def spoken_values(options: BriefingOptions, picked: list[Picked], titles: list[str]) -> dict[str, str]:
     """Return what the intro and outro lines may name: {title}, {date}, {topics}, {author}, {publication}."""
     day = day_of(options)
-    weekday, rest = briefing_options.german_day(day).split(", ", 1)
+    weekday, rest = german_day(day).split(", ", 1)
     return {"title": options.title.strip(), "date": f"{weekday}, dem {rest}",
             "topics": " ".join(as_sentence(t) for t in titles),
             "author": common(p.source.article.meta.get("author", "") for p in picked),

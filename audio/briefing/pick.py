@@ -15,14 +15,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from audio.batch import articles_in
+from audio.briefing.options import BriefingOptions, parse_day
 from audio.edition import manifest
 from audio.edition.plan import output_path
 from audio.errors import EditionError, message
 from audio.events import Events
 from audio.read.article import Article
 from audio.read.source import Source, is_link, open_source
-
-from audio.briefing.options import BriefingOptions, parse_day
 
 log = logging.getLogger(__name__)
 

@@ -8,13 +8,15 @@ from pathlib import Path
 import click
 
 from audio.briefing import BriefingOptions, BriefingResult, digest
-from audio.briefing.options import CHAPTER_DEPTHS, DEFAULT_TITLE
+from audio.briefing.options import CHAPTER_DEPTHS
 from audio.cli.options import BUILD_OPTIONS, CONTEXT, ArticleType, options_from
 from audio.cli.terminal import USER_ERRORS, TerminalEvents, error_line, user_errors
+from audio.cli.watch import signature
 from audio.errors import EditionError
 from audio.podcast.transcript import clock
 from audio.read.article import without_controls
-from audio.read.source import FORMATS
+from audio.read.source import FORMATS, is_link
+from audio.text import lexicon
 
 DEFAULTS = BriefingOptions()
 
@@ -86,8 +88,6 @@ def digest_command(sources: tuple, quiet: bool, output_dir: Path | None, title: 
     if not watching:
         report(run_digest(sources, settings, quiet))
         return
-    from audio.cli.watch_digest import watch
-
     watch(sources, settings, quiet)
 
 
@@ -124,8 +124,59 @@ def summary(result: BriefingResult) -> str:
         f"{result.reused} reused, {result.encoded} sections encoded{retries}, voice {result.engine}")
 
 
-def print_error(exc: Exception) -> None:
-    click.echo(error_line(exc), err=True)
+def watch(sources: tuple, options: BriefingOptions, quiet: bool) -> None:
+    """Make the briefing, then again each time one of its files changes (its articles, their lexicons, the
+    jingle, intro, outro and cover; with --from-dir, the editions in that folder); Ctrl-C stops."""
+    import watchfiles
+
+    click.echo("Watching the briefing's files; Ctrl-C to stop.", err=True)
+    watched: set[Path] = set()
+    made: list | None = None
+    try:
+        for _ in watchfiles.watch(*folders(sources, options), debounce=300, step=50, rust_timeout=1000,
+                                  yield_on_timeout=True, raise_interrupt=False):
+            current = state(watched, options)
+            if current == made:
+                continue
+            try:
+                result = run_digest(sources, options, quiet)
+                report(result)
+                watched = files_of(result, options)
+            except USER_ERRORS as exc:
+                click.echo(error_line(exc), err=True)
+            made = state(watched, options)
+    except KeyboardInterrupt:
+        pass
 
 
-__all__ = ["digest_command", "USER_ERRORS"]
+def folders(sources: tuple, options: BriefingOptions) -> set[Path]:
+    """Return the folders to watch: those of the sources given (or the --from-dir folder) and of the extra files."""
+    found = {Path(str(s)).resolve() if Path(str(s)).is_dir() else Path(str(s)).resolve().parent
+             for s in sources if not is_link(s)}
+    if options.from_dir is not None:
+        found.add(options.from_dir.resolve())
+    for extra in (options.jingle, options.intro, options.outro, options.cover, *options.lexicons):
+        if extra is not None:
+            found.add(Path(extra).resolve().parent)
+    return found or {Path.cwd()}
+
+
+def files_of(result: BriefingResult, options: BriefingOptions) -> set[Path]:
+    """Return the files a briefing was made of: its articles, their lexicon.txt, and the extra files."""
+    found: set[Path] = set()
+    for article in result.articles:
+        if not is_link(article.article) and Path(article.article).is_file():
+            path = Path(article.article).resolve()
+            found.update({path, path.parent / lexicon.FILE_NAME})
+    for extra in (options.jingle, options.intro, options.outro, options.cover, *options.lexicons):
+        if extra is not None:
+            found.add(Path(extra).resolve())
+    return found
+
+
+def state(watched: set[Path], options: BriefingOptions) -> list:
+    """Return what tells one version of the briefing's files from the next (with --from-dir, its manifests too)."""
+    paths = sorted(watched)
+    if options.from_dir is not None:
+        paths += sorted(Path(options.from_dir).glob("*.json"))
+    return [(path, signature(path)) for path in paths]
