@@ -222,3 +222,33 @@ def test_an_unreadable_article_stops_the_briefing_or_is_left_out(newsroom, tmp_p
     skipped = digest(work, good, empty, "-o", out, "--skip-bad")
     assert skipped.exit_code == 0, skipped.output
     assert "leer.md" in skipped.stderr and "1 left out" in skipped.stdout
+
+
+def test_an_m4b_briefing_has_the_same_chapters_and_loudness(newsroom, tmp_path):
+    work, _ = newsroom
+    out = tmp_path / "briefing.m4b"
+    result = digest(work, *(work / "articles" / name for name in ORDER), "-o", out, "--chapters", "sections")
+    assert result.exit_code == 0, (result.output, result.stderr)
+    probe = ffprobe(out)
+    titles = [c["tags"]["title"] for c in probe["chapters"]]
+    assert titles == ["Die Nachrichten", TITLES[0], f"{TITLES[0]} – Was sich ändert", TITLES[1], TITLES[2],
+                      f"{TITLES[2]} – Neue Angebote"]
+    record = manifest.load(manifest.path_for(out))
+    for chapter, section in zip(probe["chapters"][1:], record.sections[1:]):
+        assert section.chunks[0].start == pytest.approx(float(chapter["start_time"]), abs=0.05)
+    assert ebur128(out)[0] == pytest.approx(-16, abs=1)
+    assert float(probe["format"]["duration"]) == pytest.approx(record.duration, abs=0.1)
+
+
+def test_the_python_api_makes_a_briefing_without_an_intro(newsroom, tmp_path):
+    import audio
+
+    work, _ = newsroom
+    result = audio.digest([work / "articles" / name for name in ORDER], engine="espeak", cache_dir=work / "cache",
+                          output=tmp_path / "api.mp3", spoken_intro=False, title="Morgenbriefing", date=DAY)
+    assert [c.title for c in result.chapters] == TITLES
+    assert result.chapters[0].start == 0 and result.synthesised == 0 and result.encoded == 0
+    assert [a.state for a in result.articles] == ["new", "new", "new"]
+    assert ffprobe(tmp_path / "api.mp3")["format"]["tags"]["title"] == "Morgenbriefing – Mittwoch, 2. Dezember 2026"
+    with pytest.raises(audio.EditionError, match="chapters='chapter'"):
+        audio.digest([work / "articles" / ORDER[0]], engine="espeak", chapters="chapter")
