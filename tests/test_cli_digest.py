@@ -252,3 +252,28 @@ def test_the_python_api_makes_a_briefing_without_an_intro(newsroom, tmp_path):
     assert ffprobe(tmp_path / "api.mp3")["format"]["tags"]["title"] == "Morgenbriefing – Mittwoch, 2. Dezember 2026"
     with pytest.raises(audio.EditionError, match="chapters='chapter'"):
         audio.digest([work / "articles" / ORDER[0]], engine="espeak", chapters="chapter")
+
+
+PAGE = """<!DOCTYPE html><html lang="de"><head><meta charset="utf-8"><title>{title} | Stadtblatt</title>
+<meta property="og:title" content="{title}"></head><body><article><h1>{title}</h1>
+<p>{text}</p></article></body></html>"""
+
+
+def test_from_feed_takes_the_newest_items_links(newsroom, web, tmp_path):
+    work, _ = newsroom
+    web.page("/markt.html", PAGE.format(title="Der Wochenmarkt zieht um", text="Der Markt ist ab Mai am Rathaus."))
+    web.page("/zoo.html", PAGE.format(title="Der Zoo bekommt Pinguine", text="Vier Pinguine kommen im Sommer."))
+    items = "".join(f"<item><title>{t}</title><link>{web.url(p)}</link><pubDate>{d}</pubDate></item>"
+                    for t, p, d in (("Markt", "/markt.html", "Mon, 30 Nov 2026 06:00:00 +0100"),
+                                    ("Zoo", "/zoo.html", "Wed, 02 Dec 2026 06:00:00 +0100"),
+                                    ("Alt", "/alt.html", "Mon, 02 Nov 2026 06:00:00 +0100")))
+    feed = web.page("/feed.xml", f'<?xml version="1.0"?><rss version="2.0"><channel><title>Stadtblatt</title>'
+                                 f"{items}</channel></rss>", content_type="application/rss+xml")
+    out = tmp_path / "aus-dem-feed.mp3"
+    result = digest(work, "--from-feed", feed, "--newest", "2", "-o", out, "--engine", "espeak")
+    assert result.exit_code == 0, (result.output, result.stderr)
+    assert [c["tags"]["title"] for c in ffprobe(out)["chapters"]] == \
+        ["Die Nachrichten", "Der Zoo bekommt Pinguine", "Der Wochenmarkt zieht um"]
+    assert web.hits("/alt.html") == 0  # the oldest item was not fetched
+    missing = digest(work, "--from-feed", web.url("/nichts.xml"), "-o", out)
+    assert missing.exit_code == 1 and "HTTP 404" in missing.stderr and missing.stderr.count("\n") == 1

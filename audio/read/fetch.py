@@ -25,6 +25,8 @@ class Limits:
     max_bytes: int = 5_000_000  # news pages are a few hundred kB; more is not an article
     attempts: int = 3  # connection faults, timeouts and HTTP 5xx are tried again, with backoff
     backoff: float = 0.5  # seconds before the second attempt, doubled for each further one
+    types: tuple[str, ...] = HTML_TYPES  # the content types taken (others are refused)
+    what: str = "web page"  # what is fetched, as an error names it
 
 
 @dataclass(frozen=True)
@@ -67,14 +69,14 @@ def read_answer(session: requests.Session, url: str, limits: Limits) -> Page:
     """Return the page at `url` as `session` gets it; raise PassingFault for what a retry may mend."""
     try:
         with session.get(url, timeout=limits.timeout, stream=True, allow_redirects=True,
-                         headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"}) as answer:
+                         headers={"User-Agent": USER_AGENT, "Accept": ",".join(limits.types)}) as answer:
             if answer.status_code >= 500:
                 raise PassingFault(f"the server answered HTTP {answer.status_code} {answer.reason}")
             if answer.status_code >= 400:
                 raise EditionError(f"{url}: the server answered HTTP {answer.status_code} {answer.reason}")
             kind = answer.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            if kind and kind not in HTML_TYPES:
-                raise EditionError(f"{url}: not a web page but {kind}")
+            if kind and kind not in limits.types:
+                raise EditionError(f"{url}: not a {limits.what} but {kind}")
             declared = int(answer.headers.get("Content-Length") or 0)
             if declared > limits.max_bytes:
                 raise EditionError(f"{url}: the page is too large ({declared / 1e6:.1f} MB; "
