@@ -88,8 +88,7 @@ def digest(sources: Sequence[Given] = (), options: BriefingOptions | None = None
     plans = [plan for block in blocks for plan in block.plans + block.trailing]
     todo = [plan for plan in plans if plan.encoded is None] if fmt.joined else plans
     waiting = {id(plan) for plan in todo}
-    missing_by_block = [len(missing_chunks([p for p in block.plans + block.trailing if id(p) in waiting], store))
-                        for block in blocks]
+    missing_by_block = [len(missing_chunks([p for p in block.plans if id(p) in waiting], store)) for block in blocks]
     with SectionEncoder(store, options, events) as encoder:  # MP3 sections are encoded while the voice speaks
         synthesised = synthesise_missing(todo, engine, store, events, encoder.submit if fmt.joined else None)
         encoder.finish()
