@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import queue
 import re
 import shutil
 import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -277,3 +280,27 @@ def test_from_feed_takes_the_newest_items_links(newsroom, web, tmp_path):
     assert web.hits("/alt.html") == 0  # the oldest item was not fetched
     missing = digest(work, "--from-feed", web.url("/nichts.xml"), "-o", out)
     assert missing.exit_code == 1 and "HTTP 404" in missing.stderr and missing.stderr.count("\n") == 1
+
+
+def test_watch_makes_the_briefing_again_when_an_article_is_saved(newsroom, tmp_path):
+    from test_cli_watch import lines_of, next_line
+
+    work, _ = newsroom
+    articles = tmp_path / "articles"
+    shutil.copytree(work / "articles", articles)
+    command = [sys.executable, "-m", "audio", "digest", articles / ORDER[0], articles / ORDER[1], "--watch",
+               "--engine", "espeak", "--cache-dir", work / "cache", "--date", DAY, "-o", tmp_path / "w.mp3"]
+    proc = subprocess.Popen([str(part) for part in command], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: queue.Queue = queue.Queue()
+    threading.Thread(target=lines_of, args=(proc.stdout, lines), daemon=True).start()
+    try:
+        assert "2 articles (2 new)" in next_line(lines, "Wrote")
+        text = (articles / ORDER[1]).read_text(encoding="utf-8")
+        (articles / ORDER[1]).write_text(text.replace("schon im April", "schon im März"), encoding="utf-8")
+        assert next_line(lines, "changed").endswith("Freibad öffnet früher  (1 chunks synthesised)")
+        assert "(1 changed, 1 unchanged)" in next_line(lines, "Wrote")
+        (articles / ORDER[1]).write_bytes(b"")
+        assert next_line(lines, "Error").endswith("the file is empty")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
