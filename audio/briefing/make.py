@@ -72,8 +72,7 @@ def digest(sources: Sequence[Given] = (), options: BriefingOptions | None = None
     options = replace(options or BriefingOptions(), **overrides)
     events = events or NoEvents()
     check(options)
-    day = day_of(options)
-    output, fmt = output_path(f"briefing-{day.isoformat()}", options)
+    output, fmt = briefing_path(options)
     previous = previous_briefing(output)
     extras = checked_files(options)  # a missing jingle or a bad cover fails before anything is read
     skipped: list[tuple[str, str]] = []
@@ -108,6 +107,11 @@ def digest(sources: Sequence[Given] = (), options: BriefingOptions | None = None
             for block, span, missed in zip(blocks, layout.spans, missing_by_block) if block.origin]
     return BriefingResult(output, layout.chapters[-1].end, layout.chapters, made, synthesised, total - synthesised,
                           len(todo), engine.describe(), skipped, engine.report(), feed_path)
+
+
+def briefing_path(options: BriefingOptions) -> tuple[Path, AudioFormat]:
+    """Return where the briefing goes (`output`, else <output_dir or output>/briefing-<day>.<format>) and its format."""
+    return output_path(f"briefing-{day_of(options).isoformat()}", options)
 
 
 def previous_briefing(output: Path) -> manifest.Manifest | None:

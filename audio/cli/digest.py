@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from audio.briefing import BriefingOptions, BriefingResult, digest
+from audio.briefing.make import briefing_path
 from audio.briefing.options import CHAPTER_DEPTHS
 from audio.cli.options import BUILD_OPTIONS, CONTEXT, ArticleType, options_from
 from audio.cli.terminal import USER_ERRORS, TerminalEvents, error_line, user_errors
@@ -129,22 +130,26 @@ def watch(sources: tuple, options: BriefingOptions, quiet: bool) -> None:
     jingle, intro, outro and cover; with --from-dir, the editions in that folder); Ctrl-C stops."""
     import watchfiles
 
+    from audio.briefing.pick import expand
+
     click.echo("Watching the briefing's files; Ctrl-C to stop.", err=True)
-    watched: set[Path] = set()
-    made: list | None = None
+    watched = files_of([str(s) for s in expand(list(sources))], options)
+    made: dict | None = None
     try:
         for _ in watchfiles.watch(*folders(sources, options), debounce=300, step=50, rust_timeout=1000,
                                   yield_on_timeout=True, raise_interrupt=False):
-            current = state(watched, options)
+            current = state(watched, options)  # taken before the briefing reads them: a save during it is seen
             if current == made:
                 continue
+            made = current
             try:
                 result = run_digest(sources, options, quiet)
                 report(result)
-                watched = files_of(result, options)
+                found = files_of([a.article for a in result.articles], options)
+                made |= state(found - watched, options)
+                watched |= found
             except USER_ERRORS as exc:
                 click.echo(error_line(exc), err=True)
-            made = state(watched, options)
     except KeyboardInterrupt:
         pass
 
@@ -161,12 +166,12 @@ def folders(sources: tuple, options: BriefingOptions) -> set[Path]:
     return found or {Path.cwd()}
 
 
-def files_of(result: BriefingResult, options: BriefingOptions) -> set[Path]:
-    """Return the files a briefing was made of: its articles, their lexicon.txt, and the extra files."""
+def files_of(articles: list[str], options: BriefingOptions) -> set[Path]:
+    """Return the files a briefing is made of: its article files, their lexicon.txt, and the extra files."""
     found: set[Path] = set()
-    for article in result.articles:
-        if not is_link(article.article) and Path(article.article).is_file():
-            path = Path(article.article).resolve()
+    for article in articles:
+        if not is_link(article) and Path(article).is_file():
+            path = Path(article).resolve()
             found.update({path, path.parent / lexicon.FILE_NAME})
     for extra in (options.jingle, options.intro, options.outro, options.cover, *options.lexicons):
         if extra is not None:
@@ -174,9 +179,11 @@ def files_of(result: BriefingResult, options: BriefingOptions) -> set[Path]:
     return found
 
 
-def state(watched: set[Path], options: BriefingOptions) -> list:
+def state(watched: set[Path], options: BriefingOptions) -> dict:
     """Return what tells one version of the briefing's files from the next (with --from-dir, its manifests too)."""
-    paths = sorted(watched)
-    if options.from_dir is not None:
-        paths += sorted(Path(options.from_dir).glob("*.json"))
-    return [(path, signature(path)) for path in paths]
+    paths = set(watched)
+    if options.from_dir is not None:  # its editions' manifests, but not what the briefing itself writes there
+        own = briefing_path(options)[0]
+        paths.update(p for p in Path(options.from_dir).glob("*.json")
+                     if not (p.parent.resolve() == own.parent.resolve() and p.name.startswith(f"{own.stem}.")))
+    return {path: signature(path) for path in paths}
