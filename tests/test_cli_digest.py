@@ -304,3 +304,27 @@ def test_watch_makes_the_briefing_again_when_an_article_is_saved(newsroom, tmp_p
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_an_article_built_in_another_voice_is_spoken_again_and_said_so(newsroom, tmp_path):
+    work, _ = newsroom
+    article = work / "articles" / ORDER[1]
+    built = run("build", article, "--output-dir", tmp_path, "--engine", "espeak", "--speed", "1.3",
+                "--cache-dir", work / "cache", "--quiet")
+    assert built.exit_code == 0, built.output
+    result = digest(work, article, "--output-dir", tmp_path, "--engine", "espeak", "--no-intro")
+    assert result.exit_code == 0, (result.output, result.stderr)
+    assert "freibad.md: its edition has another voice or speed (espeak); the briefing says it in espeak" in result.stderr
+    assert synthesised(result) == 0  # at the briefing's speed the shared cache has it from the newsroom's editions
+
+
+def test_wrong_options_are_one_line_errors(newsroom):
+    work, _ = newsroom
+    article = work / "articles" / ORDER[0]
+    for args, expected in (((), "no articles: give article files, folders or links, --from-dir FOLDER or --from-feed FEED"),
+                           ((article, "--intro-line", "Hallo {name}"), "may only name {title}, {date}, {topics}"),
+                           ((article, "--date", "morgen"), "--date morgen: give a day as YYYY-MM-DD"),
+                           ((article, "--from-dir", work / "articles"), "give articles, --from-dir FOLDER or")):
+        result = digest(work, *args)
+        assert result.exit_code == 1, args
+        assert expected in result.stderr and result.stderr.count("\n") == 1, result.stderr

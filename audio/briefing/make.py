@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from audio import engines, files
-from audio.briefing.options import INTRO_WORDING, PLACEHOLDERS, BriefingOptions, check, day_of, episode_title, german_day
+from audio.briefing.options import INTRO_WORDING, BriefingOptions, check, day_of, episode_title, fill, german_day
 from audio.briefing.pick import Given, Picked, pick
 from audio.briefing.timeline import Block, Layout, Piece, lay_out
 from audio.build import choose_engine, now
@@ -31,7 +31,6 @@ from audio.sound import ffmpeg, loudness, render
 from audio.sound.clip import Speech
 from audio.sound.export import TOC_ENTRIES, Chapter, Tags, read_cover, write_container, write_mp3
 from audio.sound.formats import AudioFormat
-from audio.text.speech import PLACEHOLDER
 
 
 @dataclass(frozen=True)
@@ -156,8 +155,8 @@ def voice_for(picked: list[Picked], options: BriefingOptions, events: Events) ->
     engine, settings = choose_engine(options, intro, agreed, events)
     for item in picked:
         if item.built is not None and item.built.voice != engine.cache_key():
-            events.notice(f"{item.label} was built with another voice ({item.built.engine}); "
-                          f"the briefing speaks it in {engine.describe()}")
+            events.notice(f"{item.label}: its edition has another voice or speed ({item.built.engine}); "
+                          f"the briefing says it in {engine.describe()}")
     return engine, settings
 
 
@@ -199,17 +198,6 @@ def common(values: Iterator[str] | Any) -> str:
     """Return the one value all articles share, else ""."""
     found = set(values)
     return found.pop() if len(found) == 1 else ""
-
-
-def fill(template: str, values: dict[str, str], name: str) -> str:
-    """Return a spoken line with its placeholders filled; braces in the values cannot start new ones."""
-    unknown = [m.group(1) for m in PLACEHOLDER.finditer(template) if m.group(1) not in values]
-    rest = PLACEHOLDER.sub("", template)
-    if unknown or "{" in rest or "}" in rest:
-        raise EditionError(f"the {name.replace('_', ' ')} {template!r} may only name "
-                           + ", ".join("{" + p + "}" for p in PLACEHOLDERS))
-    text = PLACEHOLDER.sub(lambda m: values[m.group(1)].replace("{", "(").replace("}", ")"), template)
-    return text if text.strip() else values["title"]
 
 
 def spoken_plans(text: str, options: BriefingOptions, engine: Engine, store: Cache, texts: TextCache,

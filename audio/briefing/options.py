@@ -8,6 +8,7 @@ from pathlib import Path
 
 from audio.edition.options import BuildOptions
 from audio.errors import EditionError
+from audio.text.speech import PLACEHOLDER
 
 CHAPTER_DEPTHS = ("articles", "sections")
 DEFAULT_TITLE = "Die Nachrichten"
@@ -51,17 +52,31 @@ def check(options: BriefingOptions) -> None:
     if options.chapters not in CHAPTER_DEPTHS:
         raise EditionError(f"chapters={options.chapters!r}: use {' or '.join(map(repr, CHAPTER_DEPTHS))}")
     if not 0 <= options.gap <= 30:
-        raise EditionError(f"gap={options.gap}: give 0 to 30 seconds")
+        raise EditionError(f"gap='{options.gap:g}': give 0 to 30 seconds")
     if options.newest is not None and options.newest < 1:
-        raise EditionError(f"newest={options.newest}: give at least 1")
+        raise EditionError(f"newest='{options.newest}': give at least 1")
     if options.since is not None:
         parse_day(options.since, "since")
     if options.date is not None:
         parse_day(options.date, "date")
+    for name in ("intro_line", "outro_line"):
+        if getattr(options, name):
+            fill(getattr(options, name), dict.fromkeys(PLACEHOLDERS, "x"), name)
     if not options.title.strip():
         raise EditionError("the briefing's title is empty")
     if options.output is not None and options.output_dir is not None:
-        raise EditionError("give output= (one file) or output_dir= (a folder), not both")
+        raise EditionError("give output='FILE' or output_dir='FOLDER', not both")
+
+
+def fill(template: str, values: dict[str, str], name: str) -> str:
+    """Return a spoken line with its placeholders filled; braces in the values cannot start new ones."""
+    unknown = [m.group(1) for m in PLACEHOLDER.finditer(template) if m.group(1) not in values]
+    rest = PLACEHOLDER.sub("", template)
+    if unknown or "{" in rest or "}" in rest:
+        raise EditionError(f"the {name.replace('_', ' ')} {template!r} may only name "
+                           + ", ".join("{" + p + "}" for p in PLACEHOLDERS))
+    text = PLACEHOLDER.sub(lambda m: values[m.group(1)].replace("{", "(").replace("}", ")"), template)
+    return text if text.strip() else values["title"]
 
 
 def day_of(options: BriefingOptions) -> datetime.date:

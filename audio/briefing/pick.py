@@ -57,9 +57,9 @@ def pick(sources: Sequence[Given], options: BriefingOptions, events: Events,
     """
     given = [s for s in (options.from_dir, options.from_feed) if s is not None]
     if len(given) + bool(sources) > 1:
-        raise EditionError("give articles, from_dir= or from_feed=, only one of them")
+        raise EditionError("give articles, from_dir='FOLDER' or from_feed='FEED', only one of them")
     if not given and not sources:
-        raise EditionError("no articles: give article files, folders or links, from_dir= or from_feed=")
+        raise EditionError("no articles: give article files, folders or links, from_dir='FOLDER' or from_feed='FEED'")
     if sources:
         candidates = [Candidate(label_of(item), item) for item in expand(sources)]
         picked = [p for p in (read(c, options, events, skipped) for c in candidates) if p is not None]
