@@ -328,3 +328,26 @@ def test_wrong_options_are_one_line_errors(newsroom):
         result = digest(work, *args)
         assert result.exit_code == 1, args
         assert expected in result.stderr and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_serve_makes_the_briefings_feed_apart_from_the_articles(newsroom):
+    import urllib.request
+    import xml.etree.ElementTree as ET
+
+    work, _ = newsroom
+    assert (work / "out" / f"briefing-{DAY}.mp3").exists()
+    proc = subprocess.Popen([sys.executable, "-m", "audio", "serve", "--dir", str(work / "out"), "--port", "0"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        base = proc.stdout.readline().split(" at ")[1].split(";")[0]
+        feeds = {name: ET.fromstring(urllib.request.urlopen(base + name, timeout=10).read())
+                 for name in ("feed.xml", "briefings.xml")}
+        briefings = [item.findtext("title") for item in feeds["briefings.xml"].iter("item")]
+        assert briefings == ["Die Nachrichten – Mittwoch, 2. Dezember 2026"]
+        assert feeds["briefings.xml"].findtext("channel/title") == "Die Nachrichten"
+        enclosure = next(feeds["briefings.xml"].iter("enclosure")).get("url")
+        assert enclosure == f"{base}briefing-{DAY}.mp3"
+        assert sorted(item.findtext("title") for item in feeds["feed.xml"].iter("item")) == sorted(TITLES)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -97,7 +97,8 @@ def digest(sources: Sequence[Given] = (), options: BriefingOptions | None = None
             layout, clip_keys = write_joined(staged, blocks, store, options, tags, extras)
         else:
             layout, clip_keys = write_whole(staged, fmt, blocks, store, options, tags, extras, events)
-        record = briefing_manifest(output, engine, blocks, layout, picked[0].source.article.language, tags, created,
+        record = briefing_manifest(output, engine, blocks, layout, picked[0].source.article.language,
+                                   options.title.strip(), tags, created,
                                    voice_settings, levels_for, (*texts.keys, *clip_keys))
         publish(record, staged, output, options.sidecars)
     feed_path = update_feed(output.parent, options) if options.feed else None
@@ -351,7 +352,7 @@ def encode_whole(output: Path, fmt: AudioFormat, blocks: list[Block], store: Cac
     return layout
 
 
-def briefing_manifest(output: Path, engine: Engine, blocks: list[Block], layout: Layout, language: str,
+def briefing_manifest(output: Path, engine: Engine, blocks: list[Block], layout: Layout, language: str, show: str,
                       tags: Tags, created: str, voice_settings: dict, levels_for: str,
                       keys: tuple[str, ...]) -> manifest.Manifest:
     """Return the record of the briefing: its chapters with every sentence's times, and the articles it holds."""
@@ -362,7 +363,7 @@ def briefing_manifest(output: Path, engine: Engine, blocks: list[Block], layout:
     return manifest.Manifest(
         article="", title=tags.title, audio=output.name, engine=engine.name, voice=engine.cache_key(),
         duration=round(layout.chapters[-1].end, 3), sections=tuple(layout.sections),
-        meta={"date": tags.date, "language": language,
+        meta={"date": tags.date, "language": language, "show": show,
               **({"author": tags.artist} if tags.artist else {}),
               **({"publication": tags.album} if tags.album != "audio-edition" else {})},
         description=tags.comment, created=created, sentences=tuple(dict.fromkeys((*keys, *section_keys))),
@@ -386,12 +387,8 @@ def update_feed(folder: Path, options: BriefingOptions) -> Path:
 
     base = options.base_url or feed_link(folder / feed.BRIEFINGS_FILE) or published_at(folder) or DEFAULT_BASE_URL
     feed.check_base_url(base)
-    channel = replace(feed.load_channel(folder), title=options.title.strip(), description=BRIEFING_DESCRIPTION)
-    path, _ = feed.write_feed(folder, base, channel, briefings=True)
+    path, _ = feed.write_feed(folder, base, feed.briefing_channel(folder), briefings=True)
     return path
-
-
-BRIEFING_DESCRIPTION = "Die Nachrichten des Tages in einer Folge, ein Kapitel je Artikel."
 
 
 def feed_link(path: Path) -> str | None:

@@ -36,8 +36,12 @@ def serve(folder: Path, host: str, port: int, base_url: str | None) -> None:
     def current_feed() -> bytes:  # made at each request: editions built while serving appear at once
         return feed.rss(feed.editions(folder), urls[0], channel)
 
+    def current_briefings() -> bytes:  # the folder's briefings alone (`digest`), apart from the articles
+        return feed.rss(feed.editions(folder, briefings=True), urls[0], feed.briefing_channel(folder),
+                        feed.BRIEFINGS_FILE)
+
     try:
-        httpd = server(folder, host, port, current_feed)
+        httpd = server(folder, host, port, current_feed, briefings=current_briefings)
     except OSError as exc:
         raise EditionError(f"cannot listen on {host}:{port} ({exc.strerror})") from None
     url = base_url or f"http://{host}:{httpd.server_address[1]}/"

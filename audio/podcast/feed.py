@@ -14,7 +14,7 @@ import re
 import shutil
 import uuid
 import xml.etree.ElementTree as ET
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -60,6 +60,18 @@ def load_channel(folder: Path) -> Channel:
     if wrong:
         raise EditionError(f"{path}: {wrong[0]!r} should be {'true or false' if types[wrong[0]] is bool else 'text'}")
     return Channel(**{k: v for k, v in data.items() if k in types})
+
+
+BRIEFING_DESCRIPTION = "Die Nachrichten des Tages in einer Folge, ein Kapitel je Artikel."
+
+
+def briefing_channel(folder: Path) -> Channel:
+    """Return the channel of the folder's briefings feed: the folder's settings, titled with the show of its newest
+    briefing (the `title` it was made with, which its manifest's meta records as `show`)."""
+    channel = load_channel(folder)
+    found = editions(folder, briefings=True)
+    show = str(found[0][0].meta.get("show") or "") if found else ""
+    return replace(channel, title=show or channel.title, description=BRIEFING_DESCRIPTION)
 
 
 def place_image(folder: Path, image: str) -> str:

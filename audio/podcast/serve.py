@@ -38,6 +38,7 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
     """
 
     feed: Callable[[], bytes] | None = None
+    briefings: Callable[[], bytes] | None = None  # /briefings.xml, the feed of the folder's briefings
     timeout = IDLE_TIMEOUT  # socketserver sets it on the connection: an idle client is dropped
 
     extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".vtt": "text/vtt", ".srt": "application/srt",
@@ -49,9 +50,10 @@ class RangeRequestHandler(SimpleHTTPRequestHandler):
 
     def send_head(self):
         self.range = None
-        if self.feed and self.path.split("?")[0] == "/feed.xml":
+        made = {"/feed.xml": self.feed, "/briefings.xml": self.briefings}.get(self.path.split("?")[0])
+        if made is not None:
             try:
-                body = self.feed()
+                body = made()
             except EditionError as exc:  # e.g. a manifest that cannot be read: say so, keep serving
                 self.send_error(HTTPStatus.INTERNAL_SERVER_ERROR, str(exc))
                 return None
@@ -160,10 +162,13 @@ def byte_range(header: str, size: int) -> tuple[int, int] | None:
 
 
 def server(folder: Path, host: str = "127.0.0.1", port: int = 8000,
-           feed: Callable[[], bytes] | None = None, idle_timeout: float = IDLE_TIMEOUT) -> ThreadingHTTPServer:
-    """Return an HTTP server (not yet serving) for the files in `folder`, with /feed.xml made by `feed`."""
+           feed: Callable[[], bytes] | None = None, idle_timeout: float = IDLE_TIMEOUT,
+           briefings: Callable[[], bytes] | None = None) -> ThreadingHTTPServer:
+    """Return an HTTP server (not yet serving) for the files in `folder`, with /feed.xml made by `feed` (and
+    /briefings.xml by `briefings`)."""
     handler_class = type("Handler", (RangeRequestHandler,),
-                         {"feed": staticmethod(feed) if feed else None, "timeout": idle_timeout})
+                         {"feed": staticmethod(feed) if feed else None,
+                          "briefings": staticmethod(briefings) if briefings else None, "timeout": idle_timeout})
     handler = functools.partial(handler_class, directory=os.fspath(folder))
     httpd = Server((host, port), handler)
     httpd.daemon_threads = True
