@@ -364,3 +364,17 @@ def test_an_opus_briefing_lists_the_sections_flat(newsroom, tmp_path):
     assert [tags[f"CHAPTER{n:03d}NAME"][0] for n in range(3)] == [TITLES[0], f"{TITLES[0]} – Was sich ändert", TITLES[1]]
     assert tags["CHAPTER000"] == ["00:00:00.000"]
     assert ffprobe(out)["streams"][0]["sample_rate"] == "48000"
+
+
+def test_auto_speaks_in_the_voice_the_articles_were_built_with(newsroom, tmp_path, monkeypatch):
+    work, _ = newsroom
+    shutil.copytree(work / "out", tmp_path / "out")
+    sources = [work / "articles" / name for name in ORDER]
+    kept = digest(work, *sources, "--output-dir", tmp_path / "out")
+    assert kept.exit_code == 0, (kept.output, kept.stderr)
+    assert "cannot be reached" not in kept.stderr and "voice espeak" in kept.stdout
+    assert synthesised(kept) == 0
+    monkeypatch.chdir(tmp_path)  # without the editions, auto looks for the best voice there is, as `build` does
+    chosen = digest(work, *sources, "-o", tmp_path / "elsewhere.mp3")
+    assert chosen.exit_code == 0, (chosen.output, chosen.stderr)
+    assert "cannot be reached" in chosen.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -191,11 +191,12 @@ def spoken_values(options: BriefingOptions, picked: list[Picked], titles: list[s
 
 
 def as_sentence(title: str) -> str:
+    """Return a title as a sentence of the list of topics: with its own closing mark, else a full stop."""
     title = title.strip()
     return title if title[-1:] in ".!?…" else title + "."
 
 
-def common(values: Iterator[str] | Any) -> str:
+def common(values: Iterable[str]) -> str:
     """Return the one value all articles share, else ""."""
     found = set(values)
     return found.pop() if len(found) == 1 else ""
