@@ -20,7 +20,7 @@ from audio.cli import main
 from audio.edition import manifest
 from audio.sound.formats import MP3
 
-BRIEFING = Path(__file__).resolve().parent / "articles" / "briefing"
+BRIEFING = Path(__file__).resolve().parent / "briefing"  # small articles of one day, for briefings
 ORDER = ("radwege.md", "freibad.md", "bibliothek.md")
 TITLES = ["Neue Radwege für die Innenstadt", "Freibad öffnet früher", "Bibliothek verlängert Öffnungszeiten"]
 FRAME = 1152 / 44100
