@@ -20,7 +20,8 @@ PLACEHOLDERS = ("title", "date", "topics", "author", "publication")
 class BriefingOptions(BuildOptions):
     """A build's options (voice, loudness, pauses, format, output …) and what only a briefing has.
 
-    `output` names the file; else it is `<output_dir or output>/briefing-<date>.<format>`. `intro_line`
+    `output` names the file; else it is `<output_dir or output>/briefing-<date>.<format>`; `output_dir` is
+    also where the articles' own editions are looked for (their voice, their sections' records). `intro_line`
     replaces the introduction's wording (`{title}`, `{date}`, `{topics}`, `{author}`, `{publication}`);
     `intro` and `outro` are audio files before and after the whole briefing.
     """
@@ -64,8 +65,6 @@ def check(options: BriefingOptions) -> None:
             fill(getattr(options, name), dict.fromkeys(PLACEHOLDERS, "x"), name)
     if not options.title.strip():
         raise EditionError("the briefing's title is empty")
-    if options.output is not None and options.output_dir is not None:
-        raise EditionError("give output='FILE' or output_dir='FOLDER', not both")
 
 
 def fill(template: str, values: dict[str, str], name: str) -> str:
