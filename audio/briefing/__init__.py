@@ -10,8 +10,9 @@ the sidecars made from that manifest, and, on request, the folder's `briefings.x
 Nothing is synthesised or encoded that the shared cache already holds: an article built before
 costs only the reading of its MP3 sections, which are joined frame by frame without a new encode.
 
-Modules: `options` (what a briefing is asked), `pick` (which articles: sources, a folder, a feed;
-newest, since), `timeline` (where every part lies, the chapters and the manifest), `make` (the
+Modules: `options` (what a briefing is asked), `pick` (which articles: sources, a folder, and `feeds`,
+a newsroom's feed; newest, since), `timeline` (where every part lies, the chapters and the manifest's
+sections), `write` (the audio: MP3 frames joined, M4B and Opus in one encode), `make` (the
 orchestration: `digest`).
 """
 
