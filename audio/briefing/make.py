@@ -79,7 +79,7 @@ def digest(sources: Sequence[Given] = (), options: BriefingOptions | None = None
     store = Cache(options.cache_dir or cache_mod.default_dir())
     texts = TextCache(store)
     levels_for = level_settings(engine.cache_key(), options)
-    blocks = plan_blocks(picked, titles, engine, options, store, texts, levels_for)
+    blocks = plan_blocks(picked, titles, engine, options, store, texts, levels_for, output.parent)
     check_toc(fmt, blocks, options.chapters)
     plans = [plan for block in blocks for plan in block.plans + block.trailing]
     todo = [plan for plan in plans if plan.encoded is None] if fmt.joined else plans
@@ -157,14 +157,20 @@ def voice_for(picked: list[Picked], options: BriefingOptions, events: Events) ->
 
 
 def plan_blocks(picked: list[Picked], titles: list[str], engine: Engine, options: BriefingOptions, store: Cache,
-                texts: TextCache, levels_for: str) -> list[Block]:
-    """Return the introduction and each article as blocks of section plans, filled from the cache where it can."""
+                texts: TextCache, levels_for: str, folder: Path) -> list[Block]:
+    """Return the introduction and each article as blocks of section plans, filled from the cache where it can.
+
+    A new introduction is encoded first at the level of the last one in `folder` (its loudness search is
+    saved when that is still on target).
+    """
     values = spoken_values(options, picked, titles)
     blocks = []
     if options.spoken_intro:
-        wording = options.intro_line or INTRO_WORDING
-        blocks.append(Block(options.title, spoken_plans(fill(wording, values, "intro_line"), options, engine, store,
-                                                        texts, levels_for)))
+        text = fill(options.intro_line or INTRO_WORDING, values, "intro_line")
+        known = {} if options.intro_line else {text: intro_sentences(values, titles)}
+        plans = spoken_plans(text, options, engine, store, KnownSentences(texts, known), levels_for)
+        plans[0].level_hint = plans[0].level_hint or last_level(folder, levels_for)
+        blocks.append(Block(options.title, plans))
     article_options = replace(options, intro_line=None)  # the briefing's wording is not each article's
     for item in picked:
         plans = plan_sections(item.source, engine, article_options, store, texts, item.built, levels_for)
@@ -179,16 +185,54 @@ def spoken_values(options: BriefingOptions, picked: list[Picked], titles: list[s
     """Return what the intro and outro lines may name: {title}, {date}, {topics}, {author}, {publication}."""
     day = day_of(options)
     weekday, rest = german_day(day).split(", ", 1)
-    return {"title": options.title.strip(), "date": f"{weekday}, dem {rest}",
-            "topics": " ".join(as_sentence(t) for t in titles),
-            "author": common(p.source.article.meta.get("author", "") for p in picked),
-            "publication": common(p.source.article.meta.get("publication", "") for p in picked)}
+    values = {"title": options.title.strip(), "date": f"{weekday}, dem {rest}",
+              "topics": " ".join(as_sentence(t) for t in titles),
+              "author": common(p.source.article.meta.get("author", "") for p in picked),
+              "publication": common(p.source.article.meta.get("publication", "") for p in picked)}
+    return {name: without_braces(value) for name, value in values.items()}
+
+
+def without_braces(text: str) -> str:
+    """Return a value to put in a spoken line: braces cannot open placeholders of their own there."""
+    return text.replace("{", "(").replace("}", ")")
 
 
 def as_sentence(title: str) -> str:
     """Return a title as a sentence of the list of topics: with its own closing mark, else a full stop."""
     title = title.strip()
     return title if title[-1:] in ".!?…" else title + "."
+
+
+def intro_sentences(values: dict[str, str], titles: list[str]) -> list[str]:
+    """Return the sentences of the default introduction (INTRO_WORDING), as the briefing makes them."""
+    topics = [without_braces(as_sentence(title)) for title in titles]
+    return [f"{values['title']} vom {values['date']}.", f"Die Themen: {topics[0]}", *topics[1:]]
+
+
+class KnownSentences(TextCache):
+    """The text cache, with the sentences of a text the briefing made itself known instead of found.
+
+    The default introduction is new every day; the sentence splitter, started for it alone, would cost
+    more than the rest of a briefing of articles already built.
+    """
+
+    def __init__(self, texts: TextCache, known: dict[str, list[str]]):
+        super().__init__(texts.store)
+        self.keys = texts.keys  # one list: everything used is recorded for the manifest (and kept by a prune)
+        self.known = known
+
+    def split(self, paragraph: str) -> list[str]:
+        return list(self.known[paragraph]) if paragraph in self.known else super().split(paragraph)
+
+
+def last_level(folder: Path, levels_for: str) -> tuple[float, float] | None:
+    """Return the level the newest briefing in `folder` encoded its first section at, for the same voice and
+    loudness, if there is one: the level to try first for a new introduction."""
+    for path in sorted(Path(folder).glob("briefing-*.json"), reverse=True)[:3]:
+        record = manifest.load(path)
+        if record is not None and record.articles and record.levels_for == levels_for and record.sections:
+            return record.sections[0].level
+    return None
 
 
 def common(values: Iterable[str]) -> str:
