@@ -33,39 +33,8 @@ def write_audio(output: Path, fmt: AudioFormat, blocks: list[Block], store: Cach
     return whole(output, fmt, blocks, store, options, tags, extras, events)
 
 
-def separators(options: BriefingOptions, store: Cache, extras: dict[str, Path | None]) -> \
-        tuple[render.EncodedSection | None, list[str]]:
-    """Return the MP3 frames that go between articles (the jingle, else the silence the section pause lacks
-    of the gap) and the cache keys they are kept under."""
-    if extras["jingle"] is not None:
-        return encoded_clip(extras["jingle"], store, options), []
-    seconds = round(max(0.0, options.gap - options.pauses.section), 3)
-    if seconds < 0.03:
-        return None, []
-    frames = max(1, round(seconds * render.SAMPLE_RATE / render.SAMPLES_PER_FRAME))
-    key = cache_mod.key("silence", frames, options.bitrate)
-    cached = store.get_bytes(key, ".mp3")
-    if cached is None:  # encoded with some to spare, then cut to whole frames: the gap is exact to the frame
-        encoded = ffmpeg.run(render.mp3_args(render.SAMPLE_RATE, options.bitrate),
-                             bytes(2 * (frames + 2) * render.SAMPLES_PER_FRAME), what="encoding the gap")
-        cached = first_frames(encoded, frames)
-        store.put_bytes(key, ".mp3", cached)
-    return render.EncodedSection(cached, render.count_mp3_frames(cached)), [key]
-
-
-def first_frames(mp3: bytes, count: int) -> bytes:
-    """Return the first `count` frames of an MP3 stream (later frames only borrow from earlier ones)."""
-    position = 0
-    for _ in range(count):
-        length = render.mp3_frame_length(int.from_bytes(mp3[position:position + 4], "big"))
-        if length is None:
-            raise EditionError("the encoder's silence is not whole MP3 frames")
-        position += length
-    return mp3[:position]
-
-
 def joined(output: Path, blocks: list[Block], store: Cache, options: BriefingOptions, tags: Tags,
-                 extras: dict[str, Path | None]) -> tuple[Layout, list[str]]:
+           extras: dict[str, Path | None]) -> tuple[Layout, list[str]]:
     """Write an MP3 briefing: every section's cached frames joined, with the gaps, jingle, intro and outro audio."""
     gap, keys = separators(options, store, extras)
     ends = [encoded_clip(extras[which], store, options) for which in ("intro", "outro")]
@@ -87,7 +56,7 @@ def joined(output: Path, blocks: list[Block], store: Cache, options: BriefingOpt
 
 
 def whole(output: Path, fmt: AudioFormat, blocks: list[Block], store: Cache, options: BriefingOptions,
-                tags: Tags, extras: dict[str, Path | None], events: Events) -> tuple[Layout, list[str]]:
+          tags: Tags, extras: dict[str, Path | None], events: Events) -> tuple[Layout, list[str]]:
     """Write an M4B or Opus briefing in one encode of every part's loudness-normalised PCM, checked by the
     loudness policy and encoded again if it missed (as an edition in these formats is)."""
     target = options.loudness
@@ -150,3 +119,34 @@ def encode_whole(output: Path, fmt: AudioFormat, blocks: list[Block], store: Cac
         write_container(output, fmt, (path.read_bytes() for path, _, _ in order), tags, layout.chapters,
                         options.bitrate)
     return layout
+
+
+def separators(options: BriefingOptions, store: Cache, extras: dict[str, Path | None]) -> \
+        tuple[render.EncodedSection | None, list[str]]:
+    """Return the MP3 frames that go between articles (the jingle, else the silence the section pause lacks
+    of the gap) and the cache keys they are kept under."""
+    if extras["jingle"] is not None:
+        return encoded_clip(extras["jingle"], store, options), []
+    seconds = round(max(0.0, options.gap - options.pauses.section), 3)
+    if seconds < 0.03:
+        return None, []
+    frames = max(1, round(seconds * render.SAMPLE_RATE / render.SAMPLES_PER_FRAME))
+    key = cache_mod.key("silence", frames, options.bitrate)
+    cached = store.get_bytes(key, ".mp3")
+    if cached is None:  # encoded with some to spare, then cut to whole frames: the gap is exact to the frame
+        encoded = ffmpeg.run(render.mp3_args(render.SAMPLE_RATE, options.bitrate),
+                             bytes(2 * (frames + 2) * render.SAMPLES_PER_FRAME), what="encoding the gap")
+        cached = first_frames(encoded, frames)
+        store.put_bytes(key, ".mp3", cached)
+    return render.EncodedSection(cached, render.count_mp3_frames(cached)), [key]
+
+
+def first_frames(mp3: bytes, count: int) -> bytes:
+    """Return the first `count` frames of an MP3 stream (later frames only borrow from earlier ones)."""
+    position = 0
+    for _ in range(count):
+        length = render.mp3_frame_length(int.from_bytes(mp3[position:position + 4], "big"))
+        if length is None:
+            raise EditionError("the encoder's silence is not whole MP3 frames")
+        position += length
+    return mp3[:position]
