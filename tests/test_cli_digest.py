@@ -378,3 +378,22 @@ def test_auto_speaks_in_the_voice_the_articles_were_built_with(newsroom, tmp_pat
     chosen = digest(work, *sources, "-o", tmp_path / "elsewhere.mp3")
     assert chosen.exit_code == 0, (chosen.output, chosen.stderr)
     assert "cannot be reached" in chosen.stderr
+
+
+def test_a_prune_keeps_what_the_briefing_uses(newsroom, tmp_path):
+    work, _ = newsroom
+    cache = tmp_path / "cache"
+    shutil.copytree(work / "cache", cache)
+    sources = [work / "articles" / name for name in ORDER]
+    args = ("--date", DAY, "-o", tmp_path / "only" / "b.mp3", "--engine", "espeak")
+    first = run("digest", *sources, "--cache-dir", cache, *args)
+    assert first.exit_code == 0, first.output
+    other = run("build", Path(__file__).parent / "articles" / "no-headings.txt", "-o", tmp_path / "other" / "x.mp3",
+                "--engine", "espeak", "--cache-dir", cache)
+    assert other.exit_code == 0, other.output
+    pruned = run("cache", "prune", "--keep-for", tmp_path / "only", "--cache-dir", cache)
+    assert pruned.exit_code == 0 and "kept what 1 editions use" in pruned.stdout, pruned.output
+    assert not pruned.stdout.startswith("Removed 0 files")  # what the other edition alone used went
+    again = run("digest", *sources, "--cache-dir", cache, *args, "--chapters", "sections")
+    assert again.exit_code == 0, again.output
+    assert synthesised(again) == 0 and "0 sections encoded" in again.stdout
