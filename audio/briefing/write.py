@@ -13,7 +13,7 @@ from audio import files
 from audio.briefing.options import BriefingOptions
 from audio.briefing.timeline import Block, Layout, Piece, lay_out
 from audio.edition import cache as cache_mod
-from audio.edition.assemble import encoded_clip
+from audio.edition.assemble import encoded_clip, encoders
 from audio.edition.cache import Cache
 from audio.edition.plan import SectionPlan
 from audio.edition.synthesis import section_speeches
@@ -103,18 +103,27 @@ def encode_whole(output: Path, fmt: AudioFormat, blocks: list[Block], store: Cac
             silence = Path(work) / "gap.pcm"
             silence.write_bytes(bytes(2 * round((options.gap - options.pauses.section) * rate)))
             gap = silence, silence.stat().st_size / 2 / rate
-        order: list[tuple[Path, float, SectionPlan | None]] = []
-        if extras["intro"] is not None:
-            order.append((*clip(extras["intro"], "intro.pcm"), None))
-        for number, block in enumerate(blocks):
-            if number and gap:
-                order.append((*gap, None))
-            for plan in block.plans + block.trailing:
-                audio, plan.cues = render.section_audio(section_speeches(plan, store), plan.pauses, options.pauses)
-                order.append((*normalised(audio, f"{len(order)}.pcm"), plan))
-                events.advanced()
-        if extras["outro"] is not None:
-            order.append((*clip(extras["outro"], "outro.pcm"), None))
+        def section(plan: SectionPlan, name: str) -> tuple[Path, float]:
+            audio, plan.cues = render.section_audio(section_speeches(plan, store), plan.pauses, options.pauses)
+            made = normalised(audio, name)
+            events.advanced()
+            return made
+
+        # sections side by side, one per core (each is its own ffmpeg runs), put in order as they are written
+        futures = {id(plan): encoders().submit(section, plan, f"{n}.pcm") for n, plan in enumerate(plans)}
+        try:
+            order: list[tuple[Path, float, SectionPlan | None]] = []
+            if extras["intro"] is not None:
+                order.append((*clip(extras["intro"], "intro.pcm"), None))
+            for number, block in enumerate(blocks):
+                if number and gap:
+                    order.append((*gap, None))
+                order.extend((*futures[id(plan)].result(), plan) for plan in block.plans + block.trailing)
+            if extras["outro"] is not None:
+                order.append((*clip(extras["outro"], "outro.pcm"), None))
+        finally:  # on a failure or Ctrl-C, start no more
+            for future in futures.values():
+                future.cancel()
         layout = lay_out(blocks, [Piece(duration, plan) for _, duration, plan in order], options.chapters)
         write_container(output, fmt, (path.read_bytes() for path, _, _ in order), tags, layout.chapters,
                         options.bitrate)
