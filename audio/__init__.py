@@ -32,6 +32,9 @@ _PUBLIC = {
     "engines": "audio.engines",
     "build_many": "audio.batch",
     "BatchItem": "audio.batch",
+    "digest": "audio.briefing",
+    "BriefingOptions": "audio.briefing",
+    "BriefingResult": "audio.briefing",
 }
 
 __all__ = ["build", "BuildResult", *_PUBLIC, "__version__"]

@@ -18,6 +18,7 @@ LIMITS = {  # the most each kind of input may hold: far beyond real use, well be
     "lexicon": 5 * MB,
     "cover image": 20 * MB,  # podcast apps want well under 1 MB
     "audio file": 500 * MB,  # an intro or outro, decoded whole
+    "feed": 10 * MB,  # a newsroom's RSS or Atom feed for a briefing: some hundred items
 }
 
 

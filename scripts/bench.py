@@ -73,13 +73,16 @@ def main() -> None:
             bench_batch(rows, work, args.runs)
         if "service" in args.only:
             bench_service(rows, work, args.runs)
+        if "digest" in args.only:
+            bench_digest(rows, work, args.runs)
     print_table(rows)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwritten to {args.json}")
 
 
-GROUPS = ("floor", "piper", "google", "rebuild", "watch", "reading", "serve", "batch", "service")  # rebuild: full builds too
+# rebuild: full builds too
+GROUPS = ("floor", "piper", "google", "rebuild", "watch", "reading", "serve", "batch", "service", "digest")
 
 
 # --- the benchmarks -----------------------------------------------------------------
@@ -467,6 +470,56 @@ def bench_service(rows: list[dict], work: Path, runs: int, idle: float = 60.0, m
                     service_seconds <= 1.15 * build_seconds))
     rows.append(row("service: status p99 while building, ms", p99, f"{len(answers)} requests from 50 clients, all "
                     "answered; target < 100", p99 < 100))
+
+
+# --- the briefing (issue 24): digest of articles already built, after an edit, and of two hours ------------------
+
+
+def bench_digest(rows: list[dict], work: Path, runs: int) -> None:
+    """9. A briefing of eight seed-sized articles already built, and after a one-sentence edit of one of them,
+    against building the eight from scratch in one run; peak memory of a briefing of 30 (about two hours)."""
+    def articles(folder: Path, count: int) -> Path:
+        folder.mkdir(parents=True)
+        for k in range(1, count + 1):
+            text = SEED.read_text(encoding="utf-8")
+            (folder / f"artikel-{k:02d}.txt").write_text(re.sub(r"([.!?])(\s)", rf" (Folge {k})\1\2", text),
+                                                         encoding="utf-8")
+        return folder
+
+    def command(verb: str, folder: Path, out: Path, cache: Path, *extra: str) -> list[str]:
+        return [sys.executable, "-m", "audio", verb, str(folder), "--output-dir", str(out), "--engine", "espeak",
+                "--cache-dir", str(cache), "--quiet", *extra]
+
+    def one_run(i: int) -> tuple[float, float, float, float]:
+        folder, out, cache = articles(work / f"digest-{i}", 8), work / f"digest-out-{i}", work / f"digest-cache-{i}"
+        full = run_child(command("build", folder, out, cache))[0]
+        briefing = run_child(command("digest", folder, out, cache, "--date", "2026-12-02"))[0]
+        again = run_child(command("digest", folder, out, cache, "--date", "2026-12-02"))[0]
+        edited = folder / "artikel-03.txt"
+        text = edited.read_text(encoding="utf-8")
+        edited.write_text(text.replace(EDITED_SENTENCE[:-1], EDITED_SENTENCE[:-1].replace("einigen", "manchen"), 1),
+                          encoding="utf-8")
+        edit = run_child(command("digest", folder, out, cache, "--date", "2026-12-02"))[0]
+        return full, briefing, again, edit
+
+    results = [one_run(i) for i in range(runs)]
+    full, briefing, again, edit = (median(lambda i, n=n: results[i][n], runs) for n in range(4))
+    rows.append(row("8 articles built from scratch, one build, s", full, "the baseline of the two ratios below"))
+    rows.append(row("briefing of the 8 already built, s", briefing, "a new briefing: its intro is new"))
+    rows.append(row("briefing of the 8 / their build from scratch", briefing / full, "target ≤ 0.15",
+                    briefing / full <= 0.15))
+    rows.append(row("the same briefing again, nothing changed, s", again, ""))
+    rows.append(row("briefing after a one-sentence edit, s", edit, ""))
+    rows.append(row("briefing after the edit / build from scratch", edit / full, "target ≤ 0.2", edit / full <= 0.2))
+    many, out, cache = articles(work / "digest-30", 30), work / "digest-30-out", work / "digest-30-cache"
+    run_child(command("build", many, out, cache))
+    seconds, _, peak = run_child(command("digest", many, out, cache, "--date", "2026-12-02"))
+    hours = audio_minutes(out / "briefing-2026-12-02.mp3") / 60
+    rows.append(row("peak RSS, MP3 briefing of 30 built articles, MB", peak,
+                    f"{hours:.2f} h of audio in {seconds:.1f} s; target ≤ 300", peak <= 300))
+    seconds, _, peak = run_child(command("digest", many, work / "digest-30-fresh", work / "digest-30-fresh-cache",
+                                         "--date", "2026-12-02"))
+    rows.append(row("peak RSS, the same briefing from scratch, MB", peak, f"synthesised and encoded in {seconds:.1f} s"))
 
 
 LAUNCHER = """

@@ -49,10 +49,10 @@ def main() -> None:
 
 
 def _register() -> None:
-    from audio.cli import build, cache, feed, sections, serve, voices, watch, worker
+    from audio.cli import build, cache, digest, feed, sections, serve, voices, watch, worker
 
     for command in (sections.sections, build.build, watch.watch, cache.cache, feed.feed_command, serve.serve,
-                    voices.voices_command, worker.worker):
+                    voices.voices_command, digest.digest_command, worker.worker):
         main.add_command(command)
 
 

@@ -94,7 +94,11 @@ def serve(folder: Path, host: str, port: int, base_url: str | None, api: bool, *
     def current_feed() -> bytes:  # made at each request: editions built while serving appear at once
         return feed.rss(feed.editions(folder), urls[0], channel)
 
-    files = files_app(folder, current_feed)
+    def current_briefings() -> bytes:  # the folder's briefings alone (`digest`), apart from the articles
+        return feed.rss(feed.editions(folder, briefings=True), urls[0], feed.briefing_channel(folder),
+                        feed.BRIEFINGS_FILE)
+
+    files = files_app(folder, current_feed, current_briefings)
     try:
         httpd = server(folder, host, port, app=files)
     except OSError as exc:

@@ -63,6 +63,9 @@ class Manifest:
     sentences: tuple[str, ...] = ()  # cache keys of what the text was split and said as, so a prune keeps them
     voice_settings: dict = field(default_factory=dict)  # the voice's own settings, kept by a rebuild
     levels_for: str = ""  # plan.level_settings of the sections' levels: a changed section starts from its old one
+    # a briefing (audio.briefing): the articles it is made of, in order, each {"article" (its file or link),
+    # "title", "start", "end", "sections" (their cache keys)}; empty for the edition of one article
+    articles: tuple[dict, ...] = ()
     version: int = VERSION
     audio_size: int = 0  # the audio file this manifest was written for (0: not recorded, an older build)
     audio_mtime_ns: int = 0
@@ -124,7 +127,9 @@ def load(path: Path) -> Manifest | None:
                              "size": count(s.get("size"))})
             for s in data.pop("sections")
         )
-        return Manifest(**{**data, "sections": sections, "sentences": tuple(data.get("sentences", ()))})
+        articles = tuple(a for a in data.get("articles", ()) if isinstance(a, dict))
+        return Manifest(**{**data, "sections": sections, "sentences": tuple(data.get("sentences", ())),
+                           "articles": articles})
     except OSError as exc:
         raise EditionError(f"{path}: cannot read the edition's record ({exc.strerror})") from None
     except (ValueError, TypeError, KeyError, AttributeError) as exc:

@@ -15,7 +15,7 @@ import re
 import shutil
 import uuid
 import xml.etree.ElementTree as ET
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -34,6 +34,7 @@ PODCAST = "https://podcastindex.org/namespace/1.0"
 ATOM = "http://www.w3.org/2005/Atom"
 SETTINGS_FILE = "feed.json"  # the channel's settings, kept beside the feed so later runs reuse them
 FEED_FILE = "feed.xml"
+BRIEFINGS_FILE = "briefings.xml"  # the feed of the folder's briefings alone (audio.briefing), apart from the articles'
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,18 @@ def load_channel(folder: Path) -> Channel:
     return Channel(**{k: v for k, v in data.items() if k in types})
 
 
+BRIEFING_DESCRIPTION = "Die Nachrichten des Tages in einer Folge, ein Kapitel je Artikel."
+
+
+def briefing_channel(folder: Path) -> Channel:
+    """Return the channel of the folder's briefings feed: the folder's settings, titled with the show of its newest
+    briefing (the `title` it was made with, which its manifest's meta records as `show`)."""
+    channel = load_channel(folder)
+    found = editions(folder, briefings=True)
+    show = str(found[0][0].meta.get("show") or "") if found else ""
+    return replace(channel, title=show or channel.title, description=BRIEFING_DESCRIPTION)
+
+
 def place_image(folder: Path, image: str) -> str:
     """Return the feed's image as a URL or a file name in `folder`, copying a file from elsewhere into it."""
     if "://" in image:
@@ -94,9 +107,11 @@ def save_channel(folder: Path, channel: Channel) -> None:
     write_atomically(Path(folder) / SETTINGS_FILE, text.encode("utf-8"))
 
 
-def editions(folder: Path) -> list[tuple[manifest.Manifest, Path]]:
-    """Return every edition in `folder` whose audio is there, newest first."""
-    found = [(record, audio) for record, audio in recorded(folder) if manifest.describes(record, audio)]
+def editions(folder: Path, briefings: bool = False) -> list[tuple[manifest.Manifest, Path]]:
+    """Return every edition of one article in `folder` (with `briefings`, every briefing instead) whose audio is
+    there, newest first."""
+    found = [(record, audio) for record, audio in recorded(folder)
+             if manifest.describes(record, audio) and bool(record.articles) == briefings]
     return sorted(found, key=lambda pair: published(pair[0]), reverse=True)
 
 
@@ -115,16 +130,19 @@ def recorded(folder: Path) -> list[tuple[manifest.Manifest, Path]]:
     return found
 
 
-def write_feed(folder: Path, base_url: str, channel: Channel) -> tuple[Path, int]:
-    """Write `folder`/feed.xml for the editions in `folder`; return its path and the number of items."""
-    found = editions(folder)
-    path = Path(folder) / FEED_FILE
-    write_atomically(path, rss(found, base_url, channel))
+def write_feed(folder: Path, base_url: str, channel: Channel, briefings: bool = False) -> tuple[Path, int]:
+    """Write `folder`/feed.xml for the editions in `folder` (with `briefings`, `folder`/briefings.xml for its
+    briefings); return its path and the number of items."""
+    found = editions(folder, briefings)
+    path = Path(folder) / (BRIEFINGS_FILE if briefings else FEED_FILE)
+    write_atomically(path, rss(found, base_url, channel, path.name))
     return path, len(found)
 
 
-def rss(found: list[tuple[manifest.Manifest, Path]], base_url: str, channel: Channel) -> bytes:
-    """Return the RSS document for the editions, their files addressed under `base_url`."""
+def rss(found: list[tuple[manifest.Manifest, Path]], base_url: str, channel: Channel,
+        feed_file: str = FEED_FILE) -> bytes:
+    """Return the RSS document for the editions, their files addressed under `base_url`, the feed itself as
+    `feed_file` there."""
     base = base_url if base_url.endswith("/") else base_url + "/"
     for prefix, uri in (("itunes", ITUNES), ("podcast", PODCAST), ("atom", ATOM)):
         ET.register_namespace(prefix, uri)
@@ -136,7 +154,7 @@ def rss(found: list[tuple[manifest.Manifest, Path]], base_url: str, channel: Cha
     text(chan, "language", channel.language)
     text(chan, "generator", "audio-edition")
     text(chan, "lastBuildDate", email.utils.format_datetime(datetime.datetime.now(datetime.timezone.utc)))
-    ET.SubElement(chan, f"{{{ATOM}}}link", {"href": base + FEED_FILE, "rel": "self", "type": "application/rss+xml"})
+    ET.SubElement(chan, f"{{{ATOM}}}link", {"href": base + feed_file, "rel": "self", "type": "application/rss+xml"})
     if channel.author:
         text(chan, f"{{{ITUNES}}}author", channel.author)
     if channel.image:

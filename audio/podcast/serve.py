@@ -115,17 +115,20 @@ def number(digits: str) -> int:
     return int(digits) if len(digits.lstrip("0")) <= 18 else BIGGEST
 
 
-def files_app(folder: Path, feed: Callable[[], bytes] | None = None) -> ASGIApp:
-    """Return the ASGI app that serves the published files of `folder`, and /feed.xml made by `feed`."""
-    return Files(Path(folder), feed)
+def files_app(folder: Path, feed: Callable[[], bytes] | None = None,
+              briefings: Callable[[], bytes] | None = None) -> ASGIApp:
+    """Return the ASGI app that serves the published files of `folder`, /feed.xml made by `feed` and
+    /briefings.xml (the folder's briefings alone) made by `briefings`."""
+    return Files(Path(folder), feed, briefings)
 
 
 class Files:
     """The published files of one folder, whole or by byte range, and the feed; every path goes through
     `malformed` and `published_file` (a router's pattern would not even see a path with a newline)."""
 
-    def __init__(self, root: Path, feed: Callable[[], bytes] | None = None):
-        self.root, self.feed = root, feed
+    def __init__(self, root: Path, feed: Callable[[], bytes] | None = None,
+                 briefings: Callable[[], bytes] | None = None):
+        self.root, self.made = root, {"/feed.xml": feed, "/briefings.xml": briefings}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -137,9 +140,10 @@ class Files:
         if request.method not in ("GET", "HEAD"):
             return PlainTextResponse("Not Implemented", status_code=501)
         raw = request.scope.get("raw_path", b"").decode("latin-1").split("?")[0]
-        if self.feed and raw == "/feed.xml":
+        made = self.made.get(raw)
+        if made is not None:
             try:
-                body = await run_in_threadpool(self.feed)
+                body = await run_in_threadpool(made)
             except EditionError as exc:  # e.g. a manifest that cannot be read: say so, keep serving
                 return PlainTextResponse(f"Internal Server Error: {exc}", status_code=500)
             return Response(body, media_type="application/rss+xml", headers={"Accept-Ranges": "bytes"})

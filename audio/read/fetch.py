@@ -28,6 +28,7 @@ class Limits:
     backoff: float = 0.5  # seconds before the second attempt, doubled for each further one (jittered)
     private_addresses: bool = True  # False: refuse links (and redirects) to this machine or a private network
     accept: tuple[str, ...] = HTML_TYPES  # the content types taken (an image, for a cover)
+    what: str = ""  # what is fetched, as an error names it ("a feed"); else said from `accept`
 
 
 @dataclass(frozen=True)
@@ -97,7 +98,7 @@ def read_answer(session: requests.Session, url: str, limits: Limits, timeout: fl
             content_type = answer.headers.get("Content-Type", "")
             kind = content_type.split(";")[0].strip().lower()
             if kind and kind not in limits.accept:
-                wanted = "a web page" if limits.accept == HTML_TYPES else " or ".join(limits.accept)
+                wanted = limits.what or ("a web page" if limits.accept == HTML_TYPES else " or ".join(limits.accept))
                 raise EditionError(f"{url}: not {wanted} but {kind}")
             length = answer.headers.get("Content-Length") or "0"
             if not length.strip().isascii() or not length.strip().isdigit():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import re
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,11 +40,24 @@ class Tags:
     cover: Path | None = None
 
 
-def write_mp3(path: Path, audio: bytes, tags: Tags, chapters: list[Chapter]) -> None:
-    """Write the MP3 with ID3v2.3 tags, cover and chapters; the old file stays until the new one is whole."""
-    frames = tag_frames(tags) + chapter_frames(chapters)
+@dataclass(frozen=True)
+class ChapterGroup:
+    """Chapters listed under a title of their own in a nested table of contents (a briefing's article)."""
+
+    title: str
+    first: int  # the index of its first chapter
+    count: int
+
+
+def write_mp3(path: Path, audio: bytes | Iterable[bytes], tags: Tags, chapters: list[Chapter],
+              groups: Sequence[ChapterGroup] = ()) -> None:
+    """Write the MP3 (its frames, or their parts in order) with ID3v2.3 tags, cover and chapters (`groups` nested
+    in tables of their own); the old file stays until the new one is whole."""
+    frames = tag_frames(tags) + chapter_frames(chapters, groups)
     with replacing(path) as tmp:
-        tmp.write_bytes(audio)
+        with open(tmp, "wb") as out:  # parts one by one: an hour of frames is never copied into one
+            for part in [audio] if isinstance(audio, bytes) else audio:
+                out.write(part)
         id3 = TimeOrderedID3()
         for frame in frames:
             id3.add(frame)
@@ -135,23 +148,28 @@ def check_chapters(fmt: AudioFormat, count: int) -> None:
                            f"{fmt.max_chapters} chapters; join sections or choose another format")
 
 
-def chapter_frames(chapters: list[Chapter]) -> list:
+def chapter_frames(chapters: list[Chapter], groups: Sequence[ChapterGroup] = ()) -> list:
     """Return the ordered top-level CTOC table and one CHAP frame per chapter, in time order.
 
     Beyond 255 chapters the top-level table lists tables of up to 255 chapters each (ID3v2 chapters
-    allow nested tables), so every chapter stays in an ordered table of contents.
+    allow nested tables), so every chapter stays in an ordered table of contents. With `groups`, the
+    top-level table lists each group as a table of its own (titled with the group's title) in the
+    place of its chapters.
     """
     ids = [f"ch{n}" for n in range(len(chapters))]
     flags = CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED
-    if len(ids) <= TOC_ENTRIES:
-        frames: list = [CTOC(element_id="toc", flags=flags, child_element_ids=ids,
-                             sub_frames=[TIT2(encoding=3, text="Kapitel")])]
+    frames: list
+    if groups:
+        frames = nested_tables(ids, groups)
+    elif len(ids) <= TOC_ENTRIES:
+        frames = [CTOC(element_id="toc", flags=flags, child_element_ids=ids,
+                       sub_frames=[TIT2(encoding=3, text="Kapitel")])]
     else:
-        groups = [ids[i:i + TOC_ENTRIES] for i in range(0, len(ids), TOC_ENTRIES)]
-        frames = [CTOC(element_id="toc", flags=flags, child_element_ids=[f"toc{n}" for n in range(len(groups))],
+        parts = [ids[i:i + TOC_ENTRIES] for i in range(0, len(ids), TOC_ENTRIES)]
+        frames = [CTOC(element_id="toc", flags=flags, child_element_ids=[f"toc{n}" for n in range(len(parts))],
                        sub_frames=[TIT2(encoding=3, text="Kapitel")])]
         start = 0
-        for number, group in enumerate(groups):
+        for number, group in enumerate(parts):
             frames.append(CTOC(element_id=f"toc{number}", flags=CTOCFlags.ORDERED, child_element_ids=group,
                                sub_frames=[TIT2(encoding=3, text=f"Kapitel {start + 1}–{start + len(group)}")]))
             start += len(group)
@@ -160,6 +178,31 @@ def chapter_frames(chapters: list[Chapter]) -> list:
                            end_time=round(chapter.end * 1000), start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF,
                            sub_frames=[TIT2(encoding=3, text=chapter.title)]))
     return frames
+
+
+def nested_tables(ids: list[str], groups: Sequence[ChapterGroup]) -> list:
+    """Return a top-level CTOC listing the chapters outside any group and one CTOC per group, in order."""
+    top: list[str] = []
+    tables = []
+    grouped = {group.first: (number, group) for number, group in enumerate(groups)}
+    index = 0
+    while index < len(ids):
+        if index not in grouped:
+            top.append(ids[index])
+            index += 1
+            continue
+        number, group = grouped[index]
+        members = ids[index:index + group.count]
+        if len(members) > TOC_ENTRIES:
+            raise EditionError(f"“{group.title}” has {len(members)} chapters; a table of contents holds {TOC_ENTRIES}")
+        top.append(f"toc{number}")
+        tables.append(CTOC(element_id=f"toc{number}", flags=CTOCFlags.ORDERED, child_element_ids=members,
+                           sub_frames=[TIT2(encoding=3, text=group.title)]))
+        index += max(1, group.count)
+    if len(top) > TOC_ENTRIES:
+        raise EditionError(f"the table of contents would list {len(top)} entries; it holds {TOC_ENTRIES}")
+    return [CTOC(element_id="toc", flags=CTOCFlags.TOP_LEVEL | CTOCFlags.ORDERED, child_element_ids=top,
+                 sub_frames=[TIT2(encoding=3, text="Kapitel")]), *tables]
 
 
 class TimeOrderedID3(ID3):
