@@ -1,0 +1,187 @@
+"""Check an edition: hear each sentence on its own where the manifest says it is spoken, and compare.
+
+What was heard is cached like the synthesis, by the sentence's audio keys and the model, so after an
+edit only the sentences whose audio changed are heard again; with nothing new to hear the model is not
+even loaded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from audio.check import recogniser
+from audio.check.compare import compare, fold
+from audio.check.report import CheckReport, SentenceResult, findings
+from audio.edition import cache as cache_mod
+from audio.edition import manifest
+from audio.edition.cache import Cache
+from audio.errors import EditionError
+from audio.events import Events, NoEvents
+from audio.sound import formats
+
+log = logging.getLogger(__name__)
+
+MARGIN = 0.15  # seconds of audio heard before and after a sentence (at most half the pause to its neighbour)
+SCHEMA = 1  # of a cached hearing; bump when what is stored or how it is heard changes
+FEW = 4  # up to this many sentences to hear are decoded one by one (a seek each), more from the whole file
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence as the manifest records it: its written text and the audio keys and times of its pieces."""
+
+    text: str
+    keys: tuple[str, ...]
+    start: float
+    end: float
+
+
+def check(edition: Path | str, model: str = "base", language: str = "de", words: Iterable[str] | None = None,
+          cache_dir: Path | None = None, output_dir: Path | None = None, suggest: bool = True,
+          events: Events | None = None) -> CheckReport:
+    """Return what a recogniser hears in an edition, sentence by sentence, compared with what was written.
+
+    `edition` is the edition's audio, its manifest (`.json`), or the article (its edition in `output_dir`,
+    default `output/`). `model` is a Whisper model's name (`base`, `small`: fetched once) or folder.
+    `words` limits the check to the sentences with these words and the findings to them.
+    `suggest`: try respellings of the words heard wrong on the edition's own voice (see `suggest`).
+    """
+    events = events or NoEvents()
+    record, audio = find_edition(Path(edition), output_dir)
+    sentences = sentences_of(record)
+    only = {fold(w) for w in words} if words else None
+    if only is not None:
+        sentences = [s for s in sentences if only & {fold(w) for w in word_list(s.text)}]
+    store = Cache(cache_dir or cache_mod.default_dir())
+    heard: dict[int, str] = {}
+    loaded: recogniser.Recogniser | None = None
+    model_key = model_identity(model)
+    if model_key is not None:
+        heard = {i: text for i, s in enumerate(sentences) if (text := cached(store, s, model_key, language)) is not None}
+    todo = [i for i in range(len(sentences)) if i not in heard]
+    if todo:
+        loaded = recogniser.Recogniser(model, language)
+        model_key = loaded.identity
+        clips = slices(audio, sentences, todo, record.duration)
+        events.started("Hearing", len(todo))
+        for i, text in zip(todo, loaded.hear(clips, events.advanced)):
+            heard[i] = text
+            store.put_bytes(hearing_key(sentences[i], model_key, language), ".json",
+                            json.dumps({"heard": text}, ensure_ascii=False).encode("utf-8"))
+    results = [SentenceResult(s.start, s.end, s.text, heard[i], compare(s.text, heard[i])) for i, s in enumerate(sentences)]
+    found = findings(results, only)
+    report = CheckReport(str(audio), model, record.duration, tuple(results), tuple(found), len(todo))
+    if suggest and found:
+        from audio.check.suggest import suggestions
+
+        report = replace(report, words=tuple(suggestions(found, results, record, loaded or model, language, store,
+                                                          events)))
+    return report
+
+
+def find_edition(path: Path, output_dir: Path | None) -> tuple[manifest.Manifest, Path]:
+    """Return the manifest of the edition that `path` names (its audio, its manifest, or its article) and its audio."""
+    if path.suffix.lower() == ".json":
+        record_path = path
+    elif formats.is_audio(path):
+        record_path = manifest.path_for(path)
+    else:  # an article: its last edition, named as `build` names it
+        record_path = manifest.path_for(Path(output_dir or "output") / f"{path.stem}.mp3")
+        if not record_path.exists():
+            raise EditionError(f"{path}: no edition of it in {record_path.parent} (no {record_path.name}); build it "
+                               f"first, or give the edition's audio file")
+    if not path.exists():
+        raise EditionError(f"{path}: no such file")
+    record = manifest.load(record_path)
+    if record is None:
+        raise EditionError(f"{path}: not an edition made by audio-edition (no readable record {record_path.name} "
+                           f"beside it)")
+    audio = record_path.parent / record.audio
+    if not audio.is_file():
+        raise EditionError(f"{audio}: the edition's audio is missing")
+    if not manifest.describes(record, audio):
+        raise EditionError(f"{audio}: the audio is not the one its record {record_path.name} describes (a build was "
+                           f"cut short?); build it again")
+    return record, audio
+
+
+def sentences_of(record: manifest.Manifest) -> list[Sentence]:
+    """Return the sentences of an edition in order: a chunk with written text starts one, the chunks after it
+    without text (a long sentence cut into pieces) belong to it."""
+    sentences: list[Sentence] = []
+    for section in record.sections:
+        for chunk in section.chunks:
+            if chunk.text or not sentences:
+                sentences.append(Sentence(chunk.text, (chunk.key,), chunk.start, chunk.end))
+            else:
+                last = sentences[-1]
+                sentences[-1] = Sentence(last.text, last.keys + (chunk.key,), last.start, chunk.end)
+    return [s for s in sentences if s.text and s.end > s.start]
+
+
+def word_list(text: str) -> list[str]:
+    from audio.check.compare import WORD
+
+    return WORD.findall(text)
+
+
+def model_identity(model: str) -> str | None:
+    """Return the identity of a model folder without loading it, or None when it is a name not yet resolved
+    (then cached hearings are looked up once it is known)."""
+    folder = Path(model).expanduser()
+    if folder.is_dir() and (folder / "model.bin").is_file():
+        return recogniser.identity(folder.resolve())
+    return recogniser.cached_identity(model)
+
+
+def hearing_key(sentence: Sentence, model_key: str, language: str) -> str:
+    return cache_mod.key("hearing", SCHEMA, sentence.keys, model_key, language, recogniser.SETTINGS, MARGIN)
+
+
+def cached(store: Cache, sentence: Sentence, model_key: str, language: str) -> str | None:
+    """Return what was heard in `sentence` before with this model, or None (a damaged entry is heard again)."""
+    data = store.get_bytes(hearing_key(sentence, model_key, language), ".json")
+    if data is None:
+        return None
+    try:
+        heard = json.loads(data.decode("utf-8"))["heard"]
+        return heard if isinstance(heard, str) else None
+    except (ValueError, KeyError, TypeError):
+        log.warning("a cached hearing is damaged; hearing the sentence again")
+        return None
+
+
+def slices(audio: Path, sentences: list[Sentence], todo: list[int], duration: float) -> list[recogniser.Clip]:
+    """Return the audio of each sentence in `todo` with a margin on either side, as the recogniser takes it."""
+    import numpy as np
+
+    spans = []
+    for i in todo:
+        before = sentences[i - 1].end if i > 0 else 0.0
+        after = sentences[i + 1].start if i + 1 < len(sentences) else duration
+        start = max(0.0, sentences[i].start - min(MARGIN, max(0.0, sentences[i].start - before) / 2))
+        end = sentences[i].end + min(MARGIN, max(0.0, after - sentences[i].end) / 2)
+        spans.append((start, end))
+    words = [len(word_list(sentences[i].text)) for i in todo]
+    if len(todo) <= FEW:
+        pieces = [decode(audio, start, end - start) for start, end in spans]
+    else:
+        whole = decode(audio)
+        pieces = [whole[int(start * recogniser.RATE):int(end * recogniser.RATE)] for start, end in spans]
+    return [recogniser.Clip(np.asarray(p), w) for p, w in zip(pieces, words)]
+
+
+def decode(audio: Path, start: float = 0.0, length: float | None = None):
+    """Return (a stretch of) an edition's audio as the recogniser hears it: 16 kHz mono float32 samples."""
+    import numpy as np
+
+    from audio.sound import ffmpeg
+
+    seek = ["-ss", f"{start:.3f}", "-t", f"{length:.3f}"] if length is not None else []
+    pcm = ffmpeg.run([*seek, "-i", str(audio), "-f", "s16le", "-ac", "1", "-ar", str(recogniser.RATE), "pipe:1"],
+                     what=f"reading {audio.name}")
+    return np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
