@@ -42,7 +42,7 @@ class Recogniser:
     def __init__(self, model: str, language: str = "de"):
         self.name = model
         self.language = language
-        self._folder = locate(model)
+        self._folder = locate(model).resolve()
         self.identity = identity(self._folder)
         self._model = load_model(self._folder)
 
@@ -151,6 +151,7 @@ def identity(folder: Path) -> str:
     return digest.hexdigest()
 
 
+@functools.lru_cache(maxsize=2)  # a library user (a service, a test session) checking edition after edition loads it once
 def load_model(folder: Path):
     """Return the loaded model; a folder that CTranslate2 cannot read is an EditionError."""
     if not available():

@@ -82,9 +82,9 @@ def findings(sentences: list[SentenceResult], only: set[str] | None = None) -> l
     occurrences, worst first; `only`: just these words (case-folded)."""
     seen: dict[str, list[tuple[str, float, bool, str]]] = {}  # word → (as written, time, wrong, heard) per occurrence
     for sentence in sentences:
-        for written, wrong, heard in occurrences(sentence.comparison):
+        for written, bad, heard in occurrences(sentence.comparison):
             if any(ch.isalpha() for ch in written):
-                seen.setdefault(fold(written), []).append((written, sentence.start, wrong, heard))
+                seen.setdefault(fold(written), []).append((written, sentence.start, bad, heard))
     found = []
     for key, places in seen.items():
         wrong = [(time, heard) for _, time, bad, heard in places if bad]
