@@ -48,3 +48,18 @@ def test_a_word_heard_wrong_at_more_than_half_of_at_least_two_occurrences_is_sys
         [("Seine", 3, 2, (0, 3), ("meine", "meine"))]
     assert findings(results[2:]) == []
     assert findings(results, only={"katze"}) == []
+
+
+@pytest.mark.parametrize("word, respelling, first", [
+    ("Musk", None, "Mask"),
+    ("Microsoft", None, "Maikrosoft"),  # every rule that applies, then each alone
+    ("Yaccarino", None, "Jakkarino"),
+    ("seine", None, "ßeine"),
+    ("Hamburg", "Kartoffelsalat", "Hamburg"),  # respelled by a lexicon line: first, as written
+])
+def test_respellings_to_try_come_most_likely_first(word, respelling, first):
+    from audio.check.suggest import CANDIDATES, candidates_for
+
+    tried = candidates_for(word, respelling)
+    assert tried[0] == first and len(tried) <= CANDIDATES and word not in tried[1:] and respelling not in tried
+    assert candidates_for("es", None) == []

@@ -75,6 +75,7 @@ def test_a_respelled_name_is_flagged_at_every_occurrence_with_its_times(cli, edi
     assert hamburg["occurrences"] == 3 and hamburg["misheard"] == 3
     assert hamburg["times"] == pytest.approx(starts_of(audio, "Hamburg"), abs=0.001)
     assert all("hamburg" not in heard.casefold() for heard in hamburg["heard"])
+    assert hamburg["suggestion"] == "[espeak] Hamburg = Hamburg"  # said as written, it is heard right
     assert [s["text"] for s in report["sentences"]] == ["Der Hafen", "In Hamburg regnet es heute den ganzen Tag.",
                                                         "Der Bürgermeister von Hamburg spricht am Abend.",
                                                         "Viele Menschen fahren am Wochenende nach Hamburg."]
@@ -98,6 +99,8 @@ def test_the_report_names_the_word_its_times_and_the_worst_sentences(cli, editio
     from audio.podcast.transcript import clock
 
     assert "3 of 3 times" in hamburg and hamburg.endswith(" ".join(clock(t) for t in starts_of(editions["respelled"], "Hamburg")))
+    advice = lines[lines.index(hamburg) + 1:lines.index(hamburg) + 3]
+    assert advice == ["    said as `Kartoffelsalat` by a lexicon line", "    try in lexicon.txt: [espeak] Hamburg = Hamburg"]
     assert "Sentences heard worst:" in result.stdout
 
 

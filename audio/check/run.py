@@ -35,6 +35,7 @@ class Sentence:
     """A sentence as the manifest records it: its written text and the audio keys and times of its pieces."""
 
     text: str
+    spoken: str  # what the voice was given, lexicon and rules applied
     keys: tuple[str, ...]
     start: float
     end: float
@@ -78,8 +79,8 @@ def check(edition: Path | str, model: str = "base", language: str = "de", words:
     if suggest and found:
         from audio.check.suggest import suggestions
 
-        report = replace(report, words=tuple(suggestions(found, results, record, loaded or model, language, store,
-                                                          events)))
+        report = replace(report, words=tuple(suggestions(found, results, sentences, record, loaded or model, language,
+                                                          store, events)))
     return report
 
 
@@ -116,10 +117,11 @@ def sentences_of(record: manifest.Manifest) -> list[Sentence]:
     for section in record.sections:
         for chunk in section.chunks:
             if chunk.text or not sentences:
-                sentences.append(Sentence(chunk.text, (chunk.key,), chunk.start, chunk.end))
+                sentences.append(Sentence(chunk.text, chunk.spoken, (chunk.key,), chunk.start, chunk.end))
             else:
                 last = sentences[-1]
-                sentences[-1] = Sentence(last.text, last.keys + (chunk.key,), last.start, chunk.end)
+                sentences[-1] = Sentence(last.text, f"{last.spoken} {chunk.spoken}", last.keys + (chunk.key,),
+                                         last.start, chunk.end)
     return [s for s in sentences if s.text and s.end > s.start]
 
 

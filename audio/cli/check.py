@@ -16,6 +16,7 @@ from audio.podcast.transcript import clock
 from audio.read.article import without_controls
 
 FAILED_CHECK = 3  # --fail-over: the edition was heard worse than allowed (1 stays for errors)
+SHOWN = 10  # words listed; the worst come first
 
 
 def words_option(ctx, param, value: tuple[str, ...]) -> tuple[str, ...]:
@@ -66,15 +67,17 @@ def show(report: CheckReport) -> None:
                                 f"word error rate {report.wer:.1%} (Whisper {report.model})"))
     if report.words:
         click.echo("\nHeard wrong again and again:")
-        for found in report.words:
+        for found in report.words[:SHOWN]:
             heard = ", ".join(sorted(set(h or "(nothing)" for h in found.heard), key=found.heard.count, reverse=True))
             times = " ".join(clock(t) for t in found.times)
             click.echo(without_controls(f"  {found.word}: {found.misheard} of {found.occurrences} times, heard as "
                                         f"{heard!s} at {times}"))
             if found.lexicon:
-                click.echo(without_controls(f"    said through the lexicon line `{found.word} = {found.lexicon}`"))
+                click.echo(without_controls(f"    said as `{found.lexicon}` by a lexicon line"))
             if found.suggestion:
                 click.echo(without_controls(f"    try in lexicon.txt: {found.suggestion}"))
+        if len(report.words) > SHOWN:
+            click.echo(f"  and {len(report.words) - SHOWN} more words (--json lists them all)")
     else:
         click.echo("No word was heard wrong at more than half of its occurrences.")
     worst = report.worst()
