@@ -71,13 +71,15 @@ def main() -> None:
             bench_serve(rows, work, articles[1])
         if "batch" in args.only:
             bench_batch(rows, work, args.runs)
+        if "check" in args.only:
+            bench_check(rows, work, articles[1], args.runs)
     print_table(rows)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwritten to {args.json}")
 
 
-GROUPS = ("floor", "piper", "google", "rebuild", "watch", "reading", "serve", "batch")  # rebuild: full builds too
+GROUPS = ("floor", "piper", "google", "rebuild", "watch", "reading", "serve", "batch", "check")  # rebuild: full builds too
 
 
 # --- the benchmarks -----------------------------------------------------------------
@@ -312,6 +314,41 @@ def bench_batch(rows: list[dict], work: Path, runs: int) -> None:
     rows.append(row("8 articles, one build, s", batch_time, f"{os.cpu_count()} cores, peak RSS {peak:.0f} MB"))
     rows.append(row("speed-up of one build of 8", seq_time / batch_time, "target ≥ 1.5", seq_time / batch_time >= 1.5))
     rows.append(row("peak RSS one build of 8, MB", peak, "target < 400", peak < 400))
+
+
+def bench_check(rows: list[dict], work: Path, article: Path, runs: int) -> None:
+    """9. `check` of the seed's espeak edition with Whisper base, start-up and model loading included: from
+    nothing heard yet, and after a one-sentence edit and rebuild (the hearings cached); its word error rate."""
+    model = subprocess.run([sys.executable, str(ROOT / "scripts" / "test-model")], check=True, capture_output=True,
+                           text=True).stdout.strip()
+    original = article.read_text(encoding="utf-8")
+    cold, edited, peaks, report = [], [], [], {}
+    for i in range(runs):
+        folder, cache = work / f"check-{i}", work / f"check-{i}" / "cache"
+        out = folder / "seed.mp3"
+        article.write_text(original, encoding="utf-8")
+        run_child(build_command(article, out, "espeak", cache))
+        command = [sys.executable, "-m", "audio", "check", str(out), "--model", model, "--cache-dir", str(cache), "-q"]
+        seconds, stdout, peak = run_child([*command, "--json"], capture=True)
+        cold.append(seconds)
+        peaks.append(peak)
+        report = json.loads(stdout)
+        article.write_text(original.replace(EDITED_SENTENCE[:-1], f"Bei Durchlauf {i + 1} änderte sich dieser Satz", 1),
+                           encoding="utf-8")
+        run_child(build_command(article, out, "espeak", cache))
+        edited.append(run_child(command)[0])
+    article.write_text(original, encoding="utf-8")
+    duration = report["duration"]
+    SPREADS[statistics.median(cold) / duration] = (min(cold) / duration, max(cold) / duration)
+    SPREADS[statistics.median(edited)] = (min(edited), max(edited))
+    ratio = statistics.median(cold) / duration
+    rows.append(row("check of the seed / its duration", ratio,
+                    f"{statistics.median(cold):.1f} s for {duration:.0f} s of audio, peak RSS {max(peaks):.0f} MB; "
+                    "target ≤ 0.3", ratio <= 0.3))
+    rows.append(row("check after a one-sentence edit, s", statistics.median(edited), "target ≤ 5",
+                    statistics.median(edited) <= 5))
+    rows.append(row("word error rate of the seed, espeak", report["wer"],
+                    f"Whisper base; {len(report['words'])} words heard wrong at most of their occurrences"))
 
 
 LAUNCHER = """

@@ -79,8 +79,8 @@ def check(edition: Path | str, model: str = "base", language: str = "de", words:
     if suggest and found:
         from audio.check.suggest import suggestions
 
-        report = replace(report, words=tuple(suggestions(found, results, sentences, record, loaded or model, language,
-                                                          store, events)))
+        report = replace(report, words=tuple(suggestions(found, results, sentences, record, loaded or model,
+                                                          model_key or model, language, store, events)))
     return report
 
 

@@ -65,9 +65,11 @@ RULES: list[tuple[str, str, Any]] = [  # (what, pattern, replacement): one Germa
 
 
 def suggestions(found: list[Finding], results: list, sentences: list[Sentence], record: manifest.Manifest,
-                hearer: recogniser.Recogniser | str, language: str, store: Cache, events: Events) -> list[Finding]:
+                hearer: recogniser.Recogniser | str, model_key: str, language: str, store: Cache,
+                events: Events) -> list[Finding]:
     """Return the findings, each with the respelling the edition used (if a lexicon line respelled it) and a
-    lexicon line that was heard right, where one was found."""
+    lexicon line that was heard right, where one was found; `hearer` is the loaded recogniser, or the model
+    to load if a respelling is to be heard, `model_key` its identity."""
     tries: list[tuple[int, str, str, Sentence]] = []  # (finding, candidate, spoken sentence, sentence)
     done: dict[int, str | None] = {}
     keys: dict[int, str] = {}
@@ -83,7 +85,7 @@ def suggestions(found: list[Finding], results: list, sentences: list[Sentence], 
             continue  # the rules said it otherwise (a number, an acronym): no respelling of the word reaches the voice
         candidates = candidates_for(finding.word, respelling)
         keys[index] = cache_mod.key("suggestion", SCHEMA, finding.word, candidates, sentence.text, sentence.spoken,
-                                    record.voice, getattr(hearer, "identity", str(hearer)), language)
+                                    record.voice, model_key, language)
         cached = store.get_bytes(keys[index], ".json")
         if cached is not None:
             try:
