@@ -5,9 +5,9 @@ recogniser (a Whisper model, through the optional faster-whisper). Gives a `Chec
 rate, every sentence with what was heard, and the words heard wrong again and again, each with a
 lexicon line to try where one was found that the recogniser then hears right.
 
-Modules: `run` (the orchestration, and the cache of what was heard), `recogniser` (the model),
-`compare` (word alignment after the project's own normalisation), `report` (the findings),
-`suggest` (respellings tried on the edition's own voice).
+Modules: `run` (the orchestration, and the cache of what was heard), `sentences` (the manifest's
+sentences), `recogniser` (the model), `compare` (word alignment after the project's own normalisation),
+`report` (the findings), `suggest` (respellings tried on the edition's own voice).
 """
 
 from audio.check.report import CheckReport

@@ -10,12 +10,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
-from audio.check import recogniser
 from audio.check.compare import compare, fold
+from audio.check.recogniser import RATE, SETTINGS, Clip, Recogniser, cached_identity, identity
 from audio.check.report import CheckReport, SentenceResult, findings
+from audio.check.sentences import Sentence, sentences_of
 from audio.edition import cache as cache_mod
 from audio.edition import manifest
 from audio.edition.cache import Cache
@@ -28,17 +29,6 @@ log = logging.getLogger(__name__)
 MARGIN = 0.15  # seconds of audio heard before and after a sentence (at most half the pause to its neighbour)
 SCHEMA = 1  # of a cached hearing; bump when what is stored or how it is heard changes
 FEW = 4  # up to this many sentences to hear are decoded one by one (a seek each), more from the whole file
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """A sentence as the manifest records it: its written text and the audio keys and times of its pieces."""
-
-    text: str
-    spoken: str  # what the voice was given, lexicon and rules applied
-    keys: tuple[str, ...]
-    start: float
-    end: float
 
 
 def check(edition: Path | str, model: str = "base", language: str = "de", words: Iterable[str] | None = None,
@@ -59,13 +49,13 @@ def check(edition: Path | str, model: str = "base", language: str = "de", words:
         sentences = [s for s in sentences if only & {fold(w) for w in word_list(s.text)}]
     store = Cache(cache_dir or cache_mod.default_dir())
     heard: dict[int, str] = {}
-    loaded: recogniser.Recogniser | None = None
+    loaded: Recogniser | None = None
     model_key = model_identity(model)
     if model_key is not None:
         heard = {i: text for i, s in enumerate(sentences) if (text := cached(store, s, model_key, language)) is not None}
     todo = [i for i in range(len(sentences)) if i not in heard]
     if todo:
-        loaded = recogniser.Recogniser(model, language)
+        loaded = Recogniser(model, language)
         model_key = loaded.identity
         clips = slices(audio, sentences, todo, record.duration)
         events.started("Hearing", len(todo))
@@ -110,21 +100,6 @@ def find_edition(path: Path, output_dir: Path | None) -> tuple[manifest.Manifest
     return record, audio
 
 
-def sentences_of(record: manifest.Manifest) -> list[Sentence]:
-    """Return the sentences of an edition in order: a chunk with written text starts one, the chunks after it
-    without text (a long sentence cut into pieces) belong to it."""
-    sentences: list[Sentence] = []
-    for section in record.sections:
-        for chunk in section.chunks:
-            if chunk.text or not sentences:
-                sentences.append(Sentence(chunk.text, chunk.spoken, (chunk.key,), chunk.start, chunk.end))
-            else:
-                last = sentences[-1]
-                sentences[-1] = Sentence(last.text, f"{last.spoken} {chunk.spoken}", last.keys + (chunk.key,),
-                                         last.start, chunk.end)
-    return [s for s in sentences if s.text and s.end > s.start]
-
-
 def word_list(text: str) -> list[str]:
     from audio.check.compare import WORD
 
@@ -136,12 +111,12 @@ def model_identity(model: str) -> str | None:
     (then cached hearings are looked up once it is known)."""
     folder = Path(model).expanduser()
     if folder.is_dir() and (folder / "model.bin").is_file():
-        return recogniser.identity(folder.resolve())
-    return recogniser.cached_identity(model)
+        return identity(folder.resolve())
+    return cached_identity(model)
 
 
 def hearing_key(sentence: Sentence, model_key: str, language: str) -> str:
-    return cache_mod.key("hearing", SCHEMA, sentence.keys, model_key, language, recogniser.SETTINGS, MARGIN)
+    return cache_mod.key("hearing", SCHEMA, sentence.keys, model_key, language, SETTINGS, MARGIN)
 
 
 def cached(store: Cache, sentence: Sentence, model_key: str, language: str) -> str | None:
@@ -157,7 +132,7 @@ def cached(store: Cache, sentence: Sentence, model_key: str, language: str) -> s
         return None
 
 
-def slices(audio: Path, sentences: list[Sentence], todo: list[int], duration: float) -> list[recogniser.Clip]:
+def slices(audio: Path, sentences: list[Sentence], todo: list[int], duration: float) -> list[Clip]:
     """Return the audio of each sentence in `todo` with a margin on either side, as the recogniser takes it."""
     import numpy as np
 
@@ -173,8 +148,8 @@ def slices(audio: Path, sentences: list[Sentence], todo: list[int], duration: fl
         pieces = [decode(audio, start, end - start) for start, end in spans]
     else:
         whole = decode(audio)
-        pieces = [whole[int(start * recogniser.RATE):int(end * recogniser.RATE)] for start, end in spans]
-    return [recogniser.Clip(np.asarray(p), w) for p, w in zip(pieces, words)]
+        pieces = [whole[int(start * RATE):int(end * RATE)] for start, end in spans]
+    return [Clip(np.asarray(p), w) for p, w in zip(pieces, words)]
 
 
 def decode(audio: Path, start: float = 0.0, length: float | None = None):
@@ -184,6 +159,6 @@ def decode(audio: Path, start: float = 0.0, length: float | None = None):
     from audio.sound import ffmpeg
 
     seek = ["-ss", f"{start:.3f}", "-t", f"{length:.3f}"] if length is not None else []
-    pcm = ffmpeg.run([*seek, "-i", str(audio), "-f", "s16le", "-ac", "1", "-ar", str(recogniser.RATE), "pipe:1"],
+    pcm = ffmpeg.run([*seek, "-i", str(audio), "-f", "s16le", "-ac", "1", "-ar", str(RATE), "pipe:1"],
                      what=f"reading {audio.name}")
     return np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0

@@ -23,20 +23,18 @@ import logging
 import re
 from dataclasses import replace
 from difflib import SequenceMatcher
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from audio import engines
-from audio.check import recogniser
 from audio.check.compare import compare, fold
+from audio.check.recogniser import RATE, Clip, Recogniser
 from audio.check.report import Finding, occurrences
+from audio.check.sentences import Sentence
 from audio.edition import cache as cache_mod
 from audio.edition import manifest
 from audio.edition.cache import Cache
 from audio.errors import EditionError
 from audio.events import Events
-
-if TYPE_CHECKING:
-    from audio.check.run import Sentence
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +63,7 @@ RULES: list[tuple[str, str, Any]] = [  # (what, pattern, replacement): one Germa
 
 
 def suggestions(found: list[Finding], results: list, sentences: list[Sentence], record: manifest.Manifest,
-                hearer: recogniser.Recogniser | str, model_key: str, language: str, store: Cache,
+                hearer: Recogniser | str, model_key: str, language: str, store: Cache,
                 events: Events) -> list[Finding]:
     """Return the findings, each with the respelling the edition used (if a lexicon line respelled it) and a
     lexicon line that was heard right, where one was found; `hearer` is the loaded recogniser, or the model
@@ -150,7 +148,7 @@ def respelled_as(word: str, sentence: Sentence) -> str | None:
     return None
 
 
-def hear_tries(tries: list, record: manifest.Manifest, hearer: recogniser.Recogniser | str, language: str,
+def hear_tries(tries: list, record: manifest.Manifest, hearer: Recogniser | str, language: str,
                events: Events) -> list[str]:
     """Return what was heard of each tried sentence, spoken by the edition's voice; nothing when it cannot speak."""
     import numpy as np
@@ -163,13 +161,13 @@ def hear_tries(tries: list, record: manifest.Manifest, hearer: recogniser.Recogn
         for _, _, spoken, _ in tries:
             speech = voice.synthesize(spoken)
             pcm = ffmpeg.run(["-f", "s16le", "-ar", str(speech.sample_rate), "-ac", "1", "-i", "pipe:0", "-f", "s16le",
-                              "-ar", str(recogniser.RATE), "pipe:1"], stdin=speech.pcm, what="resampling a respelling")
+                              "-ar", str(RATE), "pipe:1"], stdin=speech.pcm, what="resampling a respelling")
             samples = np.frombuffer(pcm, dtype=np.int16).astype(np.float32) / 32768.0
-            clips.append(recogniser.Clip(samples, len(spoken.split())))
+            clips.append(Clip(samples, len(spoken.split())))
     except EditionError as exc:
         events.notice(f"no lexicon lines were tried: the edition's voice cannot speak here ({exc})")
         return ["" for _ in tries]
-    loaded = hearer if isinstance(hearer, recogniser.Recogniser) else recogniser.Recogniser(hearer, language)
+    loaded = hearer if isinstance(hearer, Recogniser) else Recogniser(hearer, language)
     events.started("Trying respellings", len(clips))
     return loaded.hear(clips, events.advanced)
 
