@@ -198,3 +198,21 @@ def test_without_the_recogniser_installed_check_says_how_to_install_it(editions,
                             env={**os.environ, "PYTHONPATH": str(blocker)}, timeout=60)
     assert result.returncode == 1
     assert result.stderr.strip() == "Error: checking needs the speech recogniser: pip install 'audio-edition[check]'"
+
+
+def test_any_voice_an_edition_of_a_piper_voice_that_is_gone_is_still_heard(cli, tmp_path, whisper_model):
+    from fake_voices import write_voice
+
+    voice = write_voice(tmp_path / "voice" / "de_DE-eigene-medium.onnx")  # beeps in the rhythm of the phonemes
+    (tmp_path / "hafen.txt").write_text(ARTICLE, encoding="utf-8")
+    built = cli("build", tmp_path / "hafen.txt", "-o", tmp_path / "p.mp3", "--engine", "piper", "--voice", voice,
+                "--cache-dir", tmp_path / "cache", "--sidecars", "none")
+    assert built.exit_code == 0, built.output
+    shutil.rmtree(voice.parent)  # no respelling can be tried, and none is downloaded
+    result = check(cli, tmp_path / "p.mp3", whisper_model, "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert len(report["sentences"]) == 4 and report["wer"] > 0.5  # beeps are not speech
+    assert all(w["suggestion"] is None for w in report["words"])
+    if any(w["word"] == "Hamburg" for w in report["words"]):  # its respellings were to be tried
+        assert "no lexicon lines were tried: the edition's voice cannot speak here (piper has no voice file" in result.stderr

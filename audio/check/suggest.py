@@ -156,6 +156,9 @@ def hear_tries(tries: list, record: manifest.Manifest, hearer: Recogniser | str,
     from audio.sound import ffmpeg
 
     try:
+        why = engines.module(record.engine).available(engines.settings_for(record.engine, record.voice_settings))
+        if why:  # never download a voice for this (a Piper voice not installed), nor wait for one that is not there
+            raise EditionError(f"{record.engine} {why}")
         voice = engines.load(record.engine, record.voice_settings)
         clips = []
         for _, _, spoken, _ in tries:

@@ -37,7 +37,7 @@ def words_option(ctx, param, value: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.option("-d", "--dir", "folder", type=click.Path(file_okay=False, path_type=Path), default="output",
               show_default=True, help="Where an article's edition is, when EDITION is the article.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar and no notes.")
 @CACHE_DIR
 @user_errors
 def check_command(edition: Path, model: str, language: str, words: tuple[str, ...], fail_over: float | None,
@@ -47,7 +47,7 @@ def check_command(edition: Path, model: str, language: str, words: tuple[str, ..
 
     Example: audio-edition check output/twitter-microsoft.mp3
     """
-    with TerminalEvents(quiet or as_json) as events:
+    with TerminalEvents(quiet) as events:  # notes and the bar go to stderr: --json output stays clean
         report = check(edition, model=model, language=language, words=words or None, cache_dir=cache_dir,
                        output_dir=folder, suggest=not no_suggest, events=events)
     if as_json:
