@@ -76,6 +76,8 @@ def check(edition: Path | str, model: str = "base", language: str = "de", words:
 
 def find_edition(path: Path, output_dir: Path | None) -> tuple[manifest.Manifest, Path]:
     """Return the manifest of the edition that `path` names (its audio, its manifest, or its article) and its audio."""
+    if not path.is_file():
+        raise EditionError(f"{path}: no such file")
     if path.suffix.lower() == ".json":
         record_path = path
     elif formats.is_audio(path):
@@ -85,8 +87,6 @@ def find_edition(path: Path, output_dir: Path | None) -> tuple[manifest.Manifest
         if not record_path.exists():
             raise EditionError(f"{path}: no edition of it in {record_path.parent} (no {record_path.name}); build it "
                                f"first, or give the edition's audio file")
-    if not path.exists():
-        raise EditionError(f"{path}: no such file")
     record = manifest.load(record_path)
     if record is None:
         raise EditionError(f"{path}: not an edition made by audio-edition (no readable record {record_path.name} "
