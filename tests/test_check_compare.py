@@ -63,3 +63,12 @@ def test_respellings_to_try_come_most_likely_first(word, respelling, first):
     tried = candidates_for(word, respelling)
     assert tried[0] == first and len(tried) <= CANDIDATES and word not in tried[1:] and respelling not in tried
     assert candidates_for("es", None) == []
+
+
+def test_a_sentence_longer_than_whisper_hears_at_once_is_heard_in_the_pieces_the_voice_said():
+    from audio.check.run import parts
+    from audio.check.sentences import Sentence
+
+    long = Sentence("…", "…", ("a", "b", "c"), 0.0, 40.0, ((0.0, 12.0), (12.3, 25.0), (25.3, 40.0)))
+    assert parts(long) == [(0.0, 25.0), (25.3, 40.0)]
+    assert parts(Sentence("Kurz.", "Kurz.", ("a",), 3.0, 5.0, ((3.0, 5.0),))) == [(3.0, 5.0)]

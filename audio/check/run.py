@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 MARGIN = 0.15  # seconds of audio heard before and after a sentence (at most half the pause to its neighbour)
 SCHEMA = 1  # of a cached hearing; bump when what is stored or how it is heard changes
 FEW = 4  # up to this many sentences to hear are decoded one by one (a seek each), more from the whole file
+LONGEST = 28.0  # seconds: Whisper hears 30 s at once; a longer sentence is heard in the pieces the voice said
 
 
 def check(edition: Path | str, model: str = "base", language: str = "de", words: Iterable[str] | None = None,
@@ -58,11 +59,12 @@ def check(edition: Path | str, model: str = "base", language: str = "de", words:
         loaded = Recogniser(model, language)
         model_key = loaded.identity
         clips = slices(audio, sentences, todo, record.duration)
-        events.started("Hearing", len(todo))
-        for i, text in zip(todo, loaded.hear(clips, events.advanced)):
-            heard[i] = text
+        events.started("Hearing", len(clips))
+        for (i, _), text in zip(clips, loaded.hear([clip for _, clip in clips], events.advanced)):
+            heard[i] = f"{heard[i]} {text}".strip() if i in heard else text
+        for i in todo:
             store.put_bytes(hearing_key(sentences[i], model_key, language), ".json",
-                            json.dumps({"heard": text}, ensure_ascii=False).encode("utf-8"))
+                            json.dumps({"heard": heard[i]}, ensure_ascii=False).encode("utf-8"))
     results = [SentenceResult(s.start, s.end, s.text, heard[i], compare(s.text, heard[i])) for i, s in enumerate(sentences)]
     found = findings(results, only)
     report = CheckReport(str(audio), model, record.duration, tuple(results), tuple(found), len(todo))
@@ -116,7 +118,7 @@ def model_identity(model: str) -> str | None:
 
 
 def hearing_key(sentence: Sentence, model_key: str, language: str) -> str:
-    return cache_mod.key("hearing", SCHEMA, sentence.keys, model_key, language, SETTINGS, MARGIN)
+    return cache_mod.key("hearing", SCHEMA, sentence.keys, model_key, language, SETTINGS, MARGIN, LONGEST)
 
 
 def cached(store: Cache, sentence: Sentence, model_key: str, language: str) -> str | None:
@@ -132,24 +134,41 @@ def cached(store: Cache, sentence: Sentence, model_key: str, language: str) -> s
         return None
 
 
-def slices(audio: Path, sentences: list[Sentence], todo: list[int], duration: float) -> list[Clip]:
-    """Return the audio of each sentence in `todo` with a margin on either side, as the recogniser takes it."""
+def slices(audio: Path, sentences: list[Sentence], todo: list[int], duration: float) -> list[tuple[int, Clip]]:
+    """Return the audio of each sentence in `todo` with a margin on either side, as the recogniser takes it, each
+    with the index of its sentence: one clip a sentence, or several for one longer than the recogniser hears."""
     import numpy as np
 
     spans = []
     for i in todo:
         before = sentences[i - 1].end if i > 0 else 0.0
         after = sentences[i + 1].start if i + 1 < len(sentences) else duration
-        start = max(0.0, sentences[i].start - min(MARGIN, max(0.0, sentences[i].start - before) / 2))
-        end = sentences[i].end + min(MARGIN, max(0.0, after - sentences[i].end) / 2)
-        spans.append((start, end))
-    words = [len(word_list(sentences[i].text)) for i in todo]
-    if len(todo) <= FEW:
-        pieces = [decode(audio, start, end - start) for start, end in spans]
+        for start, end in parts(sentences[i]):
+            start = max(0.0, start - min(MARGIN, max(0.0, start - before) / 2))
+            end = end + min(MARGIN, max(0.0, after - end) / 2)
+            spans.append((i, start, end))
+            before = end
+    if len(spans) <= FEW:
+        audio_of = [decode(audio, start, end - start) for _, start, end in spans]
     else:
         whole = decode(audio)
-        pieces = [whole[int(start * RATE):int(end * RATE)] for start, end in spans]
-    return [Clip(np.asarray(p), w) for p, w in zip(pieces, words)]
+        audio_of = [whole[int(start * RATE):int(end * RATE)] for _, start, end in spans]
+    return [(i, Clip(np.asarray(samples), len(word_list(sentences[i].text))))
+            for (i, _, _), samples in zip(spans, audio_of)]
+
+
+def parts(sentence: Sentence) -> list[tuple[float, float]]:
+    """Return the stretches to hear a sentence in: all of it, or, beyond what Whisper hears at once (30 s), its
+    pieces as the voice said them, joined while they fit."""
+    if sentence.end - sentence.start <= LONGEST or len(sentence.pieces) < 2:
+        return [(sentence.start, sentence.end)]
+    joined: list[tuple[float, float]] = []
+    for start, end in sentence.pieces:
+        if joined and end - joined[-1][0] <= LONGEST:
+            joined[-1] = (joined[-1][0], end)
+        else:
+            joined.append((start, end))
+    return joined
 
 
 def decode(audio: Path, start: float = 0.0, length: float | None = None):

@@ -16,6 +16,7 @@ class Sentence:
     keys: tuple[str, ...]
     start: float
     end: float
+    pieces: tuple[tuple[float, float], ...] = ()  # where each piece is spoken, when the voice was given it in pieces
 
 
 def sentences_of(record: manifest.Manifest) -> list[Sentence]:
@@ -25,9 +26,10 @@ def sentences_of(record: manifest.Manifest) -> list[Sentence]:
     for section in record.sections:
         for chunk in section.chunks:
             if chunk.text or not sentences:
-                sentences.append(Sentence(chunk.text, chunk.spoken, (chunk.key,), chunk.start, chunk.end))
+                sentences.append(Sentence(chunk.text, chunk.spoken, (chunk.key,), chunk.start, chunk.end,
+                                          ((chunk.start, chunk.end),)))
             else:
                 last = sentences[-1]
                 sentences[-1] = Sentence(last.text, f"{last.spoken} {chunk.spoken}", last.keys + (chunk.key,),
-                                         last.start, chunk.end)
+                                         last.start, chunk.end, last.pieces + ((chunk.start, chunk.end),))
     return [s for s in sentences if s.text and s.end > s.start]
