@@ -68,8 +68,11 @@ class Recogniser:
                                               batch_size=BATCH, max_new_tokens=min(budget, 440), **SETTINGS)
             texts: dict[int, list[str]] = {}
             seeks = {int(int(s["start"] * RATE) / RATE * 100): i for i, s in enumerate(stamps)}
-            for segment in segments:
-                texts.setdefault(seeks[segment.seek], []).append(segment.text.strip())
+            for segment in segments:  # each names its clip by where it starts (`seek`, in 10 ms frames)
+                index = seeks.get(segment.seek)
+                if index is None:  # another faster-whisper: the clip whose start is nearest the segment's
+                    index = min(range(len(stamps)), key=lambda i: abs(stamps[i]["start"] - segment.start))
+                texts.setdefault(index, []).append(segment.text.strip())
             heard += [" ".join(texts.get(i, [])).strip() for i in range(len(group))]
             advanced(len(group))
         return heard

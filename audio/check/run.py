@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
-from audio.check.compare import compare, fold
+from audio.check.compare import WORD, compare, fold
 from audio.check.recogniser import RATE, SETTINGS, Clip, Recogniser, cached_identity, identity
 from audio.check.report import CheckReport, SentenceResult, findings
 from audio.check.sentences import Sentence, sentences_of
@@ -57,6 +57,11 @@ def check(edition: Path | str, model: str = "base", language: str = "de", words:
     todo = [i for i in range(len(sentences)) if i not in heard]
     if todo:
         loaded = Recogniser(model, language)
+        if model_key is None:  # a name fetched just now: the same model may have heard these from a folder before
+            model_key = loaded.identity
+            heard = {i: text for i, s in enumerate(sentences) if (text := cached(store, s, model_key, language)) is not None}
+            todo = [i for i in range(len(sentences)) if i not in heard]
+    if todo and loaded is not None:
         model_key = loaded.identity
         clips = slices(audio, sentences, todo, record.duration)
         events.started("Hearing", len(clips))
@@ -103,8 +108,6 @@ def find_edition(path: Path, output_dir: Path | None) -> tuple[manifest.Manifest
 
 
 def word_list(text: str) -> list[str]:
-    from audio.check.compare import WORD
-
     return WORD.findall(text)
 
 
