@@ -15,6 +15,7 @@ import importlib
 
 # Imported at once: importing the module audio.build would otherwise make `audio.build` the module.
 from audio.build import BuildResult, build  # noqa: E402
+from audio.check import check  # noqa: E402  (the same for the package audio.check)
 from audio.version import __version__  # noqa: E402
 
 _PUBLIC = {
@@ -35,9 +36,10 @@ _PUBLIC = {
     "digest": "audio.briefing",
     "BriefingOptions": "audio.briefing",
     "BriefingResult": "audio.briefing",
+    "CheckReport": "audio.check.report",
 }
 
-__all__ = ["build", "BuildResult", *_PUBLIC, "__version__"]
+__all__ = ["build", "BuildResult", "check", *_PUBLIC, "__version__"]
 
 
 def __getattr__(name: str):

@@ -75,6 +75,8 @@ def main() -> None:
             bench_service(rows, work, args.runs)
         if "digest" in args.only:
             bench_digest(rows, work, args.runs)
+        if "check" in args.only:
+            bench_check(rows, work, articles[1], args.runs)
     print_table(rows)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -82,7 +84,8 @@ def main() -> None:
 
 
 # rebuild: full builds too
-GROUPS = ("floor", "piper", "google", "rebuild", "watch", "reading", "serve", "batch", "service", "digest")
+GROUPS = ("floor", "piper", "google", "rebuild", "watch", "reading", "serve", "batch", "service", "digest",
+          "check")
 
 
 # --- the benchmarks -----------------------------------------------------------------
@@ -520,6 +523,71 @@ def bench_digest(rows: list[dict], work: Path, runs: int) -> None:
     seconds, _, peak = run_child(command("digest", many, work / "digest-30-fresh", work / "digest-30-fresh-cache",
                                          "--date", "2026-12-02"))
     rows.append(row("peak RSS, the same briefing from scratch, MB", peak, f"synthesised and encoded in {seconds:.1f} s"))
+
+
+def bench_check(rows: list[dict], work: Path, article: Path, runs: int) -> None:
+    """9. `check` of the seed's espeak edition with Whisper base, start-up and model loading included: from
+    nothing heard yet, and after a one-sentence edit and rebuild (the hearings cached); its word error rate."""
+    model = subprocess.run([sys.executable, str(ROOT / "scripts" / "test-model")], check=True, capture_output=True,
+                           text=True).stdout.strip()
+    original = article.read_text(encoding="utf-8")
+    cold, edited, peaks, report, cpu_cold, cpu_edited = [], [], [], {}, [], []
+    for i in range(runs):
+        folder, cache = work / f"check-{i}", work / f"check-{i}" / "cache"
+        out = folder / "seed.mp3"
+        article.write_text(original, encoding="utf-8")
+        run_child(build_command(article, out, "espeak", cache))
+        command = [sys.executable, "-m", "audio", "check", str(out), "--model", model, "--cache-dir", str(cache), "-q"]
+        before = cpu_of_children()
+        seconds, stdout, peak = run_child([*command, "--json"], capture=True)
+        cpu_cold.append(cpu_of_children() - before)
+        cold.append(seconds)
+        peaks.append(peak)
+        report = json.loads(stdout)
+        article.write_text(original.replace(EDITED_SENTENCE[:-1], f"Bei Durchlauf {i + 1} änderte sich dieser Satz", 1),
+                           encoding="utf-8")
+        run_child(build_command(article, out, "espeak", cache))
+        before = cpu_of_children()
+        edited.append(run_child(command)[0])
+        cpu_edited.append(cpu_of_children() - before)
+    article.write_text(original, encoding="utf-8")
+    duration = report["duration"]
+    SPREADS[statistics.median(cold) / duration] = (min(cold) / duration, max(cold) / duration)
+    SPREADS[statistics.median(edited)] = (min(edited), max(edited))
+    ratio = statistics.median(cold) / duration
+    rows.append(row("check of the seed / its duration", ratio,
+                    f"{statistics.median(cold):.1f} s for {duration:.0f} s of audio, CPU {statistics.median(cpu_cold):.1f} s, "
+                    f"peak RSS {max(peaks):.0f} MB; target ≤ 0.3", ratio <= 0.3))
+    rows.append(row("check after a one-sentence edit, s", statistics.median(edited),
+                    f"CPU {statistics.median(cpu_edited):.1f} s; target ≤ 5", statistics.median(edited) <= 5))
+    rows.append(row("word error rate of the seed, espeak", report["wer"],
+                    f"Whisper base; {len(report['words'])} words heard wrong at most of their occurrences"))
+    heard = {}
+    for name, line in (("plain", ""), ("respelled", "[espeak] Microsoft = Maikrosoft\n")):
+        folder = work / f"check-{name}"
+        folder.mkdir()
+        (folder / "seed.txt").write_text(original, encoding="utf-8")
+        (folder / "lexicon.txt").write_text(line, encoding="utf-8")
+        run_child(build_command(folder / "seed.txt", folder / "seed.mp3", "espeak", folder / "cache"))
+        _, stdout, _ = run_child([sys.executable, "-m", "audio", "check", str(folder / "seed.mp3"), "--model", model,
+                                  "--cache-dir", str(folder / "cache"), "-q", "--json", "--words", "Microsoft"],
+                                 capture=True)
+        sentences = json.loads(stdout)["sentences"]
+        said = sum(s["text"].count("Microsoft") for s in sentences)
+        heard[name] = (sum(min(s["text"].count("Microsoft"), s["heard"].casefold().count("microsoft"))
+                           for s in sentences), said)
+    (plain, said), (respelled, _) = heard["plain"], heard["respelled"]
+    rows.append(row("'Microsoft' heard, as espeak says it", plain, f"of {said}; respelled `Maikrosoft`: {respelled} "
+                    f"of {said}; target: as said ≥ {said - 1}, respelled ≤ {said // 2}",
+                    plain >= said - 1 and respelled <= said // 2))
+
+
+def cpu_of_children() -> float:
+    """Return the CPU seconds (user and system) of every finished child process and its waited-for children."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 LAUNCHER = """

@@ -63,6 +63,16 @@ def no_network(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("AUDIO_EDITION_VOICES_URL", f"http://127.0.0.1:{closed}/")
     monkeypatch.setenv("AUDIO_EDITION_VOICES", str(tmp_path_factory.mktemp("voices")))
     monkeypatch.delenv("AUDIO_EDITION_CACHE", raising=False)
+    monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{closed}")  # the model hub, for `check --model NAME`
+    monkeypatch.setenv("HF_HOME", str(tmp_path_factory.mktemp("hf-home")))
+
+
+@pytest.fixture(scope="session")
+def whisper_model() -> Path:
+    """The Whisper "base" model folder (CTranslate2 format) that `scripts/setup --test` puts in .cache/models."""
+    folder = ROOT / ".cache" / "models" / "whisper-base"
+    assert (folder / "model.bin").is_file(), "no Whisper model for the tests: run scripts/setup --test"
+    return folder
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ LAYERS = [
     ["audio.text"],
     ["audio.edition"],
     ["audio.podcast"],
-    ["audio.build", "audio.batch", "audio.briefing"],
+    ["audio.build", "audio.batch", "audio.briefing", "audio.check"],
     ["audio.cli", "audio", "audio.__main__"],
 ]
 STAGES = ["read", "text", "engines", "sound", "edition", "podcast", "cli"]

@@ -54,6 +54,8 @@ def _register() -> None:
     for command in (sections.sections, build.build, watch.watch, cache.cache, feed.feed_command, serve.serve,
                     voices.voices_command, digest.digest_command, worker.worker):
         main.add_command(command)
+    from audio.cli import check
+    main.add_command(check.check_command, "check")
 
 
 _register()
