@@ -20,7 +20,7 @@ LAYERS = [
     ["audio.text"],
     ["audio.edition"],
     ["audio.podcast"],
-    ["audio.build", "audio.batch", "audio.briefing", "audio.check"],
+    ["audio.build", "audio.batch", "audio.briefing", "audio.check", "audio.service"],
     ["audio.cli", "audio", "audio.__main__"],
 ]
 STAGES = ["read", "text", "engines", "sound", "edition", "podcast", "cli"]
@@ -35,7 +35,8 @@ def layer_of(module: str) -> int:
     best, found = -1, None
     for index, names in enumerate(LAYERS):
         for name in names:
-            if (module == name or module.startswith(name + ".")) and len(name) > best:
+            # the package root is a layer of its own: `audio` names audio/__init__.py only
+            if (module == name or (name != "audio" and module.startswith(name + "."))) and len(name) > best:
                 best, found = len(name), index
     assert found is not None, f"{module} is in no layer: add it to LAYERS in {__file__}"
     return found
@@ -87,3 +88,5 @@ def test_the_layer_list_catches_a_climbing_import():
     assert layer_of("audio.text.speech") < layer_of("audio.edition.manifest")
     assert layer_of("audio.sound.render") < layer_of("audio.engines.google")
     assert layer_of("audio.cli.build") > layer_of("audio.build")
+    with pytest.raises(AssertionError, match="in no layer"):  # a new top-level module must be given its layer
+        layer_of("audio.newcomer")
