@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -178,3 +179,12 @@ PAGES = Path(__file__).resolve().parent / "pages"
 def pages() -> Path:
     """Saved web pages in the shapes German news sites use."""
     return PAGES
+
+
+@pytest.fixture
+def png(tmp_path) -> bytes:
+    """A small red PNG that ffmpeg made: a cover image that decodes."""
+    path = tmp_path / "made.png"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=64x64", "-frames:v", "1", str(path)],
+                   check=True)
+    return path.read_bytes()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import threading
 import time
 import urllib.request
@@ -326,13 +325,6 @@ def test_links_to_this_machine_are_refused_unless_allowed(tmp_path, png):
             assert service.wait("b2", 1)["status"] == "ready"
             assert ID3(service.folder / "b2.mp3").getall("APIC")[0].data == png  # the CMS's cover, embedded
 
-
-@pytest.fixture
-def png(tmp_path) -> bytes:
-    path = tmp_path / "made.png"
-    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=64x64", "-frames:v", "1", str(path)],
-                   check=True)
-    return path.read_bytes()
 
 
 @pytest.mark.parametrize("args, env, words", [

@@ -66,6 +66,10 @@ class WebServer(LocalServer):
 
             def _raw(self, data, drip):
                 self.close_connection = True
+                self._write(data, drip)
+
+            def _write(self, data, drip):
+                """Send `data` whole, or with `drip` a byte at a time, `drip` seconds apart; a client gone is fine."""
                 try:
                     for start in range(0, len(data), 1 if drip else len(data) or 1):
                         self.wfile.write(data[start:start + (1 if drip else len(data))])
@@ -90,12 +94,6 @@ class WebServer(LocalServer):
                     return
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                try:
-                    for start in range(0, len(body), 1 if drip else len(body) or 1):
-                        self.wfile.write(body[start:start + (1 if drip else len(body))])
-                        self.wfile.flush()
-                        time.sleep(drip)
-                except OSError:
-                    pass
+                self._write(body, drip)
 
         return Handler
