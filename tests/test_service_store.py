@@ -49,3 +49,19 @@ def test_a_damaged_or_strange_file_in_the_state_is_skipped_not_fatal(tmp_path):
 def test_an_id_never_becomes_a_path_outside_the_state(tmp_path, article_id):
     with pytest.raises(ValueError):
         Store(tmp_path).folder(article_id)
+
+
+def test_the_feed_writer_removes_what_a_killed_writer_left_and_writes_the_feed(tmp_path, articles):
+    """kill -9 while feed.xml was being written leaves `.feed.xml.*.part`; the next rewrite clears it."""
+    from audio import batch, build
+    from audio.service.desk import FeedWriter
+    from audio.service.queue import Queue
+
+    build(articles / "no-headings.txt", engine="espeak", output=tmp_path / "out" / "a.mp3", cache_dir=tmp_path / "c")
+    leftover = tmp_path / "out" / ".feed.xml.k1ll3d42.part"
+    leftover.write_bytes(b"<rss><channel><title>halb")
+    (tmp_path / "state").mkdir()
+    FeedWriter(tmp_path / "out", "http://localhost:8000/", Queue(tmp_path / "state")).rewrite(batch.update_feed)
+    assert not leftover.exists()
+    assert (tmp_path / "out" / "feed.xml").read_text(encoding="utf-8").count("<item>") == 1
+

@@ -7,6 +7,7 @@ so that `worker` processes on other machines build with the same defaults.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -20,10 +21,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from audio.atomic import write_atomically
+from audio.atomic import PART, write_atomically
 from audio.edition.options import BuildOptions
 from audio.errors import EditionError, message
 from audio.podcast import sidecars
+from audio.podcast.feed import FEED_FILE
 from audio.service.queue import Queue
 from audio.service.store import Store, read
 from audio.sound import formats
@@ -61,7 +63,7 @@ class Desk:
         settings.state_folder.mkdir(parents=True, exist_ok=True)
         self.store = Store(settings.state_folder)
         self.queue = Queue(settings.state_folder, settings.queue, settings.name)
-        self.feed = FeedWriter(settings.folder, settings.base_url)
+        self.feed = FeedWriter(settings.folder, settings.base_url, self.queue)
         self._statuses: dict[str, tuple[tuple[int, bool], dict[str, Any] | None]] = {}
 
     @property
@@ -149,13 +151,16 @@ class Desk:
                          json.dumps(data, ensure_ascii=False, indent=1).encode() + b"\n")
 
 
+FEED_LOCK = ".feed"  # the lock of the feed's writers: no article id starts with a dot
+
+
 class FeedWriter:
     """Rewrites the folder's feed.xml after editions change, in a thread of its own: requests that come while it
     writes, or soon after, make one more rewrite, not one each (a feed of n editions reads n manifests), and no
     build waits for it."""
 
-    def __init__(self, folder: Path, base_url: str):
-        self.folder, self.base_url = folder, base_url
+    def __init__(self, folder: Path, base_url: str, queue: Queue | None = None):
+        self.folder, self.base_url, self.queue = folder, base_url, queue
         self.wanted = threading.Event()
         self.thread: threading.Thread | None = None
         self.guard = threading.Lock()
@@ -174,13 +179,24 @@ class FeedWriter:
             self.wanted.wait()
             self.wanted.clear()
             began = time.monotonic()
-            try:
-                batch.update_feed(self.folder, self.base_url)
-            except (EditionError, OSError) as exc:
-                log.warning("the feed was not rewritten: %s", message(exc))
+            with self.queue.lock(FEED_LOCK) if self.queue else contextlib.nullcontext(True) as mine:
+                if not mine:  # another worker writes it now; once more after the pause
+                    self.wanted.set()
+                else:
+                    self.rewrite(batch.update_feed)
             # a pause after each rewrite, four times as long as it took (at least a second): changes meanwhile
             # make one rewrite, and a large folder's feed never takes more than a fifth of the time
             time.sleep(max(1.0, 4 * (time.monotonic() - began)))
+
+    def rewrite(self, update_feed) -> None:
+        """Write feed.xml, first removing what writers killed mid-write left (`.feed.xml.*.part`): under the
+        feed's lock no other worker of this service is writing one."""
+        for leftover in self.folder.glob(f".{FEED_FILE}.*{PART}"):
+            leftover.unlink(missing_ok=True)
+        try:
+            update_feed(self.folder, self.base_url)
+        except (EditionError, OSError) as exc:
+            log.warning("the feed was not rewritten: %s", message(exc))
 
 
 def load_settings(folder: Path, queue: str | None, cache_dir: Path | None = None,
