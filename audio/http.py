@@ -104,28 +104,32 @@ def deadline_session(seconds: float, private_addresses: bool = True) -> Iterator
                 except OSError:
                     pass
 
-    class Checked(urllib3.connection.HTTPConnection):
+    class Watching:
+        """Mixed into urllib3's connections, plain and TLS alike: the address vetted, the socket watched."""
+
+        _dns_host: str
+        port: int
+        sock: socket.socket
+
         def _new_conn(self) -> socket.socket:  # connect to an address vetted before a packet is sent
             if private_addresses:
-                return super()._new_conn()
+                return super()._new_conn()  # type: ignore[misc]
             name = self._dns_host
             self._dns_host = vetted(name, self.port)
             try:
-                return super()._new_conn()
+                return super()._new_conn()  # type: ignore[misc]
             finally:
                 self._dns_host = name
 
-    class Watched(Checked):
         def connect(self) -> None:
-            super().connect()
+            super().connect()  # type: ignore[misc]
             watch(self.sock)
 
-    class WatchedTLS(urllib3.connection.HTTPSConnection):
-        _new_conn = Checked._new_conn
+    class Watched(Watching, urllib3.connection.HTTPConnection):
+        pass
 
-        def connect(self) -> None:
-            super().connect()
-            watch(self.sock)
+    class WatchedTLS(Watching, urllib3.connection.HTTPSConnection):
+        pass
 
     pools = {"http": type("Pool", (urllib3.HTTPConnectionPool,), {"ConnectionCls": Watched}),
              "https": type("TLSPool", (urllib3.HTTPSConnectionPool,), {"ConnectionCls": WatchedTLS})}

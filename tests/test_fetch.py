@@ -180,3 +180,11 @@ def test_the_default_deadline_is_the_whole_fetch_as_the_readme_says():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     seconds = Limits().deadline
     assert f"fetched within {seconds:g} s in all" in readme and seconds == 15
+
+
+@pytest.mark.parametrize("private, said", [(True, "the connection was refused"), (False, "refused: the link leads to 127.0.0.1")])
+def test_an_https_link_goes_through_the_same_connections_as_http(private, said):
+    """https links (Google's voice, pages, voice downloads) connect through the vetted, watched TLS connection:
+    nothing listens on port 9, so the answer is a refusal, not a crash in the connection class."""
+    with pytest.raises(EditionError, match=said):
+        get_page("https://127.0.0.1:9/artikel.html", Limits(private_addresses=private, deadline=3))
