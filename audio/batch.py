@@ -205,12 +205,12 @@ def update_feed(folder: Path, base_url: str | None = None) -> tuple[Path, int]:
     return feed.write_feed(folder, base, feed.load_channel(folder))
 
 
-def published_at(folder: Path) -> str | None:
-    """Return the base URL of the folder's existing feed.xml (its channel link), if there is one."""
+def published_at(folder: Path, feed_file: str | None = None) -> str | None:
+    """Return the base URL of the folder's existing feed.xml (or `feed_file`): its channel link, if there is one."""
     from audio.podcast import feed
 
     try:
-        link = ET.parse(Path(folder) / feed.FEED_FILE).getroot().findtext("channel/link")
+        link = ET.parse(Path(folder) / (feed_file or feed.FEED_FILE)).getroot().findtext("channel/link")
     except (OSError, ET.ParseError):
         return None
     return link.strip() if link and link.strip() else None

@@ -66,17 +66,16 @@ def build(article: Path | str | Article | Source, options: BuildOptions | None =
         events.notice(text)
     output, fmt = output_path(source.name, options)
     previous = manifest.load(manifest.path_for(output))
-    if previous and previous.audio != output.name and (output.parent / previous.audio).exists():
-        raise EditionError(f"{manifest.path_for(output)} records {previous.audio}, which shares this edition's "
+    existing = previous if previous and (output.parent / previous.audio).exists() else None  # an edition still there
+    if existing and existing.audio != output.name:
+        raise EditionError(f"{manifest.path_for(output)} records {existing.audio}, which shares this edition's "
                            f"name and its transcript and chapter files; give {output.name} another name or delete "
-                           f"{previous.audio} first")
-    if previous and (output.parent / previous.audio).exists() and not options.replace and \
-            not source.is_origin(previous.article, previous.title):
-        raise EditionError(f"{output} is the edition of {previous.article or repr(previous.title)}, not of "
+                           f"{existing.audio} first")
+    if existing and not options.replace and not source.is_origin(existing.article, existing.title):
+        raise EditionError(f"{output} is the edition of {existing.article or repr(existing.title)}, not of "
                            f"{source.origin or repr(source.article.title)}; give this one another output='FILE', "
                            f"or replace=True to build it over that one")
-    if previous and (output.parent / previous.audio).exists() and \
-            not manifest.describes(previous, output.parent / previous.audio):
+    if existing and not manifest.describes(existing, output.parent / existing.audio):
         events.notice(f"the last build of {output.name} was cut short; this one writes the whole edition again")
     tags = edition_tags(source, options.cover, events)  # a bad cover fails before any work is done
     engine, voice_settings = choose_engine(options, source, previous, events)

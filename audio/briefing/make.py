@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -306,16 +305,8 @@ def update_feed(folder: Path, options: BriefingOptions) -> Path:
     from audio.batch import DEFAULT_BASE_URL, published_at
     from audio.podcast import feed
 
-    base = options.base_url or feed_link(folder / feed.BRIEFINGS_FILE) or published_at(folder) or DEFAULT_BASE_URL
+    base = options.base_url or published_at(folder, feed.BRIEFINGS_FILE) or published_at(folder) or DEFAULT_BASE_URL
     feed.check_base_url(base)
     path, _ = feed.write_feed(folder, base, feed.briefing_channel(folder), briefings=True)
     return path
 
-
-def feed_link(path: Path) -> str | None:
-    """Return the channel link (the base URL) of an existing feed file, if there is one."""
-    try:
-        link = ET.parse(path).getroot().findtext("channel/link")
-    except (OSError, ET.ParseError):
-        return None
-    return link.strip() if link and link.strip() else None

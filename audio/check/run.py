@@ -22,6 +22,7 @@ from audio.edition import manifest
 from audio.edition.cache import Cache
 from audio.errors import EditionError
 from audio.events import Events, NoEvents
+from audio.files import parse_json
 from audio.sound import formats
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ def cached(store: Cache, sentence: Sentence, model_key: str, language: str) -> s
     if data is None:
         return None
     try:
-        heard = json.loads(data.decode("utf-8"))["heard"]
+        heard = parse_json(data)["heard"]
         return heard if isinstance(heard, str) else None
     except (ValueError, KeyError, TypeError):
         log.warning("a cached hearing is damaged; hearing the sentence again")

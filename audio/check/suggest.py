@@ -35,6 +35,7 @@ from audio.edition import manifest
 from audio.edition.cache import Cache
 from audio.errors import EditionError
 from audio.events import Events
+from audio.files import parse_json
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +88,7 @@ def suggestions(found: list[Finding], results: list, sentences: list[Sentence], 
         cached = store.get_bytes(keys[index], ".json")
         if cached is not None:
             try:
-                done[index] = json.loads(cached)["suggestion"]
+                done[index] = parse_json(cached)["suggestion"]
                 continue
             except (ValueError, KeyError, TypeError):
                 pass

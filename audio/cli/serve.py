@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from audio.cli.feed import configure
 from audio.cli.options import BUILD_OPTIONS, CONTEXT, OUTPUT_DIR, options_from
@@ -80,7 +81,8 @@ def serve(folder: Path, host: str, port: int, base_url: str | None, api: bool, *
 
     service = {name: options.pop(name) for name in API_ONLY}
     if not api:
-        given = [name for name, value in service.items() if value not in (None, False, 10_000, 30.0)]
+        source = click.get_current_context().get_parameter_source
+        given = [name for name in API_ONLY if source(name) not in (None, ParameterSource.DEFAULT)]
         if given:
             raise click.UsageError(f"--{given[0].replace('_', '-')} is an option of the API: add --api")
     if base_url:

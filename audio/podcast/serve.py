@@ -163,11 +163,11 @@ def answer(root: Path, raw_path: str, range_header: str, head: bool) -> Response
             handle = os.fdopen(fd, "rb")
     except OSError:
         handle = None
-    if handle is None or not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+    info = os.fstat(handle.fileno()) if handle is not None else None
+    if handle is None or info is None or not stat.S_ISREG(info.st_mode):
         if handle:
             handle.close()
         return PlainTextResponse("Not Found", status_code=404, headers={"Accept-Ranges": "bytes"})
-    info = os.fstat(handle.fileno())
     size = info.st_size
     try:
         span = byte_range(range_header, size)
