@@ -15,13 +15,13 @@ import json
 import logging
 import os
 import re
-import stat
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from audio.atomic import write_atomically
+from audio.files import parse_json, read_kept
 
 log = logging.getLogger(__name__)
 
@@ -201,20 +201,12 @@ def encode(data: dict[str, Any]) -> bytes:
 
 
 def read(path: Path) -> dict[str, Any] | None:
-    """Return the JSON object in a regular file of the state folder, or None when it is absent or damaged."""
+    """Return the JSON object in a regular file of the state folder, or None when it is absent or damaged
+    (a pipe or device put there would hang or fill the memory: files.read_kept refuses them)."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
-        return None
-    try:
-        with os.fdopen(fd, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                return None  # a pipe or device put there would hang or fill the memory
-            data = handle.read(MAX_RECORD + 1)
-        if len(data) > MAX_RECORD:
-            return None
-        value = json.loads(data)
-    except (OSError, ValueError, RecursionError):
+        data = read_kept(path, MAX_RECORD)
+        value = parse_json(data) if data is not None else None
+    except (OSError, ValueError):
         return None
     return value if isinstance(value, dict) else None
 
