@@ -70,6 +70,22 @@ def vetted(host: str, port: int) -> str:
     return str(found[0])
 
 
+class TooLarge(Exception):
+    """An answer's body went past the bytes its reader takes."""
+
+
+def body_within(response: requests.Response, most: int) -> bytes:
+    """Return the body of `response`; raise TooLarge, having read no more than `most` bytes (and a block), when
+    it is larger, however little its headers declared."""
+    parts, size = [], 0
+    for part in response.iter_content(64 * 1024):
+        size += len(part)
+        if size > most:
+            raise TooLarge
+        parts.append(part)
+    return b"".join(parts)
+
+
 @contextlib.contextmanager
 def deadline_session(seconds: float, private_addresses: bool = True) -> Iterator[tuple[requests.Session, threading.Event]]:
     """Yield a requests session whose connections are cut `seconds` from now, and an event set when they were.

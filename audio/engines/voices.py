@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from audio import atomic
 from audio.errors import EditionError
 from audio.events import Events
-from audio.http import backoff, deadline_session
+from audio.http import TooLarge, backoff, body_within, deadline_session
 
 if TYPE_CHECKING:  # requests loads only when a voice is fetched
     import requests
@@ -521,14 +521,11 @@ def _fetch(url: str, what: str, policy: RetryPolicy) -> bytes:
 
 def _read_at_most(response: requests.Response, most: int, what: str) -> bytes:
     """Return the body of `response`; raise EditionError, having read no more than `most` bytes, when it is larger."""
-    parts, size = [], 0
-    for part in response.iter_content(1 << 16):
-        size += len(part)
-        if size > most:
-            raise EditionError(f"downloading {what} stopped: more than {most >> 20} MB arrived "
-                               "(Piper's is under 1 MB)")
-        parts.append(part)
-    return b"".join(parts)
+    try:
+        return body_within(response, most)
+    except TooLarge:
+        raise EditionError(f"downloading {what} stopped: more than {most >> 20} MB arrived "
+                           "(Piper's is under 1 MB)") from None
 
 
 def _cannot_connect(exc: requests.RequestException) -> bool:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import requests
 
 from audio.errors import EditionError
-from audio.http import PrivateAddress, backoff, deadline_session
+from audio.http import PrivateAddress, TooLarge, backoff, body_within, deadline_session
 from audio.version import __version__
 
 log = logging.getLogger(__name__)
@@ -155,13 +155,10 @@ def declared_charset(content_type: str) -> str | None:
 
 def read_limited(answer: requests.Response, url: str, max_bytes: int) -> bytes:
     """Return the body of an answer, refusing one larger than `max_bytes` before reading it all."""
-    parts, size = [], 0
-    for part in answer.iter_content(64 * 1024):
-        size += len(part)
-        if size > max_bytes:
-            raise EditionError(f"{url}: the page is too large (more than {max_bytes / 1e6:.0f} MB)")
-        parts.append(part)
-    return b"".join(parts)
+    try:
+        return body_within(answer, max_bytes)
+    except TooLarge:
+        raise EditionError(f"{url}: the page is too large (more than {max_bytes / 1e6:.0f} MB)") from None
 
 
 def connection_reason(exc: Exception) -> str:
